@@ -1,0 +1,5 @@
+"""``python -m linter`` runs the ``mtalint`` command."""
+
+from linter.cli import main
+
+main()

@@ -1,0 +1,193 @@
+"""The whole pipeline for ``mtalint check``: discover → analyse → rules → suppressions."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from linter.discover import ConfigSet, discover
+from linter.engine.rules import Rule
+from linter.engine.runner import Selection, run_rules
+from linter.findings import Finding, Suppression, parse_suppression
+from linter.mta import Analysis, Options, analyser
+from linter.source import Span
+
+# Findings the core emits itself (documented as rules with ``builtin: true``).
+INTERNAL_ERROR = "MTL001"
+UNUSED_SUPPRESSION = "MTL002"
+SUPPRESSION_WITHOUT_REASON = "MTL003"
+EXPIRED_SUPPRESSION = "MTL004"
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    config_sets: list[ConfigSet] = field(default_factory=list)
+    analyses: list[Analysis] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    suppressed: int = 0
+
+
+def analyse_set(config_set: ConfigSet, options: Options) -> Analysis:
+    return analyser(config_set.mta)(config_set, options)
+
+
+def _builtin(rules: list[Rule], rule_id: str) -> Rule | None:
+    return next((r for r in rules if r.id == rule_id), None)
+
+
+def _meta_finding(
+    rules: list[Rule], selection: Selection, rule_id: str, message: str, span: Span, key: str
+) -> Finding | None:
+    rule = _builtin(rules, rule_id)
+    if rule is None or not selection.wants(rule):
+        return None
+    return Finding(
+        rule=rule.id,
+        severity=selection.severity_of(rule),
+        message=message,
+        span=span,
+        tags=list(rule.tags),
+        fix=rule.fix_for("any"),
+        title=rule.title,
+        key=key,
+    )
+
+
+def apply_suppressions(
+    findings: list[Finding],
+    suppressions: list[Suppression],
+    rules: list[Rule],
+    selection: Selection,
+    today: date,
+) -> tuple[list[Finding], int]:
+    kept: list[Finding] = []
+    suppressed = 0
+    for f in findings:
+        active = [s for s in suppressions if s.covers(f) and not (s.until and s.until < today)]
+        if active:
+            for s in active:
+                s.used = True
+            suppressed += 1
+        else:
+            kept.append(f)
+    for s in suppressions:
+        span = s.span()
+        meta: list[tuple[str, str]] = []
+        if s.until and s.until < today:
+            meta.append(
+                (
+                    EXPIRED_SUPPRESSION,
+                    f"suppression of {', '.join(s.targets)} expired on {s.until.isoformat()}",
+                )
+            )
+        elif not s.used:
+            meta.append(
+                (
+                    UNUSED_SUPPRESSION,
+                    f"unused suppression: no finding of {', '.join(s.targets)} here",
+                )
+            )
+        if not s.reason:
+            meta.append(
+                (
+                    SUPPRESSION_WITHOUT_REASON,
+                    f"suppression of {', '.join(s.targets)} gives no reason",
+                )
+            )
+        if s.bad_until:
+            meta.append(
+                (SUPPRESSION_WITHOUT_REASON, f"invalid date until={s.bad_until} (use YYYY-MM-DD)")
+            )
+        for rule_id, message in meta:
+            finding = _meta_finding(
+                rules, selection, rule_id, message, span, f"suppression:{','.join(s.targets)}"
+            )
+            if finding is not None:
+                kept.append(finding)
+    return kept, suppressed
+
+
+def check(
+    paths: list[Path],
+    rules: list[Rule],
+    selection: Selection,
+    options: Options,
+    mapping: dict[str, str] | None = None,
+    today: date | None = None,
+    role_map: dict[str, list[str]] | None = None,
+) -> CheckResult:
+    result = CheckResult()
+    sets, problems = discover(paths, mapping)
+    result.config_sets = sets
+    result.problems = problems
+    today = today or date.today()
+    for config_set in sets:
+        result.files.extend(f.display for f in config_set.files)
+        set_options = options
+        configured_roles = role_for(config_set.display, role_map or {})
+        if configured_roles and not options.roles:
+            set_options = replace(options, roles=configured_roles)
+        try:
+            analysis = analyse_set(config_set, set_options)
+        except RecursionError:
+            finding = _meta_finding(
+                rules,
+                selection,
+                INTERNAL_ERROR,
+                "input nests too deeply to analyse",
+                Span(config_set.files[0].display, 1, 1),
+                "internal",
+            )
+            if finding:
+                result.findings.append(finding)
+            continue
+        except Exception as exc:  # noqa: BLE001 - reported as a finding naming the file
+            names = ", ".join(f.display for f in config_set.files)
+            finding = _meta_finding(
+                rules,
+                selection,
+                INTERNAL_ERROR,
+                f"internal error while analysing {names}: {type(exc).__name__}: {exc}",
+                Span(config_set.files[0].display, 1, 1),
+                "internal",
+            )
+            if finding:
+                result.findings.append(finding)
+            continue
+        result.analyses.append(analysis)
+        roles = list(analysis.facts.get("roles") or [])
+        findings = run_rules(analysis.mta, analysis.facts, rules, selection, roles)
+        suppressions = [
+            s
+            for c in analysis.comments
+            if (s := parse_suppression(c.path, c.line, c.text)) is not None
+        ]
+        kept, suppressed = apply_suppressions(findings, suppressions, rules, selection, today)
+        result.suppressed += suppressed
+        result.findings.extend(kept)
+    result.findings = _dedupe(sorted(result.findings, key=Finding.sort_key))
+    return result
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for f in findings:
+        key = (f.rule, f.span, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def role_for(display: str, role_map: dict[str, list[str]]) -> list[str] | None:
+    """Roles configured for a config set (``roles:`` maps path globs to roles)."""
+    for glob, roles in role_map.items():
+        if fnmatch.fnmatch(display, glob) or fnmatch.fnmatch(display.rstrip("/") + "/", glob):
+            return roles
+    return None

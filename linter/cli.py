@@ -1,0 +1,427 @@
+"""The ``mtalint`` command.
+
+Exit codes: 0 no findings at or above ``--fail-on``; 1 findings at or above it; 2 usage,
+configuration or input-path error; 3 internal error (a bug: please report it). No
+traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from linter import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"mtalint: {message}", err=True)
+    sys.exit(code)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_atomically(output, text)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
+class _Group(click.Group):
+    """Turns any unexpected exception into one line and exit code 3."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("mtalint: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the promise: never a traceback
+            click.echo(
+                f"mtalint: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in mtalint; please report it with the command you ran.",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mtalint")
+def main() -> None:
+    """Lint and audit mail-server (MTA) configuration.
+
+    mtalint reads Postfix main.cf/master.cf the way Postfix does, works out what the
+    server will do (who may relay, which listener demands TLS, where mail goes out) and
+    judges that with declarative rules.
+
+    \b
+    Examples:
+      mtalint check /etc/postfix
+      mtalint check --format sarif -o mtalint.sarif configs/
+      mtalint explain PF010
+    """
+
+
+def _load_setup(paths: list[Path], config_file: Path | None, no_config: bool) -> Any:
+    from linter.config import Config, ConfigError, find_config, load_config
+
+    if no_config:
+        return Config()
+    path = config_file or (find_config(paths[0]) if paths else find_config(Path.cwd()))
+    if path is None:
+        return Config()
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _version(text: str | None) -> tuple[int, int, int]:
+    from linter.mta.postfix import params
+
+    if text is None:
+        return params.DATA_VERSION
+    if not text or not text.replace(".", "").isdigit() or not params.valid_compat_level(text):
+        _fail(f"invalid Postfix version {text!r}: use a release number such as 3.7.11 or 3.9")
+    return params.compat_level_tuple(text)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to FILE (atomically) instead of stdout.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="ID|PREFIX|TAG",
+    help="Only these rules (comma-separated or repeated).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="ID|PREFIX|TAG",
+    help="Skip these rules (comma-separated or repeated).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note"]),
+    default=None,
+    help="Exit 1 when a finding has this severity or higher  [default: warning].",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Configuration file (.mtalint.yaml or pyproject.toml).",
+)
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Extra rule folder (repeatable).",
+)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(["null-client", "mx", "submission", "relay"]),
+    help="Set the host's role(s) instead of inferring them.",
+)
+@click.option(
+    "--postfix-version",
+    default=None,
+    metavar="X.Y",
+    help="Postfix release whose defaults apply  [default: 3.7.11].",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=10 * 1024 * 1024,
+    show_default=True,
+    help="Largest file read, in bytes.",
+)
+@click.option(
+    "--color/--no-color", default=None, help="Colour the text output  [default: when a terminal]."
+)
+def check(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    config_file: Path | None,
+    no_config: bool,
+    rule_dirs: tuple[Path, ...],
+    roles: tuple[str, ...],
+    postfix_version: str | None,
+    max_file_size: int,
+    color: bool | None,
+) -> None:
+    """Check configuration files or folders and report findings.
+
+    A folder is searched for configuration files; a Postfix main.cf and master.cf
+    in one folder are checked together.
+    """
+    from linter.check import check as run_check
+    from linter.engine.rules import RuleError, load_rules
+    from linter.engine.runner import Selection
+    from linter.mta import Options
+    from linter.report import renderer
+
+    path_list = list(paths)
+    config = _load_setup(path_list, config_file, no_config)
+    try:
+        rules = load_rules([*config.rule_folders, *rule_dirs])
+    except RuleError as exc:
+        _fail(str(exc))
+    selection = Selection(
+        select=_split(select) or list(config.select),
+        ignore=list(config.ignore) + _split(ignore),
+        severity=dict(config.severity),
+    )
+    version = _version(postfix_version or config.postfix_version)
+    options = Options(
+        postfix_version=version, roles=list(roles) or None, max_file_size=max_file_size
+    )
+    role_map = {} if roles else dict(config.roles)
+    result = run_check(
+        path_list, rules, selection, options, config.formats or None, role_map=role_map
+    )
+    for problem in result.problems:
+        click.echo(f"mtalint: {problem}", err=True)
+    if not result.files:
+        _fail("no configuration files found in " + ", ".join(str(p) for p in path_list))
+    colour = color if color is not None else (output is None and sys.stdout.isatty())
+    _emit(renderer(fmt)(result, rules, colour), output)
+    threshold = SEVERITY_RANK[fail_on or config.fail_on or "warning"]
+    failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
+    if result.problems and not exit_zero:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "yaml"]), default="json", show_default=True
+)
+@click.option(
+    "--postfix-version",
+    default=None,
+    metavar="X.Y[.Z]",
+    help="Postfix release whose defaults apply  [default: 3.7.11].",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
+def parse(path: Path, fmt: str, postfix_version: str | None, output: Path | None) -> None:
+    """Print the model mtalint builds for PATH: effective settings, services, posture.
+
+    PATH is a configuration file or a folder holding one config set. When the folder
+    holds several sets, a list is printed.
+    """
+    import json
+
+    from linter.check import analyse_set
+    from linter.discover import discover
+    from linter.mta import Options
+
+    sets, problems = discover([path])
+    for problem in problems:
+        click.echo(f"mtalint: {problem}", err=True)
+    if not sets:
+        _fail(f"no configuration files found in {path}")
+    options = Options(postfix_version=_version(postfix_version))
+    models = [analyse_set(s, options).model for s in sets]
+    doc: Any = models[0] if len(models) == 1 else models
+    if fmt == "json":
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    else:
+        import yaml
+
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    _emit(text, output)
+
+
+@main.command(name="rules")
+@click.option(
+    "--check",
+    "check_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Validate the rule files in DIR against the schema and exit.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--select", multiple=True, metavar="ID|PREFIX|TAG", help="Only list these rules.")
+def rules_command(check_dir: Path | None, fmt: str, select: tuple[str, ...]) -> None:
+    """List the rules, or validate a folder of custom rules (--check DIR)."""
+    import json
+
+    from linter.engine.rules import RuleError, builtin_rules, load_folder
+    from linter.engine.runner import Selection
+
+    if check_dir is not None:
+        try:
+            checked = load_folder(check_dir, check_schema=True)
+        except RuleError as exc:
+            _fail(str(exc), EXIT_FINDINGS)
+        ids = [r.id for r in checked]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            _fail(f"{check_dir}: duplicate rule id(s): {', '.join(dupes)}", EXIT_FINDINGS)
+        click.echo(f"{len(checked)} rule file(s) in {check_dir} are valid")
+        return
+    selection = Selection(select=_split(select))
+    chosen = [r for r in builtin_rules() if selection.wants(r)]
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "severity": r.severity,
+                        "applies_to": r.applies_to,
+                        "roles": r.roles,
+                        "tags": r.tags,
+                        "title": r.title,
+                    }
+                    for r in chosen
+                ],
+                indent=2,
+            )
+        )
+        return
+    width = max((len(r.id) for r in chosen), default=4)
+    for r in chosen:
+        applies = ",".join(r.applies_to)
+        tags = ", ".join(r.tags)
+        click.echo(f"{r.id:<{width}}  {r.severity:<7}  {applies:<8}  {r.title}  [{tags}]")
+
+
+@main.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Explain a rule: why it matters, how to fix it, references and examples."""
+    from linter.engine.rules import builtin_rules
+
+    rules = builtin_rules()
+    rule = next((r for r in rules if r.id.lower() == rule_id.lower() or r.name == rule_id), None)
+    if rule is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id.upper(), [r.id for r in rules], n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        _fail(f"no rule {rule_id}{hint}; 'mtalint rules' lists them")
+    out = [f"{rule.id}  {rule.title}", ""]
+    out.append(f"severity: {rule.severity}    applies to: {', '.join(rule.applies_to)}")
+    if rule.roles:
+        out.append(f"roles: {', '.join(rule.roles)}")
+    if rule.tags:
+        out.append(f"tags: {', '.join(rule.tags)}")
+    if rule.rationale:
+        out += ["", "Why:", *("  " + line for line in rule.rationale.splitlines())]
+    if rule.fix:
+        out += ["", "Fix:"]
+        for mta, text in rule.fix.items():
+            lines = text.splitlines() or [""]
+            out.append(f"  [{mta}] {lines[0]}")
+            out += ["    " + line for line in lines[1:]]
+    if rule.references:
+        out += ["", "References:"]
+        for ref in rule.references:
+            label = ref.get("id") or ref.get("title", "")
+            url = f"  <{ref['url']}>" if ref.get("url") else ""
+            out.append(f"  - {ref.get('type', 'doc')}: {label}{url}")
+    examples = [t for t in rule.tests if isinstance(t, dict)]
+    for verdict, heading in (("trigger", "Triggers on:"), ("pass", "Does not trigger on:")):
+        case = next((t for t in examples if t.get("expect", "trigger") == verdict), None)
+        if case and isinstance(case.get("files"), dict):
+            out += ["", heading]
+            for fname, content in case["files"].items():
+                out.append(f"  # {fname}")
+                out += ["  " + line for line in str(content).rstrip().splitlines()]
+    click.echo("\n".join(out))
+
+
+@main.command(name="test-rules")
+@click.argument(
+    "folder", type=click.Path(path_type=Path, file_okay=False, exists=True), required=False
+)
+@click.option("-v", "--verbose", is_flag=True, help="List every test case.")
+def test_rules(folder: Path | None, verbose: bool) -> None:
+    """Run the tests carried by each rule (the built-in rules, or those in FOLDER)."""
+    from linter.engine.rules import RuleError, builtin_rules, load_folder
+    from linter.engine.selftest import run_rule_tests
+
+    try:
+        chosen = load_folder(folder, check_schema=True) if folder else list(builtin_rules())
+    except RuleError as exc:
+        _fail(str(exc))
+    all_rules = list(builtin_rules()) + ([r for r in chosen] if folder else [])
+    failed = 0
+    total = 0
+    for rule in chosen:
+        if rule.builtin:
+            continue
+        if not rule.tests:
+            click.echo(f"FAIL {rule.id}: rule has no tests")
+            failed += 1
+            continue
+        for case in run_rule_tests(rule, all_rules):
+            total += 1
+            if not case.passed:
+                failed += 1
+                click.echo(f"FAIL {case.rule} [{case.expect}] {case.name}: {case.detail}")
+            elif verbose:
+                click.echo(f"ok   {case.rule} [{case.expect}] {case.name}")
+    click.echo(f"{total - failed} passed, {failed} failed")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,139 @@
+"""Project configuration: ``.mtalint.yaml`` or ``[tool.mtalint]`` in ``pyproject.toml``.
+
+Keys: ``select``, ``ignore`` (rule ids, id prefixes or tags), ``severity`` (id or tag →
+error/warning/note), ``rules`` (extra rule folders, relative to the config file),
+``formats`` (file-name glob → format), ``roles`` (path glob → list of roles),
+``postfix_version``, ``fail_on``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from linter.mta import FORMATS
+
+CONFIG_NAMES = (".mtalint.yaml", ".mtalint.yml")
+KNOWN_KEYS = {
+    "select",
+    "ignore",
+    "severity",
+    "rules",
+    "formats",
+    "roles",
+    "postfix_version",
+    "fail_on",
+}
+ROLES = {"null-client", "mx", "submission", "relay"}
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    rule_folders: list[Path] = field(default_factory=list)
+    formats: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    postfix_version: str | None = None
+    fail_on: str | None = None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config file in ``start`` or a parent folder."""
+    folder = start.resolve()
+    if folder.is_file():
+        folder = folder.parent
+    for candidate_dir in (folder, *folder.parents):
+        for name in CONFIG_NAMES:
+            candidate = candidate_dir / name
+            if candidate.is_file():
+                return candidate
+        pyproject = candidate_dir / "pyproject.toml"
+        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+            return pyproject
+    return None
+
+
+def _pyproject_section(path: Path) -> dict[str, Any] | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    section = data.get("tool", {}).get("mtalint")
+    return section if isinstance(section, dict) else None
+
+
+def _strings(value: Any, key: str, path: Path) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ConfigError(f"{path}: '{key}' must be a string or a list of strings")
+
+
+def load_config(path: Path) -> Config:
+    if path.name == "pyproject.toml":
+        try:
+            data = (
+                tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("mtalint", {})
+            )
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+    else:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the configuration must be a mapping")
+    unknown = set(data) - KNOWN_KEYS
+    if unknown:
+        known = ", ".join(sorted(KNOWN_KEYS))
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; known: {known}")
+    config = Config(path=path)
+    config.select = _strings(data.get("select", []), "select", path)
+    config.ignore = _strings(data.get("ignore", []), "ignore", path)
+    severity = data.get("severity", {})
+    if not isinstance(severity, dict) or any(
+        v not in ("error", "warning", "note") for v in severity.values()
+    ):
+        raise ConfigError(f"{path}: 'severity' maps rule ids or tags to error, warning or note")
+    config.severity = {str(k): str(v) for k, v in severity.items()}
+    config.rule_folders = [
+        (path.parent / p) for p in _strings(data.get("rules", []), "rules", path)
+    ]
+    formats = data.get("formats", {})
+    if not isinstance(formats, dict) or any(v not in FORMATS for v in formats.values()):
+        raise ConfigError(
+            f"{path}: 'formats' maps file-name globs to one of {', '.join(sorted(FORMATS))}"
+        )
+    config.formats = {str(k): str(v) for k, v in formats.items()}
+    roles = data.get("roles", {})
+    if not isinstance(roles, dict):
+        raise ConfigError(f"{path}: 'roles' maps path globs to lists of roles")
+    for glob, value in roles.items():
+        names = _strings(value, f"roles.{glob}", path)
+        bad = set(names) - ROLES
+        if bad:
+            known = ", ".join(sorted(ROLES))
+            raise ConfigError(f"{path}: unknown role(s) {', '.join(sorted(bad))}; known: {known}")
+        config.roles[str(glob)] = names
+    if "postfix_version" in data:
+        config.postfix_version = str(data["postfix_version"])
+    if "fail_on" in data:
+        if data["fail_on"] not in ("error", "warning", "note"):
+            raise ConfigError(f"{path}: 'fail_on' must be error, warning or note")
+        config.fail_on = data["fail_on"]
+    return config

@@ -1,0 +1,1 @@
+"""Rules: loading and validating the YAML files, evaluating their conditions."""

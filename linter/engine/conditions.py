@@ -1,0 +1,142 @@
+"""The declarative ``when`` language of rules.
+
+A condition is ``{all: [...]}``, ``{any: [...]}``, ``{not: cond}`` or a leaf
+``{fact: PATH, <operator>: operand}``. Paths are dotted (``posture.outbound.tls``,
+``item.port``, ``postfix.param.relayhost``); ``item`` is the element of the rule's
+``for_each`` collection. Operators are listed in ``OPERATORS``; a fact that does not
+exist only satisfies ``absent: true``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from linter.facts import MISSING
+
+MAX_REGEX_LENGTH = 300
+MAX_SUBJECT_LENGTH = 20_000
+
+
+class ConditionError(Exception):
+    pass
+
+
+@lru_cache(maxsize=512)
+def compiled(pattern: str) -> re.Pattern[str]:
+    if len(pattern) > MAX_REGEX_LENGTH:
+        raise ConditionError(f"regex longer than {MAX_REGEX_LENGTH} characters")
+    # nested quantifiers such as (a+)+ are the classic catastrophic-backtracking shape
+    if re.search(r"\([^()]*[+*}]\)[+*{]", pattern):
+        raise ConditionError(f"regex {pattern!r} nests quantifiers and could backtrack badly")
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ConditionError(f"invalid regex {pattern!r}: {exc}") from None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is MISSING or value is None:
+        return []
+    if isinstance(value, list | tuple | set):
+        return list(value)
+    return [value]
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _compare(op: Callable[[float, float], bool]) -> Callable[[Any, Any], bool]:
+    def check(value: Any, operand: Any) -> bool:
+        a, b = _num(value), _num(operand)
+        return a is not None and b is not None and op(a, b)
+
+    return check
+
+
+def _matches(value: Any, operand: Any) -> bool:
+    if value is MISSING or value is None:
+        return False
+    return compiled(str(operand)).search(str(value)[:MAX_SUBJECT_LENGTH]) is not None
+
+
+def _contains(value: Any, operand: Any) -> bool:
+    if isinstance(value, str):
+        return str(operand) in value
+    return operand in _as_list(value)
+
+
+def _empty(value: Any, operand: Any) -> bool:
+    is_empty = value is MISSING or value is None or value == "" or value == [] or value == {}
+    if isinstance(value, str):
+        is_empty = value.strip() == ""
+    return is_empty == bool(operand)
+
+
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "equals": lambda v, o: v is not MISSING and v == o,
+    "not_equals": lambda v, o: v is not MISSING and v != o,
+    "in": lambda v, o: v is not MISSING and v in o,
+    "not_in": lambda v, o: v is not MISSING and v not in o,
+    "contains": _contains,
+    "not_contains": lambda v, o: v is not MISSING and not _contains(v, o),
+    "contains_any": lambda v, o: any(_contains(v, x) for x in o),
+    "matches": _matches,
+    "not_matches": lambda v, o: v is not MISSING and not _matches(v, o),
+    "absent": lambda v, o: (v is MISSING) == bool(o),
+    "empty": _empty,
+    "gt": _compare(lambda a, b: a > b),
+    "gte": _compare(lambda a, b: a >= b),
+    "lt": _compare(lambda a, b: a < b),
+    "lte": _compare(lambda a, b: a <= b),
+}
+
+
+def leaf_paths(condition: dict[str, Any]) -> list[str]:
+    """The fact paths a condition reads, in order (the first one locates a finding)."""
+    if "fact" in condition:
+        return [condition["fact"]]
+    out: list[str] = []
+    for key in ("all", "any"):
+        for sub in condition.get(key, []):
+            out.extend(leaf_paths(sub))
+    if "not" in condition:
+        out.extend(leaf_paths(condition["not"]))
+    return out
+
+
+def evaluate(
+    condition: dict[str, Any], get: Callable[[str], Any], hits: list[str] | None = None
+) -> bool:
+    """Evaluate ``condition``; the paths of the leaves that held are appended to ``hits``
+    (so a finding can point at the alternative that matched, not just the first one)."""
+    if "all" in condition:
+        return all(evaluate(c, get, hits) for c in condition["all"])
+    if "any" in condition:
+        return any(evaluate(c, get, hits) for c in condition["any"])
+    if "not" in condition:
+        return not evaluate(condition["not"], get, None)
+    value = get(condition["fact"])
+    for name, operand in condition.items():
+        if name == "fact":
+            continue
+        op = OPERATORS.get(name)
+        if op is None:
+            raise ConditionError(f"unknown operator {name!r}")
+        if not op(value, operand):
+            return False
+    if hits is not None:
+        hits.append(condition["fact"])
+    return True

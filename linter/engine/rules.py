@@ -1,0 +1,205 @@
+"""Rule files: ``rules/<folder>/<ID>.yaml``, one rule per file, validated by ``rules/schema.json``.
+
+At run time the built-in rules are trusted (the test suite validates them against the
+schema) and loaded with only light checks, to keep start-up small; rule folders a user
+adds are validated against the schema in full.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from linter.engine.conditions import OPERATORS, ConditionError, compiled, leaf_paths
+from linter.resources import rules_dir
+
+SEVERITIES = ("error", "warning", "note")
+SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
+MAX_RULE_FILE_BYTES = 256 * 1024
+
+
+class RuleError(Exception):
+    """A rule file that cannot be used; the message names the file."""
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    severity: str
+    applies_to: list[str]
+    tags: list[str]
+    message: str
+    rationale: str
+    fix: dict[str, str]
+    references: list[dict[str, str]]
+    when: dict[str, Any] | None
+    for_each: str | None = None
+    location: str | None = None
+    roles: list[str] = field(default_factory=list)
+    name: str = ""
+    builtin: bool = False
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    path: str = ""
+
+    def applies(self, mta: str) -> bool:
+        return "any" in self.applies_to or mta in self.applies_to
+
+    def fix_for(self, mta: str) -> str:
+        return self.fix.get(mta) or self.fix.get("any") or next(iter(self.fix.values()), "")
+
+    @property
+    def location_path(self) -> str | None:
+        if self.location:
+            return self.location
+        paths = leaf_paths(self.when) if self.when else []
+        return paths[0] if paths else None
+
+
+def _loader() -> type[yaml.SafeLoader]:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_rule_file(path: Path) -> dict[str, Any]:
+    try:
+        if path.stat().st_size > MAX_RULE_FILE_BYTES:
+            raise RuleError(f"{path}: rule file larger than {MAX_RULE_FILE_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+    except RuleError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise RuleError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise RuleError(f"{path}: a rule file holds one mapping (id, title, severity, ...)")
+    return data
+
+
+def _check_condition(cond: Any, where: str) -> None:
+    if not isinstance(cond, dict) or not cond:
+        raise RuleError(f"{where}: a condition must be a non-empty mapping")
+    for key in ("all", "any"):
+        if key in cond:
+            if not isinstance(cond[key], list) or not cond[key]:
+                raise RuleError(f"{where}: '{key}' takes a non-empty list of conditions")
+            for sub in cond[key]:
+                _check_condition(sub, where)
+            return
+    if "not" in cond:
+        _check_condition(cond["not"], where)
+        return
+    if "fact" not in cond:
+        raise RuleError(f"{where}: a condition needs 'all', 'any', 'not' or 'fact'")
+    ops = [k for k in cond if k != "fact"]
+    if not ops:
+        raise RuleError(f"{where}: condition on {cond['fact']!r} has no operator")
+    for op in ops:
+        if op not in OPERATORS:
+            raise RuleError(
+                f"{where}: unknown operator {op!r} (known: {', '.join(sorted(OPERATORS))})"
+            )
+        if op in ("matches", "not_matches"):
+            try:
+                compiled(str(cond[op]))
+            except ConditionError as exc:
+                raise RuleError(f"{where}: {exc}") from None
+
+
+def rule_from_data(data: dict[str, Any], path: str) -> Rule:
+    for key in ("id", "title", "severity", "applies_to", "message"):
+        if key not in data:
+            raise RuleError(f"{path}: missing required key '{key}'")
+    if data["severity"] not in SEVERITIES:
+        raise RuleError(f"{path}: severity must be one of {', '.join(SEVERITIES)}")
+    when = data.get("when")
+    builtin = bool(data.get("builtin", False))
+    if when is None and not builtin:
+        raise RuleError(f"{path}: a rule needs a 'when' condition")
+    if when is not None:
+        _check_condition(when, path)
+    fix = data.get("fix", {})
+    if isinstance(fix, str):
+        fix = {"any": fix}
+    applies = data["applies_to"]
+    return Rule(
+        id=str(data["id"]),
+        title=str(data["title"]),
+        severity=data["severity"],
+        applies_to=[applies] if isinstance(applies, str) else list(applies),
+        tags=list(data.get("tags", [])),
+        message=str(data["message"]),
+        rationale=str(data.get("rationale", "")).strip(),
+        fix={str(k): str(v).strip() for k, v in fix.items()},
+        references=list(data.get("references", [])),
+        when=when,
+        for_each=data.get("for_each"),
+        location=data.get("location"),
+        roles=list(data.get("roles", [])),
+        name=str(data.get("name", "")),
+        builtin=builtin,
+        tests=list(data.get("tests", [])),
+        path=path,
+    )
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return json.loads((rules_dir() / "schema.json").read_text(encoding="utf-8"))
+
+
+def validate(data: dict[str, Any], path: str) -> list[str]:
+    """Schema errors for one rule file, as readable lines."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
+        where = "/".join(str(p) for p in err.path) or "(top level)"
+        errors.append(f"{path}: {where}: {err.message}")
+    return errors
+
+
+def rule_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.yaml") if p.is_file())
+
+
+def load_folder(folder: Path, check_schema: bool) -> list[Rule]:
+    rules = []
+    for path in rule_files(folder):
+        data = read_rule_file(path)
+        if check_schema:
+            errors = validate(data, str(path))
+            if errors:
+                raise RuleError("\n".join(errors))
+        rules.append(rule_from_data(data, str(path)))
+    return rules
+
+
+@cache
+def builtin_rules() -> tuple[Rule, ...]:
+    folder = rules_dir()
+    paths = [p for p in rule_files(folder) if "frameworks" not in p.parts]
+    return tuple(rule_from_data(read_rule_file(p), str(p)) for p in paths)
+
+
+def load_rules(extra_folders: list[Path] | None = None) -> list[Rule]:
+    rules = list(builtin_rules())
+    seen = {r.id: r.path for r in rules}
+    for folder in extra_folders or []:
+        if not folder.is_dir():
+            raise RuleError(f"{folder}: rule folder does not exist")
+        for rule in load_folder(folder, check_schema=True):
+            if rule.id in seen:
+                raise RuleError(
+                    f"{rule.path}: rule id {rule.id} is already used by {seen[rule.id]}"
+                )
+            seen[rule.id] = rule.path
+            rules.append(rule)
+    return rules

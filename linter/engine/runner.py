@@ -1,0 +1,161 @@
+"""Judging one config set's facts with the rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.engine.conditions import evaluate
+from linter.engine.rules import Rule
+from linter.facts import MISSING, Facts, split_path
+from linter.findings import Finding
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.\[\]-]*)\}")
+
+
+@dataclass
+class Selection:
+    """``--select`` / ``--ignore`` by rule id, id prefix or tag, and severity overrides."""
+
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def _matches(rule: Rule, pattern: str) -> bool:
+        return (
+            pattern == "ALL"
+            or rule.id.startswith(pattern)
+            or pattern in rule.tags
+            or pattern == rule.name
+        )
+
+    def wants(self, rule: Rule) -> bool:
+        if self.select and not any(self._matches(rule, t) for t in self.select):
+            return False
+        return not any(self._matches(rule, t) for t in self.ignore)
+
+    def severity_of(self, rule: Rule) -> str:
+        for token, severity in self.severity.items():
+            if self._matches(rule, token):
+                return severity
+        return rule.severity
+
+
+class _Scope:
+    """Fact lookup with ``item`` bound to the current element of ``for_each``."""
+
+    def __init__(self, facts: Facts, item_path: str | None) -> None:
+        self.facts = facts
+        self.item_path = item_path
+
+    def path(self, path: str) -> str:
+        if self.item_path is not None and (
+            path == "item" or path.startswith("item.") or path.startswith("item[")
+        ):
+            return self.item_path + path[4:]
+        return path
+
+    def get(self, path: str) -> Any:
+        return self.facts.get(self.path(path))
+
+
+def _text(value: Any) -> str:
+    if value is MISSING or value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value) or "(none)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def render(template: str, scope: _Scope) -> str:
+    # only {dotted.path} lookups: no attribute access, no format specs
+    return _PLACEHOLDER.sub(lambda m: _text(scope.get(m.group(1))), template)
+
+
+def _items(facts: Facts, path: str) -> list[str]:
+    value = facts.get(path)
+    if not isinstance(value, list):
+        return []
+    return [f"{path}[{i}]" for i in range(len(value))]
+
+
+def _finding_key(scope: _Scope, location: str | None) -> str:
+    """A key that names what the finding is about without its position in a list."""
+    if scope.item_path is not None:
+        item = scope.facts.get(scope.item_path)
+        ident = ""
+        if isinstance(item, dict):
+            ident = str(
+                item.get("name")
+                or item.get("key")
+                or item.get("parameter")
+                or item.get("message", "")
+            )
+        base = re.sub(r"\[\d+\]$", "", scope.item_path)
+        return f"{base}:{ident}:{location or ''}"
+    return location or ""
+
+
+def _located_hit(facts: Facts, scope: _Scope, hits: list[str]) -> str | None:
+    """The first matched fact that came from a line of configuration."""
+    for path in hits:
+        resolved = scope.path(path)
+        if facts.span_of(resolved) not in (None, facts.default_span):
+            return path
+    return None
+
+
+def run_rules(
+    mta: str, facts: Facts, rules: list[Rule], selection: Selection, roles: list[str]
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules:
+        if rule.builtin or rule.when is None or not rule.applies(mta) or not selection.wants(rule):
+            continue
+        if rule.roles and not set(rule.roles) & set(roles):
+            continue
+        scopes = (
+            [_Scope(facts, p) for p in _items(facts, rule.for_each)]
+            if rule.for_each
+            else [_Scope(facts, None)]
+        )
+        for scope in scopes:
+            hits: list[str] = []
+            if not evaluate(rule.when, scope.get, hits):
+                continue
+            location = rule.location or _located_hit(facts, scope, hits) or rule.location_path
+            resolved = scope.path(location) if location else None
+            span = facts.span_of(resolved) if resolved else None
+            if span is None and scope.item_path is not None:
+                span = facts.span_of(scope.item_path)
+            if span is None:
+                span = facts.default_span
+            if span is None:
+                continue
+            value = scope.get(location) if location else ""
+            key = _finding_key(
+                scope, re.sub(r"^item\.?", "", location or "") if scope.item_path else resolved
+            )
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    severity=selection.severity_of(rule),
+                    message=render(rule.message, scope),
+                    span=span,
+                    tags=list(rule.tags),
+                    fix=render(rule.fix_for(mta), scope),
+                    title=rule.title,
+                    key=key,
+                    value=_text(value),
+                )
+            )
+    return findings
+
+
+__all__ = ["Selection", "run_rules", "render", "split_path"]

@@ -1,0 +1,93 @@
+"""The facts document rules are judged against.
+
+Facts are a JSON-like tree (``posture.listeners[0].tls``, ``postfix.param.relayhost``)
+plus, for each fact that came from a line of configuration, its span. Some subtrees are
+computed on demand by a resolver (every Postfix parameter's effective value, for one),
+so a rule may name any parameter without the model evaluating all of them up front.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from linter.source import Span
+
+Resolver = Callable[[str], tuple[Any, Span | None]]
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+MISSING = object()
+
+
+def split_path(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for name, index in _PART.findall(path):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+def join_path(parts: list[str | int]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out
+
+
+class Facts:
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        self.data: dict[str, Any] = data if data is not None else {}
+        self.spans: dict[str, Span] = {}
+        self.resolvers: dict[str, Resolver] = {}
+        self.default_span: Span | None = None
+
+    def set(self, path: str, value: Any, span: Span | None = None) -> None:
+        parts = split_path(path)
+        node: Any = self.data
+        for p in parts[:-1]:
+            node = node.setdefault(p, {}) if isinstance(node, dict) else node[p]
+        node[parts[-1]] = value
+        if span is not None:
+            self.spans[path] = span
+
+    def add_resolver(self, prefix: str, resolver: Resolver) -> None:
+        """``resolver(rest)`` answers every path under ``prefix.``."""
+        self.resolvers[prefix] = resolver
+
+    def _resolve(self, path: str) -> tuple[Any, Span | None] | None:
+        # resolvers are keyed by the part of the path before the last dot
+        prefix, dot, name = path.rpartition(".")
+        if dot:
+            resolver = self.resolvers.get(prefix)
+            if resolver is not None:
+                return resolver(name)
+        return None
+
+    def get(self, path: str) -> Any:
+        resolved = self._resolve(path)
+        if resolved is not None:
+            return resolved[0]
+        node: Any = self.data
+        for p in split_path(path):
+            if isinstance(p, int):
+                if not isinstance(node, list) or p >= len(node):
+                    return MISSING
+                node = node[p]
+            elif isinstance(node, dict) and p in node:
+                node = node[p]
+            else:
+                return MISSING
+        return node
+
+    def span_of(self, path: str) -> Span | None:
+        """The span recorded for ``path`` or, failing that, for its nearest ancestor."""
+        resolved = self._resolve(path)
+        if resolved is not None and resolved[1] is not None:
+            return resolved[1]
+        parts = split_path(path)
+        while parts:
+            span = self.spans.get(join_path(parts))
+            if span is not None:
+                return span
+            parts.pop()
+        return self.default_span

@@ -1,0 +1,102 @@
+"""Findings, inline suppressions and stable ordering.
+
+A finding's fingerprint identifies it across unrelated edits: rule, file, and a key
+naming what it is about (a parameter, a service, a listener) plus its normalised value,
+never the line number. The same fingerprint is SARIF's ``partialFingerprints``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from linter.source import Span
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    span: Span
+    tags: list[str] = field(default_factory=list)
+    fix: str = ""
+    title: str = ""
+    key: str = ""  # what the finding is about, for the fingerprint
+    value: str = ""  # its normalised value, for the fingerprint
+
+    @property
+    def fingerprint(self) -> str:
+        basis = "\x1f".join((self.rule, self.span.path, self.key, " ".join(self.value.split())))
+        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.span.path, self.span.line, self.span.column, self.rule, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        span = self.span.to_dict()
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "tags": list(self.tags),
+            "path": span["path"],
+            "line": span["line"],
+            "column": span["column"],
+            "end_line": span["end_line"],
+            "end_column": span["end_column"],
+            "message": self.message,
+            "fix": self.fix,
+            "fingerprint": self.fingerprint,
+        }
+
+
+# ``# mtalint: ignore[PF010,open-relay] reason until=2027-03-01``
+SUPPRESSION = re.compile(r"mtalint:\s*ignore\[(?P<ids>[^\]]*)\](?P<rest>.*)$", re.IGNORECASE)
+_UNTIL = re.compile(r"\buntil=(\d{4}-\d{2}-\d{2})\b")
+
+
+@dataclass
+class Suppression:
+    path: str
+    line: int
+    targets: list[str]
+    reason: str
+    until: date | None
+    bad_until: str = ""
+    used: bool = False
+
+    def span(self) -> Span:
+        return Span(self.path, self.line, 1)
+
+    def covers(self, finding: Finding) -> bool:
+        if finding.span.path != self.path:
+            return False
+        start = finding.span.line
+        end = finding.span.end_line or start
+        # on the line before the finding, or on a line inside its logical line
+        if not (start - 1 <= self.line <= end):
+            return False
+        return any(t == finding.rule or t in finding.tags or t == "all" for t in self.targets)
+
+
+def parse_suppression(path: str, line: int, comment: str) -> Suppression | None:
+    m = SUPPRESSION.search(comment)
+    if not m:
+        return None
+    targets = [t.strip() for t in m.group("ids").split(",") if t.strip()]
+    rest = m.group("rest")
+    until: date | None = None
+    bad = ""
+    um = _UNTIL.search(rest)
+    if um:
+        try:
+            until = date.fromisoformat(um.group(1))
+        except ValueError:
+            bad = um.group(1)
+        rest = rest[: um.start()] + rest[um.end() :]
+    elif "until=" in rest:
+        bad = rest.split("until=", 1)[1].split()[0] if rest.split("until=", 1)[1].split() else ""
+    return Suppression(path, line, targets, rest.strip(), until, bad)

@@ -1,0 +1,52 @@
+"""One package per MTA; this module knows which formats belong to which MTA.
+
+Each MTA package exposes ``analyse(config_set, options) -> Analysis``; it is imported
+only when a run meets one of its files.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linter.diagnostics import Diagnostic
+    from linter.discover import ConfigSet
+    from linter.facts import Facts
+
+# format name → MTA
+FORMATS: dict[str, str] = {
+    "postfix-main": "postfix",
+    "postfix-master": "postfix",
+}
+
+
+@dataclass
+class Options:
+    # the Postfix release whose defaults apply: Debian 12's, the one the data was read off
+    postfix_version: tuple[int, int, int] = (3, 7, 11)
+    roles: list[str] | None = None  # overrides the inferred roles
+    max_file_size: int = 10 * 1024 * 1024
+
+
+@dataclass
+class Comment:
+    path: str
+    line: int
+    text: str
+
+
+@dataclass
+class Analysis:
+    mta: str
+    facts: Facts
+    model: dict[str, Any]  # what ``mtalint parse`` prints
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+
+
+def analyser(mta: str) -> Callable[[ConfigSet, Options], Analysis]:
+    module = importlib.import_module(f"linter.mta.{mta}")
+    return module.analyse

@@ -1,0 +1,193 @@
+"""Postfix: main.cf + master.cf → model → posture → facts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from linter.diagnostics import Diagnostic
+from linter.facts import MISSING, Facts
+from linter.mta import Analysis, Comment, Options
+from linter.source import InputError, Span, read_source
+
+if TYPE_CHECKING:
+    from linter.discover import ConfigSet
+    from linter.mta.postfix.model import PostfixModel, Service
+
+# The setting that decides each listener fact, so a finding points at that setting.
+LISTENER_SETTINGS = {
+    "tls": "smtpd_tls_security_level",
+    "auth": "smtpd_sasl_auth_enable",
+    "auth_before_tls": "smtpd_tls_auth_only",
+    "auth_plaintext_mechanisms": "smtpd_sasl_security_options",
+    "relay": "smtpd_relay_restrictions",
+    "tls_certificate": "smtpd_tls_cert_file",
+    "vrfy": "disable_vrfy_command",
+    "helo_required": "smtpd_helo_required",
+    "banner": "smtpd_banner",
+    "banner_expanded": "smtpd_banner",
+}
+
+
+def analyse(config_set: ConfigSet, options: Options) -> Analysis:
+    from linter.mta.postfix.model import build_model
+    from linter.mta.postfix.parse import parse_main, parse_master
+    from linter.mta.postfix.posture import build_posture
+
+    input_errors: list[Diagnostic] = []
+    main = master = None
+    comments: list[Comment] = []
+    main_file = config_set.file("postfix-main")
+    master_file = config_set.file("postfix-master")
+    for cf, parse in ((main_file, parse_main), (master_file, parse_master)):
+        if cf is None:
+            continue
+        try:
+            source = read_source(cf.path, cf.display, options.max_file_size)
+        except InputError as exc:
+            input_errors.append(
+                Diagnostic(
+                    "input-error",
+                    exc.message,
+                    Span(exc.path, exc.line, exc.column),
+                    fatal=True,
+                )
+            )
+            continue
+        tree = parse(source)
+        comments.extend(Comment(cf.display, c.line, c.text) for c in tree.comments)
+        if cf.format == "postfix-main":
+            main = tree
+        else:
+            master = tree
+
+    model = build_model(main, master, options.postfix_version)  # type: ignore[arg-type]
+    diagnostics = input_errors + model.diagnostics
+    posture, spans = build_posture(model)
+    if options.roles:
+        posture.roles = list(options.roles)  # type: ignore[arg-type]
+
+    primary = main_file or master_file
+    facts = Facts()
+    facts.default_span = Span(primary.display, 1, 1) if primary else None
+    facts.set("mta", "postfix")
+    facts.set("roles", list(posture.roles))
+    posture_dict = posture.to_dict()
+    facts.set("posture", posture_dict)
+    for path, span in spans.fields.items():
+        facts.spans[f"posture.{path}"] = span
+    for i, listener_span in enumerate(spans.listeners):
+        service = _service_for(model, posture.listeners[i].name)
+        base = f"posture.listeners[{i}]"
+        if listener_span is not None:
+            facts.spans[base] = listener_span
+        for fact_name, setting_name in LISTENER_SETTINGS.items():
+            setting = model.setting(setting_name, service)
+            if setting.span is not None:
+                facts.spans[f"{base}.{fact_name}"] = setting.span
+        # item.param.NAME: the value this listener's smtpd sees (main.cf + its -o options)
+        facts.add_resolver(f"{base}.param", _param_resolver(model, service))
+        relay_span = _relay_span(model, service, posture.listeners[i].relay.reason)
+        if relay_span is not None:
+            facts.spans[f"{base}.relay"] = relay_span
+    facts.set("diagnostics", [d.to_fact() for d in diagnostics])
+    for i, d in enumerate(diagnostics):
+        facts.spans[f"diagnostics[{i}]"] = d.span
+    facts.set(
+        "postfix",
+        {
+            "version": ".".join(str(p) for p in options.postfix_version),
+            "compatibility_level": model.compatibility_level,
+            "has_main_cf": main is not None,
+            "has_master_cf": master is not None,
+            "services": [_service_fact(s) for s in model.services],
+            "postscreen_without_smtpd_pass": any(
+                s.daemon == "postscreen" and s.type == "inet" for s in model.services
+            )
+            and not any(s.type == "pass" and s.daemon == "smtpd" for s in model.services),
+        },
+    )
+    for i, s in enumerate(model.services):
+        facts.spans[f"postfix.services[{i}]"] = s.span
+        facts.add_resolver(f"postfix.services[{i}].param", _param_resolver(model, s))
+        for name, o in s.overrides.items():
+            facts.spans[f"postfix.services[{i}].overrides.{name}"] = o.span
+    facts.add_resolver("postfix.param", lambda name: _param(model, name))
+    facts.add_resolver("postfix.raw", lambda name: _raw(model, name))
+    facts.add_resolver("postfix.explicit", lambda name: _explicit(model, name))
+
+    model_dict: dict[str, Any] = {
+        "path": config_set.display,
+        "mta": "postfix",
+        "files": [f.display for f in config_set.files],
+        "postfix": {
+            "version": ".".join(str(p) for p in options.postfix_version),
+            "compatibility_level": model.compatibility_level,
+            "main": {
+                "parameters": {
+                    name: {"value": a.value, "line": a.line}
+                    for name, a in sorted(model.explicit.items())
+                }
+            },
+            "master": {"services": [s.to_dict() for s in model.services]},
+        },
+        "posture": posture_dict,
+        "diagnostics": [
+            {**d.to_fact(), **{"path": d.span.path, "line": d.span.line, "column": d.span.column}}
+            for d in diagnostics
+        ],
+    }
+    return Analysis("postfix", facts, model_dict, diagnostics, comments)
+
+
+def _service_for(model: PostfixModel, key: str) -> Service | None:
+    service = next((s for s in model.services if s.key == key), None)
+    if service is not None and service.daemon == "postscreen":
+        return next(
+            (s for s in model.services if s.type == "pass" and s.daemon == "smtpd"), service
+        )
+    return service
+
+
+def _relay_span(model: PostfixModel, service: Service | None, reason: str) -> Span | None:
+    """The setting that decides a relay verdict: mynetworks when trust in it decides."""
+    names = ["smtpd_relay_restrictions", "smtpd_recipient_restrictions"]
+    if "permit_mynetworks" in reason or "mynetworks" in reason:
+        names.insert(0, "mynetworks")
+    for name in names:
+        span = model.setting(name, service).span
+        if span is not None:
+            return span
+    return None
+
+
+def _service_fact(s: Service) -> dict[str, Any]:
+    data = s.to_dict()
+    data["key"] = s.key
+    data["daemon"] = s.daemon
+    return data
+
+
+def _param(
+    model: PostfixModel, name: str, service: Service | None = None
+) -> tuple[Any, Span | None]:
+    setting = model.setting(name, service)
+    if setting.origin == "default" and setting.why == "unknown":
+        return MISSING, None
+    return model.value(name, service), setting.span
+
+
+def _param_resolver(model: PostfixModel, service: Service | None) -> Callable[[str], Any]:
+    return lambda name: _param(model, name, service)
+
+
+def _raw(model: PostfixModel, name: str) -> tuple[Any, Span | None]:
+    setting = model.setting(name)
+    if setting.origin == "default" and setting.why == "unknown":
+        return MISSING, None
+    return setting.value, setting.span
+
+
+def _explicit(model: PostfixModel, name: str) -> tuple[Any, Span | None]:
+    a = model.explicit.get(name)
+    return (a is not None), (a.value_span if a is not None else None)

@@ -1,0 +1,531 @@
+"""What Postfix does with its main.cf and master.cf.
+
+Effective values with provenance (an explicit line, a master.cf ``-o`` override, or a
+built-in default and why), ``$name`` expansion, master.cf services with their fields
+and overrides, and the warnings ``postconf`` itself would give.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from linter.diagnostics import Diagnostic
+from linter.mta.postfix import params
+from linter.mta.postfix.expand import Expansion, Lookup, expand, references
+from linter.mta.postfix.parse import Assignment, MainCf, MasterCf, MasterEntry
+from linter.source import Span
+
+DEFAULT_VERSION = (3, 7, 11)  # Debian 12's Postfix; the data in params.py is read off it
+
+SERVICE_TYPES = ("inet", "unix", "unix-dgram", "fifo", "pass")
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    return params.compat_level_tuple(text)
+
+
+@dataclass(slots=True)
+class Setting:
+    """A parameter's effective raw value and where it came from."""
+
+    name: str
+    value: str
+    span: Span | None  # None for a built-in default
+    origin: str  # "main.cf", "master.cf", "default"
+    why: str = ""  # for defaults: which rule chose the value
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"value": self.value, "origin": self.origin}
+        if self.span is not None:
+            out["line"] = self.span.line
+            out["path"] = self.span.path
+        if self.why:
+            out["why"] = self.why
+        return out
+
+
+@dataclass(slots=True)
+class Override:
+    name: str
+    value: str
+    span: Span
+
+
+@dataclass
+class Service:
+    service: str
+    type: str
+    private: str
+    unprivileged: str
+    chroot: str
+    wakeup: str
+    process_limit: str
+    command: str  # normalised as ``postconf -F`` prints it
+    daemon: str
+    args: list[str]
+    overrides: dict[str, Override]
+    span: Span
+    field_spans: list[Span]
+
+    @property
+    def key(self) -> str:
+        return f"{self.service}/{self.type}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "type": self.type,
+            "private": self.private,
+            "unprivileged": self.unprivileged,
+            "chroot": self.chroot,
+            "wakeup": self.wakeup,
+            "process_limit": self.process_limit,
+            "command": self.command,
+            "overrides": {name: o.value for name, o in self.overrides.items()},
+            "line": self.span.line,
+        }
+
+
+@dataclass
+class PostfixModel:
+    main: MainCf | None
+    master: MasterCf | None
+    version: tuple[int, int, int] = DEFAULT_VERSION
+    explicit: dict[str, Assignment] = field(default_factory=dict)
+    services: list[Service] = field(default_factory=list)
+    # every master.cf entry's command per service name, replaced entries included
+    # (postconf derives per-service parameter names from all of them)
+    all_commands: dict[str, set[str]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    # ------------------------------------------------------------ values
+    @property
+    def compatibility_level(self) -> str:
+        assignment = self.explicit.get("compatibility_level")
+        return assignment.value if assignment else "0"
+
+    def setting(self, name: str, service: Service | None = None) -> Setting:
+        if service is not None and name in service.overrides:
+            o = service.overrides[name]
+            return Setting(name, o.value, o.span, "master.cf")
+        if name in self.explicit:
+            a = self.explicit[name]
+            return Setting(name, a.value, a.value_span, "main.cf")
+        value, why = self.builtin_default(name)
+        return Setting(name, value or "", None, "default", why)
+
+    def builtin_default(self, name: str) -> tuple[str | None, str]:
+        """Postfix's default for ``name`` here, and why it is that value."""
+        value = params.default_for(name, self.compatibility_level, self.version)
+        if value is None:
+            value = params.service_default(name, self.all_commands, self.all_commands.keys())
+            if value is not None:
+                return value, "default of a per-service parameter"
+            return None, "unknown"
+        version = ".".join(str(p) for p in self.version[:2])
+        if name in params.COMPAT_DEPENDENT:
+            return value, (
+                f"built-in default of Postfix {version} at compatibility_level "
+                f"{self.compatibility_level}"
+            )
+        return value, f"built-in default of Postfix {version}"
+
+    def raw(self, name: str, service: Service | None = None) -> str:
+        return self.setting(name, service).value
+
+    def lookup_for(self, service: Service | None) -> Lookup:
+        def lookup(name: str) -> str | None:
+            if service is not None:
+                if name in service.overrides:
+                    return service.overrides[name].value
+                if name == "service_name":
+                    return service.service
+            if name in self.explicit:
+                return self.explicit[name].value
+            return self.builtin_default(name)[0]
+
+        return lookup
+
+    def expansion(self, name: str, service: Service | None = None) -> Expansion:
+        return expand(self.raw(name, service), self.lookup_for(service))
+
+    def value(self, name: str, service: Service | None = None) -> str:
+        """The fully expanded effective value, as ``postconf -x`` would print it."""
+        return self.expansion(name, service).value
+
+    def is_yes(self, name: str, service: Service | None = None) -> bool:
+        # Postfix booleans are "yes" or "no" in any case; anything else is fatal at start
+        return self.value(name, service).strip().lower() == "yes"
+
+    def smtpd_services(self) -> list[Service]:
+        return [s for s in self.services if s.daemon == "smtpd"]
+
+
+# ---------------------------------------------------------------- building
+
+
+def build_model(
+    main: MainCf | None, master: MasterCf | None, version: tuple[int, int, int] = DEFAULT_VERSION
+) -> PostfixModel:
+    model = PostfixModel(main, master, version)
+    if main is not None:
+        model.diagnostics.extend(main.diagnostics)
+        _collect_explicit(model, main)
+    if master is not None:
+        model.diagnostics.extend(master.diagnostics)
+        _collect_services(model, master)
+    _check_names(model)
+    return model
+
+
+def _collect_explicit(model: PostfixModel, main: MainCf) -> None:
+    for a in main.assignments:
+        earlier = model.explicit.get(a.name)
+        if earlier is not None and earlier.value != a.value:
+            model.diagnostics.append(
+                Diagnostic(
+                    "duplicate-entry",
+                    f"overriding earlier entry: {a.name}={earlier.value} "
+                    f"(line {earlier.line}) with {a.name}={a.value}",
+                    a.span,
+                    data={"parameter": a.name, "earlier_line": earlier.line},
+                )
+            )
+        model.explicit[a.name] = a
+        hash_at = _comment_after_value(a.value)
+        if hash_at is not None:
+            model.diagnostics.append(
+                Diagnostic(
+                    "comment-after-value",
+                    f"'#' after the value of {a.name} is not a comment: Postfix keeps "
+                    f'"{a.value[hash_at:]}" as part of the value',
+                    a.value_span,
+                    data={"parameter": a.name, "text": a.value[hash_at:]},
+                )
+            )
+
+
+_HASH_COMMENT = re.compile(r"\s#")
+
+
+def _comment_after_value(value: str) -> int | None:
+    """Offset of a ``#`` that looks like an intended comment after a value."""
+    m = _HASH_COMMENT.search(value)
+    return m.start() + 1 if m else None
+
+
+# ---------------------------------------------------------------- master.cf
+
+
+def _collect_services(model: PostfixModel, master: MasterCf) -> None:
+    by_key: dict[str, Service] = {}
+    for entry in master.entries:
+        service = _service(model, entry)
+        if service is None:
+            continue
+        earlier = by_key.get(service.key)
+        model.all_commands.setdefault(service.service, set()).add(service.daemon)
+        if earlier is not None:
+            model.diagnostics.append(
+                Diagnostic(
+                    "duplicate-entry",
+                    f"duplicate master.cf entry for service {service.key} (line "
+                    f"{earlier.span.line}); Postfix uses only the last one",
+                    earlier.span,
+                    data={"service": service.key, "later_line": service.span.line},
+                )
+            )
+        by_key[service.key] = service
+    model.services = list(by_key.values())
+
+
+def _fatal(model: PostfixModel, entry: MasterEntry, message: str, span: Span | None = None) -> None:
+    model.diagnostics.append(Diagnostic("syntax-error", message, span or entry.span, fatal=True))
+
+
+def _service(model: PostfixModel, entry: MasterEntry) -> Service | None:
+    words = entry.words
+    for w in words:
+        if w.unclosed_brace:
+            model.diagnostics.append(
+                Diagnostic("syntax-error", f"missing '}}' in \"{w.text}\"", w.span)
+            )
+    if len(words) < 8:
+        _fatal(model, entry, f"line {entry.line}: bad field count")
+        return None
+    name, stype, private, unpriv, chroot, wakeup, maxproc = (w.text for w in words[:7])
+    checks = (
+        ("type", stype, lambda v: v in SERVICE_TYPES, 1),
+        ("private", private, lambda v: v in ("y", "n", "-"), 2),
+        ("unprivileged", unpriv, lambda v: v in ("y", "n", "-"), 3),
+        ("chroot", chroot, lambda v: v in ("y", "n", "-"), 4),
+        ("wakeup", wakeup, lambda v: v == "-" or re.fullmatch(r"\d+\??", v) is not None, 5),
+        ("process_limit", maxproc, lambda v: v == "-" or v.isdigit(), 6),
+    )
+    for label, value, ok, index in checks:
+        if not ok(value):
+            _fatal(
+                model,
+                entry,
+                f'invalid {label} field "{value}" in "{entry.text}"',
+                words[index].span,
+            )
+            return None
+    args = [w.text for w in words[7:]]
+    command, overrides = _normalise_command(model, args, words[7:])
+    return Service(
+        service=name,
+        type=stype,
+        private=private,
+        unprivileged=unpriv,
+        chroot=chroot,
+        wakeup=wakeup,
+        process_limit=maxproc,
+        command=" ".join(command),
+        daemon=args[0],
+        args=command[1:],
+        overrides=overrides,
+        span=entry.span,
+        field_spans=[w.span for w in words],
+    )
+
+
+def _strip_group(text: str) -> str:
+    """``{ text }`` → ``text`` (Postfix 3.0 grouping); other text unchanged."""
+    if text.startswith("{"):
+        inner = text[1:-1] if text.endswith("}") else text[1:]
+        return inner.strip(" \t\f\v")
+    return text
+
+
+def _group_if_needed(text: str) -> str:
+    # postconf -F puts braces back around arguments that need them
+    if not text or any(c in text for c in " \t\f\v") or text.startswith("{"):
+        return "{" + text + "}"
+    return text
+
+
+def _normalise_command(
+    model: PostfixModel, args: list[str], words: list[Any]
+) -> tuple[list[str], dict[str, Override]]:
+    """Reproduce postconf's normalisation of daemon arguments and collect ``-o`` options.
+
+    Option clusters holding ``o`` are split (``-vo a=b`` → ``-v -o a=b``), ``-o { a = b }``
+    becomes ``-o a=b``, grouped non-option arguments lose braces they do not need.
+    Options end at ``--`` or at the first argument not starting with ``-``.
+    """
+    out = [args[0]]
+    overrides: dict[str, Override] = {}
+    i = 1
+    in_options = True
+    while i < len(args):
+        arg = args[i]
+        span = words[i].span
+        if in_options and arg == "--":
+            out.append(arg)
+            in_options = False
+            i += 1
+            continue
+        if in_options and arg.startswith("-") and len(arg) > 1:
+            o_at = arg.find("o", 1)
+            if o_at < 0:
+                out.append(arg)
+                i += 1
+                continue
+            if o_at > 1:
+                out.append(arg[:o_at])
+            value = arg[o_at + 1 :]
+            if not value:
+                if i + 1 >= len(args):
+                    out.append("-o")
+                    i += 1
+                    continue
+                i += 1
+                value = args[i]
+                span = words[i].span
+            setting = _strip_group(value)
+            name, eq, val = setting.partition("=")
+            if value.startswith("{"):
+                name, val = name.strip(" \t\f\v"), val.strip(" \t\f\v")
+            if not eq:
+                model.diagnostics.append(
+                    Diagnostic(
+                        "syntax-error",
+                        f"missing '=' after attribute name: \"{setting}\"",
+                        span,
+                    )
+                )
+                out.extend(["-o", setting])
+            else:
+                overrides[name] = Override(name, val, span)
+                out.extend(["-o", _group_if_needed(f"{name}={val}")])
+            i += 1
+            continue
+        in_options = False
+        out.append(_group_if_needed(_strip_group(arg)) if arg.startswith("{") else arg)
+        i += 1
+    return out, overrides
+
+
+# ---------------------------------------------------------------- names
+
+
+def _table_names(model: PostfixModel) -> dict[str, str]:
+    """``ldap:name``-style tables referenced anywhere: name → type."""
+    tables: dict[str, str] = {}
+    pattern = re.compile(r"\b(ldap|mysql|pgsql|sqlite|memcache|mongodb|socketmap):([^\s,{}]+)")
+    values = [a.value for a in model.explicit.values()]
+    for s in model.services:
+        values.extend(o.value for o in s.overrides.values())
+    for value in values:
+        for kind, name in pattern.findall(value):
+            if "/" not in name:
+                tables[name] = kind
+    return tables
+
+
+def _check_names(model: PostfixModel) -> None:
+    """postconf's warnings about names: unused, undefined, deprecated."""
+    service_names = set(model.all_commands)
+    service_commands = model.all_commands
+    tables = _table_names(model)
+    restriction_classes = set(
+        re.split(r"[\s,]+", model.raw("smtpd_restriction_classes").strip())
+    ) - {""}
+
+    # every $name referenced in any value, and where
+    referenced: dict[str, Span] = {}
+    sources: list[tuple[str, str, Span, Service | None]] = [
+        (name, a.value, a.value_span, None) for name, a in model.explicit.items()
+    ]
+    for s in model.services:
+        sources.extend((name, o.value, o.span, s) for name, o in s.overrides.items())
+    for name, value, span, _svc in sources:
+        # "$name" in some values (mailbox_command, forward_path, ...) is expanded by the
+        # delivery agent, not by main.cf: it does not make a parameter used
+        if name in params.RAW_PARAMETERS:
+            continue
+        for ref in references(value):
+            referenced.setdefault(ref, span)
+
+    def known(name: str) -> bool:
+        kind = params.classify(name, service_names, service_commands, tables)
+        return kind is not None or name in referenced or name in restriction_classes
+
+    for name, a in model.explicit.items():
+        if known(name):
+            continue
+        hint = params.suggest(name)
+        message = f"unused parameter: {name}={a.value}"
+        if hint:
+            message += f" (did you mean {hint}?)"
+        model.diagnostics.append(
+            Diagnostic(
+                "unused-parameter",
+                message,
+                a.name_span,
+                data={"parameter": name, "suggestion": hint, "file": "main.cf"},
+            )
+        )
+    for s in model.services:
+        for name, o in s.overrides.items():
+            if known(name):
+                continue
+            hint = params.suggest(name)
+            message = f"unused parameter: {name}={o.value} in service {s.key}"
+            if hint:
+                message += f" (did you mean {hint}?)"
+            model.diagnostics.append(
+                Diagnostic(
+                    "unused-parameter",
+                    message,
+                    o.span,
+                    data={"parameter": name, "suggestion": hint, "service": s.key},
+                )
+            )
+
+    # undefined $name references: evaluated the way postconf does, per value
+    for name, value, span, svc in sources:
+        if name in params.RAW_PARAMETERS:
+            continue
+        result = expand(value, model.lookup_for(svc))
+        for missing in sorted(result.undefined):
+            if _pipe_macro(missing, svc):
+                continue
+            model.diagnostics.append(
+                Diagnostic(
+                    "undefined-parameter",
+                    f"undefined parameter: {missing}",
+                    span,
+                    data={"parameter": missing},
+                )
+            )
+        boolean = (
+            params.BUILTIN_DEFAULTS.get(name) in ("yes", "no")
+            and name not in _NOT_BOOLEAN
+            and "$" not in value
+        )
+        if boolean and value.strip().lower() not in ("yes", "no"):
+            # the daemons (not postconf) refuse this at start-up
+            model.diagnostics.append(
+                Diagnostic(
+                    "invalid-value",
+                    f"bad boolean configuration: {name} = {value} (use yes or no)",
+                    span,
+                    fatal=True,
+                    data={"parameter": name},
+                )
+            )
+        for error in result.errors:
+            model.diagnostics.append(
+                Diagnostic("syntax-error", error, span, fatal="truncated" in error)
+            )
+
+    # deprecated names, with Postfix 3.9's own wording
+    deprecated: list[tuple[str, Span, str]] = [
+        (name, a.name_span, "main.cf") for name, a in model.explicit.items()
+    ]
+    for s in model.services:
+        deprecated.extend((name, o.span, s.key) for name, o in s.overrides.items())
+    for name, span, where in deprecated:
+        deprecation = params.deprecation_message(name)
+        if deprecation:
+            model.diagnostics.append(
+                Diagnostic(
+                    "deprecated-parameter",
+                    deprecation,
+                    span,
+                    data={"parameter": name, "where": where},
+                )
+            )
+
+
+# parameters whose default is "yes" or "no" but which take other words too
+_NOT_BOOLEAN = frozenset({"smtpd_forbid_bare_newline"})  # no | normalize | reject
+
+_PIPE_MACROS = {
+    "client_address",
+    "client_helo",
+    "client_hostname",
+    "client_port",
+    "client_protocol",
+    "domain",
+    "extension",
+    "mailbox",
+    "nexthop",
+    "original_recipient",
+    "queue_id",
+    "recipient",
+    "sasl_method",
+    "sasl_sender",
+    "sasl_username",
+    "sender",
+    "size",
+    "user",
+}
+
+
+def _pipe_macro(name: str, service: Service | None) -> bool:
+    return service is not None and service.daemon in ("pipe", "spawn") and name in _PIPE_MACROS

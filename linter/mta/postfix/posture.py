@@ -1,0 +1,469 @@
+"""Postfix's answers to the cross-MTA posture questions."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from linter.mta.postfix.model import PostfixModel, Service
+from linter.mta.postfix.restrictions import evaluate_relay, restriction_classes, tokens
+from linter.posture import (
+    SSL_TLS_PROTOCOLS,
+    Identity,
+    Listener,
+    Outbound,
+    Posture,
+    Relayhost,
+    RelayPolicy,
+    Role,
+    TlsSettings,
+    weak_protocols,
+)
+from linter.source import Span
+
+PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465, "ssmtp": 465}
+LOOPBACK_WORDS = {"loopback-only", "localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+@dataclass
+class PostureSpans:
+    """Where each listener and the outbound facts come from, for finding locations."""
+
+    listeners: list[Span | None]
+    fields: dict[str, Span]
+
+
+def host_port(name: str) -> tuple[str, str]:
+    """master(5): ``[host]:port``, ``host:port`` or ``port``."""
+    if name.startswith("["):
+        host, _, rest = name[1:].partition("]")
+        return host, rest.lstrip(":")
+    if name.count(":") == 1:
+        host, port = name.split(":")
+        return host, port
+    if name.count(":") > 1:  # bare IPv6 address with port: last part is the port
+        host, _, port = name.rpartition(":")
+        return host, port
+    return "", name
+
+
+def port_number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    return PORTS.get(text)
+
+
+def _is_loopback(address: str) -> bool:
+    address = address.strip("[]")
+    if address in ("localhost", "loopback-only"):
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------- networks
+
+
+@dataclass
+class Networks:
+    listed: list[str]
+    public: list[str]
+    widest_prefix: int | None  # prefix length of the widest IPv4 network (0 also for ::/0)
+
+
+def analyse_networks(model: PostfixModel, service: Service | None) -> Networks:
+    if model.setting("mynetworks", service).origin != "default":
+        items = tokens(model.value("mynetworks", service))
+    else:
+        style = model.value("mynetworks_style", service).strip() or "host"
+        # the networks of this host's interfaces, unknown until run time
+        labels = {
+            "host": ["127.0.0.0/8", "[::1]/128", "(this host's addresses)"],
+            "subnet": ["127.0.0.0/8", "[::1]/128", "(this host's IP subnets)"],
+            "class": ["127.0.0.0/8", "[::1]/128", "(this host's whole class A/B/C networks)"],
+        }
+        return Networks(labels.get(style, [style]), [], 8 if style == "class" else None)
+    public: list[str] = []
+    widest: int | None = None
+    for item in items:
+        text = item.strip()
+        if text.startswith("!"):
+            continue
+        candidate = text.replace("[", "").replace("]", "")
+        try:
+            net = ipaddress.ip_network(candidate, strict=False)
+        except ValueError:
+            continue  # a table, a file or a host name: its contents are not in the file
+        if net.version == 4 or net.prefixlen == 0:
+            # IPv4 prefix length of the widest network; ::/0 counts as 0 too
+            widest = net.prefixlen if widest is None else min(widest, net.prefixlen)
+        if not (net.is_private or net.is_loopback or net.is_link_local) or net.prefixlen == 0:
+            public.append(text)
+    return Networks(items, public, widest)
+
+
+# ---------------------------------------------------------------- listeners
+
+
+def _listen_addresses(model: PostfixModel) -> list[str]:
+    words = tokens(model.value("inet_interfaces"))
+    if not words or "all" in words:
+        return ["*"]
+    addresses: list[str] = []
+    for w in words:
+        addresses.extend(["127.0.0.1", "::1"] if w == "loopback-only" else [w])
+    return addresses
+
+
+def _tls_mode(model: PostfixModel, s: Service | None) -> str:
+    if model.is_yes("smtpd_tls_wrappermode", s):
+        return "implicit"
+    level = model.value("smtpd_tls_security_level", s).strip().lower()
+    if not level:
+        if model.is_yes("smtpd_enforce_tls", s):
+            return "required"
+        return "optional" if model.is_yes("smtpd_use_tls", s) else "none"
+    return {"may": "optional", "encrypt": "required"}.get(level, "none")
+
+
+def _certificate(model: PostfixModel, s: Service | None) -> bool:
+    for name in ("smtpd_tls_chain_files", "smtpd_tls_cert_file", "smtpd_tls_eccert_file"):
+        value = model.value(name, s).strip()
+        if value and value != "none":
+            return True
+    return False
+
+
+def _pass_service(model: PostfixModel) -> Service | None:
+    return next((s for s in model.services if s.type == "pass" and s.daemon == "smtpd"), None)
+
+
+def build_listeners(model: PostfixModel) -> tuple[list[Listener], list[Span | None]]:
+    listeners: list[Listener] = []
+    spans: list[Span | None] = []
+    if model.master is None:
+        # no master.cf: Postfix's stock master.cf runs only "smtp inet ... smtpd"
+        candidates: list[tuple[str, Service | None, Service | None]] = [("smtp/inet", None, None)]
+    else:
+        candidates = []
+        for s in model.services:
+            if s.type != "inet":
+                continue
+            if s.daemon == "smtpd":
+                candidates.append((s.key, s, s))
+            elif s.daemon == "postscreen":
+                # postscreen hands clients to the "smtpd pass" service
+                candidates.append((s.key, s, _pass_service(model)))
+    addresses = _listen_addresses(model)
+    for key, listen, settings in candidates:
+        name = listen.service if listen is not None else "smtp"
+        host, port_text = host_port(name)
+        port = port_number(port_text)
+        address = host or (addresses[0] if len(addresses) == 1 else ",".join(addresses))
+        public = not (_is_loopback(host) if host else all(_is_loopback(a) for a in addresses))
+        role = {25: "smtp", 587: "submission", 465: "submissions"}.get(port or 0, "other")
+        tls = _tls_mode(model, settings)
+        sasl = model.is_yes("smtpd_sasl_auth_enable", settings)
+        relay, auth_required = _relay_policy(model, settings, sasl)
+        sec_opts = tokens(model.value("smtpd_sasl_security_options", settings))
+        plaintext_mechs = "noplaintext" not in sec_opts
+        auth_only = model.is_yes("smtpd_tls_auth_only", settings) or tls == "required"
+        before_tls = sasl and tls != "implicit" and not auth_only and plaintext_mechs
+        listeners.append(
+            Listener(
+                name=key,
+                address=address,
+                port=port,
+                role=role,  # type: ignore[arg-type]
+                public=public,
+                tls=tls,  # type: ignore[arg-type]
+                auth="required" if sasl and auth_required else ("offered" if sasl else "none"),
+                auth_before_tls=before_tls,
+                auth_plaintext_mechanisms=sasl and plaintext_mechs,
+                relay=relay,
+                tls_certificate=_certificate(model, settings),
+                anonymous_tls=model.value("smtpd_tls_cert_file", settings).strip() == "none"
+                and not model.value("smtpd_tls_chain_files", settings).strip(),
+                vrfy=not model.is_yes("disable_vrfy_command", settings),
+                helo_required=model.is_yes("smtpd_helo_required", settings),
+                banner=model.raw("smtpd_banner", settings),
+                banner_expanded=model.value("smtpd_banner", settings),
+            )
+        )
+        spans.append(listen.span if listen is not None else None)
+    return listeners, spans
+
+
+def _relay_policy(model: PostfixModel, s: Service | None, sasl: bool) -> tuple[RelayPolicy, bool]:
+    """The relay verdict of one smtpd service, and whether it requires AUTH for all mail."""
+    classes = restriction_classes(
+        tokens(model.value("smtpd_restriction_classes", s)),
+        lambda name: model.value(name, s),
+    )
+    nets = analyse_networks(model, s)
+    ev = evaluate_relay(
+        model.value("smtpd_relay_restrictions", s),
+        model.value("smtpd_recipient_restrictions", s),
+        classes,
+        sasl,
+        mynetworks_covers_everyone=nets.widest_prefix == 0,
+    )
+    auth_required = not ev.stranger_local
+    maybe = ev.maybe_permit_by
+    if not ev.has_guard:
+        policy = RelayPolicy(
+            "closed",
+            reason="neither smtpd_relay_restrictions nor smtpd_recipient_restrictions "
+            "holds a relay guard (reject_unauth_destination, defer_unauth_destination, "
+            "reject, defer, defer_if_permit): smtpd refuses to start",
+        )
+    elif ev.stranger_remote:
+        decided = ev.decided_by.get("stranger", "no restriction rejects it")
+        if nets.widest_prefix == 0 and "permit_mynetworks" in decided:
+            reason = (
+                f"mynetworks covers every address ({', '.join(nets.public)}), so "
+                f"{decided} lets a client from anywhere relay"
+            )
+        else:
+            reason = f"a client from anywhere may relay ({decided})"
+        policy = RelayPolicy("open", nets.listed, nets.public, nets.widest_prefix, reason)
+    elif ev.mynetworks_remote:
+        reason = "clients in mynetworks may relay"
+        if maybe:
+            reason += f"; {maybe} may also permit relaying"
+        policy = RelayPolicy("networks", nets.listed, nets.public, nets.widest_prefix, reason)
+    elif ev.authenticated_remote:
+        reason = "only authenticated clients may relay"
+        if maybe:
+            reason += f"; {maybe} may also permit relaying"
+        policy = RelayPolicy("authenticated", reason=reason)
+    else:
+        reason = "no client may relay"
+        if maybe:
+            reason += f" unless {maybe} permits it"
+        policy = RelayPolicy("closed", reason=reason)
+    policy.conditional_permit = maybe
+    policy.guarded = ev.has_guard
+    return policy, auth_required
+
+
+# ---------------------------------------------------------------- outbound
+
+
+_RELAYHOST = re.compile(
+    r"^(\[(?P<bracketed>[^\]]*)\]|(?P<plain>[^:\[\]]+|[0-9a-fA-F:]+))(:(?P<port>[\w-]+))?$"
+)
+
+
+def parse_relayhost(raw: str) -> Relayhost | None:
+    first = tokens(raw)[0] if tokens(raw) else ""
+    if not first:
+        return None
+    m = _RELAYHOST.match(first)
+    if not m:
+        return Relayhost(first, first, None, "", True)
+    host = m.group("bracketed") if m.group("bracketed") is not None else m.group("plain")
+    port_text = m.group("port") or ""
+    # Postfix looks up MX records for a bare host name, but connects to a numeric
+    # address directly (smtp_addr_one: "using numerical host")
+    return Relayhost(
+        first,
+        host,
+        port_number(port_text) if port_text else None,
+        port_text,
+        m.group("bracketed") is None and not _is_ip(host),
+    )
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _smtp_client_service(model: PostfixModel) -> Service | None:
+    return next((s for s in model.services if s.service == "smtp" and s.type == "unix"), None)
+
+
+def build_outbound(model: PostfixModel) -> Outbound:
+    s = _smtp_client_service(model)
+    level = model.value("smtp_tls_security_level", s).strip().lower()
+    if not level:
+        if model.is_yes("smtp_enforce_tls", s):
+            level = "encrypt"
+        elif model.is_yes("smtp_use_tls", s):
+            level = "may"
+    tls = {
+        "": "none",
+        "none": "none",
+        "may": "opportunistic",
+        "encrypt": "required",
+        "verify": "verified",
+        "secure": "verified",
+        "fingerprint": "verified",
+        "dane": "dane",
+        "dane-only": "dane",
+    }.get(level, "none")
+    auth = model.is_yes("smtp_sasl_auth_enable", s)
+    wrapper = model.is_yes("smtp_tls_wrappermode", s)
+    no_plain = "noplaintext" in tokens(model.value("smtp_sasl_security_options", s))
+    return Outbound(
+        relayhost=parse_relayhost(model.value("relayhost")),
+        tls=tls,  # type: ignore[arg-type]
+        tls_level=level,
+        wrappermode=wrapper,
+        auth=auth,
+        auth_plaintext_without_tls=auth and not no_plain and tls in ("none", "opportunistic"),
+    )
+
+
+# ---------------------------------------------------------------- TLS
+
+
+def protocols(spec: str) -> list[str]:
+    """The protocols a Postfix ``*_tls_protocols`` value allows.
+
+    Three syntaxes: bounds (``>=TLSv1.2``, ``<=TLSv1.3``), exclusions (``!SSLv2``) and
+    inclusions. OpenSSL can only set a contiguous range, so a hole in an exclusion list
+    disables every protocol above it.
+    """
+    order = list(SSL_TLS_PROTOCOLS)
+    words = [w for w in re.split(r"[\s,:]+", spec) if w]
+    if not words:
+        return order
+    low, high = 0, len(order) - 1
+    excluded: set[str] = set()
+    included: set[str] = set()
+    for w in words:
+        if w.startswith(">="):
+            name = _protocol_name(w[2:])
+            if name in order:
+                low = max(low, order.index(name))
+        elif w.startswith("<="):
+            name = _protocol_name(w[2:])
+            if name in order:
+                high = min(high, order.index(name))
+        elif w.startswith("!"):
+            excluded.add(_protocol_name(w[1:]))
+        else:
+            included.add(_protocol_name(w))
+    allowed = [p for p in order[low : high + 1] if p not in excluded]
+    if included:
+        allowed = [p for p in allowed if p in included]
+    if not allowed:
+        return []
+    # contiguous range from the lowest allowed protocol
+    start = order.index(allowed[0])
+    result = []
+    for p in order[start:]:
+        if p not in allowed:
+            break
+        result.append(p)
+    return result
+
+
+def _protocol_name(text: str) -> str:
+    hexmap = {
+        "0300": "SSLv3",
+        "0301": "TLSv1",
+        "0302": "TLSv1.1",
+        "0303": "TLSv1.2",
+        "0304": "TLSv1.3",
+    }
+    key = text.lower().removeprefix("0x")
+    if key in hexmap:
+        return hexmap[key]
+    for p in SSL_TLS_PROTOCOLS:
+        if p.lower() == text.lower():
+            return p
+    return text
+
+
+def build_tls(model: PostfixModel) -> TlsSettings:
+    def prot(name: str) -> list[str]:
+        return protocols(model.value(name))
+
+    server = prot("smtpd_tls_protocols")
+    server_m = prot("smtpd_tls_mandatory_protocols")
+    client = prot("smtp_tls_protocols")
+    client_m = prot("smtp_tls_mandatory_protocols")
+    return TlsSettings(
+        server_protocols=server,
+        server_mandatory_protocols=server_m,
+        client_protocols=client,
+        client_mandatory_protocols=client_m,
+        server_ciphers=model.value("smtpd_tls_ciphers"),
+        server_mandatory_ciphers=model.value("smtpd_tls_mandatory_ciphers"),
+        client_ciphers=model.value("smtp_tls_ciphers"),
+        client_mandatory_ciphers=model.value("smtp_tls_mandatory_ciphers"),
+        weak_server_protocols=sorted(
+            set(weak_protocols(server) + weak_protocols(server_m)), key=SSL_TLS_PROTOCOLS.index
+        ),
+        weak_client_protocols=sorted(
+            set(weak_protocols(client) + weak_protocols(client_m)), key=SSL_TLS_PROTOCOLS.index
+        ),
+    )
+
+
+# ---------------------------------------------------------------- all
+
+
+def infer_roles(listeners: list[Listener], outbound: Outbound) -> list[Role]:
+    roles: list[Role] = []
+    public = [listener for listener in listeners if listener.public]
+    if any(listener.port == 25 for listener in public):
+        roles.append("mx")
+    if any(listener.port in (587, 465) for listener in public):
+        roles.append("submission")
+    if outbound.relayhost is not None:
+        roles.append("relay")
+    if not public:
+        roles.insert(0, "null-client")
+    return roles
+
+
+def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
+    listeners, listener_spans = build_listeners(model)
+    outbound = build_outbound(model)
+    identity = Identity(
+        hostname=model.value("myhostname"),
+        domain=model.value("mydomain"),
+        origin=model.value("myorigin"),
+        destinations=tokens(model.value("mydestination")),
+    )
+    posture = Posture(
+        mta="postfix",
+        roles=infer_roles(listeners, outbound),
+        listeners=listeners,
+        outbound=outbound,
+        tls=build_tls(model),
+        identity=identity,
+    )
+    fields: dict[str, Span] = {}
+    for path, name in (
+        ("outbound.relayhost", "relayhost"),
+        ("outbound.tls", "smtp_tls_security_level"),
+        ("outbound.wrappermode", "smtp_tls_wrappermode"),
+        ("outbound.auth", "smtp_sasl_auth_enable"),
+        ("outbound.auth_plaintext_without_tls", "smtp_sasl_security_options"),
+        ("tls.server_protocols", "smtpd_tls_protocols"),
+        ("tls.server_mandatory_protocols", "smtpd_tls_mandatory_protocols"),
+        ("tls.client_protocols", "smtp_tls_protocols"),
+        ("tls.client_mandatory_protocols", "smtp_tls_mandatory_protocols"),
+        ("tls.weak_server_protocols", "smtpd_tls_protocols"),
+        ("tls.weak_client_protocols", "smtp_tls_protocols"),
+        ("tls.server_ciphers", "smtpd_tls_ciphers"),
+        ("tls.server_mandatory_ciphers", "smtpd_tls_mandatory_ciphers"),
+        ("tls.client_ciphers", "smtp_tls_ciphers"),
+        ("tls.client_mandatory_ciphers", "smtp_tls_mandatory_ciphers"),
+        ("identity.hostname", "myhostname"),
+    ):
+        span = model.setting(name).span
+        if span is not None:
+            fields[path] = span
+    return posture, PostureSpans(listener_spans, fields)

@@ -1,0 +1,129 @@
+"""The cross-MTA posture: the same questions answered for every MTA.
+
+Each MTA package (``linter/mta/<name>/posture.py``) fills these types from its model;
+cross-MTA rules in ``rules/posture/`` judge them through the facts document, where they
+appear under ``posture.`` exactly as :meth:`Posture.to_dict` lays them out.
+
+Every field that came from a configuration line has its span recorded by the builder
+(see :class:`linter.facts.Facts`), so a finding about a listener points at the line
+that defines the listener, or at the setting that decides the fact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Role = Literal["null-client", "mx", "submission", "relay"]
+TlsMode = Literal["none", "optional", "required", "implicit"]
+AuthMode = Literal["none", "offered", "required"]
+RelayVerdict = Literal["open", "networks", "authenticated", "closed", "unknown"]
+
+SSL_TLS_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+WEAK_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
+
+
+@dataclass
+class RelayPolicy:
+    """Who may send mail through this listener to any destination."""
+
+    verdict: RelayVerdict
+    # trusted client networks that may relay without authentication
+    networks: list[str] = field(default_factory=list)
+    # the subset of ``networks`` that holds public (globally routable) addresses
+    public_networks: list[str] = field(default_factory=list)
+    # the largest trusted network counted in addresses, as a prefix length equivalent
+    widest_prefix: int | None = None
+    reason: str = ""
+    # the restriction lists hold a working relay guard; without one smtpd refuses to start
+    guarded: bool = True
+    # a lookup-based restriction (access table, policy service) placed where it could
+    # permit relaying for a stranger, e.g. "check_client_access in smtpd_relay_restrictions"
+    conditional_permit: str = ""
+
+
+@dataclass
+class Listener:
+    name: str  # the MTA's own name for it (Postfix: service/type)
+    address: str  # "*" for all interfaces
+    port: int | None
+    role: Literal["smtp", "submission", "submissions", "other"]
+    public: bool  # reachable from beyond this host (not loopback-only)
+    tls: TlsMode
+    auth: AuthMode
+    # AUTH (with plaintext mechanisms) can be used before TLS is in place
+    auth_before_tls: bool
+    auth_plaintext_mechanisms: bool
+    relay: RelayPolicy
+    tls_certificate: bool  # a server certificate is configured
+    # TLS without a certificate, chosen on purpose (Postfix smtpd_tls_cert_file = none)
+    anonymous_tls: bool
+    vrfy: bool = False
+    helo_required: bool = False
+    banner: str = ""
+    banner_expanded: str = ""
+
+
+@dataclass
+class Relayhost:
+    raw: str
+    host: str
+    port: int | None  # None: default (25 or the MX's)
+    port_text: str  # as written ("submission", "587", "")
+    mx_lookup: bool  # False when the host is written in [brackets]
+
+
+@dataclass
+class Outbound:
+    relayhost: Relayhost | None
+    tls: Literal["none", "opportunistic", "required", "verified", "dane"]
+    tls_level: str  # the MTA's own word for it
+    wrappermode: bool
+    auth: bool
+    # plaintext mechanisms may be used without TLS (credentials exposed)
+    auth_plaintext_without_tls: bool
+
+
+@dataclass
+class TlsSettings:
+    # protocols each side will accept; a protocol list the MTA's syntax cannot say
+    # statically is recorded as all protocols
+    server_protocols: list[str]
+    server_mandatory_protocols: list[str]
+    client_protocols: list[str]
+    client_mandatory_protocols: list[str]
+    server_ciphers: str
+    server_mandatory_ciphers: str
+    client_ciphers: str
+    client_mandatory_ciphers: str
+    weak_server_protocols: list[str] = field(default_factory=list)
+    weak_client_protocols: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Identity:
+    hostname: str
+    domain: str
+    origin: str
+    destinations: list[str]
+
+
+@dataclass
+class Posture:
+    mta: str
+    # what this host is: "mx" (port 25 reachable from outside), "submission" (587/465
+    # reachable), "relay" (sends through a relayhost), "null-client" (nothing listens
+    # beyond loopback); config (``roles:``) may set them instead
+    roles: list[Role]
+    listeners: list[Listener]
+    outbound: Outbound
+    tls: TlsSettings
+    identity: Identity
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def weak_protocols(protocols: list[str]) -> list[str]:
+    return [p for p in protocols if p in WEAK_PROTOCOLS]

@@ -1,0 +1,105 @@
+"""SARIF 2.1.0 for code scanning.
+
+What code scanning needs and peers often miss: every rule in ``tool.driver.rules`` with
+descriptions and help, ``security-severity`` as a string, ``partialFingerprints`` so a
+finding is tracked across commits, and regions whose lines start at 1.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from linter import __version__
+
+if TYPE_CHECKING:
+    from linter.check import CheckResult
+    from linter.engine.rules import Rule
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {"error": "error", "warning": "warning", "note": "note"}
+_SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
+
+
+def _rule_descriptor(rule: Rule) -> dict[str, Any]:
+    help_text = rule.rationale or rule.title
+    fix = rule.fix_for(rule.applies_to[0] if rule.applies_to else "any")
+    markdown = f"{help_text}\n\n**Fix:** {fix}" if fix else help_text
+    refs = [r.get("url") for r in rule.references if r.get("url")]
+    descriptor: dict[str, Any] = {
+        "id": rule.id,
+        "name": (rule.name or rule.id).replace(".", "-"),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": help_text},
+        "help": {"text": f"{help_text}\n\nFix: {fix}" if fix else help_text, "markdown": markdown},
+        "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+        "properties": {
+            "tags": ["security", *rule.tags],
+            "security-severity": _SECURITY_SEVERITY[rule.severity],
+        },
+    }
+    if refs:
+        descriptor["helpUri"] = refs[0]
+    return descriptor
+
+
+def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
+    used = sorted({f.rule for f in result.findings})
+    by_id = {r.id: r for r in rules}
+    descriptors = [_rule_descriptor(by_id[r]) for r in used if r in by_id]
+    index = {d["id"]: i for i, d in enumerate(descriptors)}
+    results = []
+    for f in result.findings:
+        s = f.span
+        region: dict[str, Any] = {"startLine": max(1, s.line), "startColumn": max(1, s.column)}
+        if s.end_line:
+            region["endLine"] = max(region["startLine"], s.end_line)
+        if s.end_column:
+            region["endColumn"] = max(1, s.end_column)
+        entry: dict[str, Any] = {
+            "ruleId": f.rule,
+            "level": _LEVEL[f.severity],
+            "message": {"text": f.message + (f"\nFix: {f.fix}" if f.fix else "")},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": s.path.replace("\\", "/"),
+                            "uriBaseId": "%SRCROOT%",
+                        },
+                        "region": region,
+                    }
+                }
+            ],
+            "partialFingerprints": {"mtalint/v1": f.fingerprint},
+            "properties": {"tags": f.tags},
+        }
+        if f.rule in index:
+            entry["ruleIndex"] = index[f.rule]
+        results.append(entry)
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mtalint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": descriptors,
+                    }
+                },
+                "artifacts": [
+                    {"location": {"uri": p.replace("\\", "/"), "uriBaseId": "%SRCROOT%"}}
+                    for p in result.files
+                ],
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+
+
+def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
+    return json.dumps(build(result, rules), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,41 @@
+"""Compiler-style text: ``path:line:col: ID severity: message``, then the fix."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.check import CheckResult
+    from linter.engine.rules import Rule
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
+_RESET = "\033[0m"
+
+
+def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
+    lines = []
+    for f in result.findings:
+        sev = f.severity
+        if colour:
+            sev = f"{_COLOURS.get(sev, '')}{sev}{_RESET}"
+        lines.append(f"{f.span.path}:{f.span.line}:{f.span.column}: {f.rule} {sev}: {f.message}")
+        if f.fix:
+            first, *rest = f.fix.splitlines()
+            lines.append(f"    fix: {first}")
+            lines.extend(f"         {r}" for r in rest)
+    counts = {
+        s: sum(1 for f in result.findings if f.severity == s) for s in ("error", "warning", "note")
+    }
+    total = len(result.findings)
+    files = len(result.files)
+    summary = (
+        f"{total} finding{'s' if total != 1 else ''} "
+        f"({counts['error']} error, {counts['warning']} warning, {counts['note']} note) "
+        f"in {files} file{'s' if files != 1 else ''}"
+    )
+    if result.suppressed:
+        summary += f"; {result.suppressed} suppressed"
+    if lines:
+        lines.append("")
+    lines.append(summary)
+    return "\n".join(lines) + "\n"

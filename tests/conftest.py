@@ -1,0 +1,1 @@
+"""Shared pytest configuration. Test helpers live in their own modules next to the tests."""
