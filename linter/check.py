@@ -161,7 +161,12 @@ def check(
             continue
         result.analyses.append(analysis)
         roles = list(analysis.facts.get("roles") or [])
-        findings = run_rules(analysis.mta, analysis.facts, rules, selection, roles)
+        usable = rules
+        if any(d.kind == "input-error" for d in analysis.diagnostics):
+            # a file of the set could not be read: judging the rest as if it were empty
+            # would only produce findings about defaults, so report the file alone
+            usable = [r for r in rules if r.for_each == "diagnostics"]
+        findings = run_rules(analysis.mta, analysis.facts, usable, selection, roles)
         suppressions = [
             s
             for c in analysis.comments

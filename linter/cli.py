@@ -43,9 +43,9 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, colour: bool | None = None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=colour)
         return
     try:
         write_atomically(output, text)
@@ -224,7 +224,14 @@ def check(
         ignore=list(config.ignore) + _split(ignore),
         severity=dict(config.severity),
     )
-    version = _version(postfix_version or config.postfix_version)
+    unknown = selection.unknown_tokens(rules)
+    if unknown:
+        # a typo in --select would otherwise select nothing and pass every check
+        _fail(
+            f"no rule id, id prefix or tag matches: {', '.join(unknown)} "
+            "('mtalint rules' lists them)"
+        )
+    version = _version(postfix_version if postfix_version is not None else config.postfix_version)
     options = Options(
         postfix_version=version, roles=list(roles) or None, max_file_size=max_file_size
     )
@@ -237,7 +244,7 @@ def check(
     if not result.files:
         _fail("no configuration files found in " + ", ".join(str(p) for p in path_list))
     colour = color if color is not None else (output is None and sys.stdout.isatty())
-    _emit(renderer(fmt)(result, rules, colour), output)
+    _emit(renderer(fmt)(result, rules, colour), output, colour)
     threshold = SEVERITY_RANK[fail_on or config.fail_on or "warning"]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
     if result.problems and not exit_zero:
@@ -349,7 +356,7 @@ def explain(rule_id: str) -> None:
     """Explain a rule: why it matters, how to fix it, references and examples."""
     from linter.engine.rules import builtin_rules
 
-    rules = builtin_rules()
+    rules = builtin_rules(with_tests=True)
     rule = next((r for r in rules if r.id.lower() == rule_id.lower() or r.name == rule_id), None)
     if rule is None:
         import difflib
@@ -399,7 +406,11 @@ def test_rules(folder: Path | None, verbose: bool) -> None:
     from linter.engine.selftest import run_rule_tests
 
     try:
-        chosen = load_folder(folder, check_schema=True) if folder else list(builtin_rules())
+        chosen = (
+            load_folder(folder, check_schema=True)
+            if folder
+            else list(builtin_rules(with_tests=True))
+        )
     except RuleError as exc:
         _fail(str(exc))
     all_rules = list(builtin_rules()) + ([r for r in chosen] if folder else [])

@@ -32,7 +32,7 @@ CONCEPT_TAGS = {
     "exposed-listener",
 }
 
-RULES = [r for r in builtin_rules() if not r.builtin]
+RULES = [r for r in builtin_rules(with_tests=True) if not r.builtin]
 CASES = [(rule, i) for rule in RULES for i in range(len(rule.tests))]
 
 

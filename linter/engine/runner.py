@@ -31,6 +31,11 @@ class Selection:
             or pattern == rule.name
         )
 
+    def unknown_tokens(self, rules: list[Rule]) -> list[str]:
+        """Selection words that match no rule at all (most likely typos)."""
+        words = [*self.select, *self.ignore, *self.severity]
+        return [w for w in words if not any(self._matches(r, w) for r in rules)]
+
     def wants(self, rule: Rule) -> bool:
         if self.select and not any(self._matches(rule, t) for t in self.select):
             return False

@@ -124,8 +124,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             "version": ".".join(str(p) for p in options.postfix_version),
             "compatibility_level": model.compatibility_level,
             "main": {
+                # "value" as postconf -n prints it (runs of whitespace, continuation
+                # joins included, shown as one space); "raw" exactly as Postfix stores it
                 "parameters": {
-                    name: {"value": a.value, "line": a.line}
+                    name: {"value": " ".join(a.value.split()), "raw": a.value, "line": a.line}
                     for name, a in sorted(model.explicit.items())
                 }
             },

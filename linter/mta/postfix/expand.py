@@ -110,6 +110,15 @@ class _Expander:
             return ""
         return self.expand(raw, depth + 1)
 
+    def is_set(self, name: str) -> bool:
+        """``${name?...}`` / ``${name:...}`` test the raw value, unexpanded (mac_expand)."""
+        self.result.references.add(name)
+        raw = self.lookup(name)
+        if raw is None:
+            self.result.undefined.add(name)
+            return False
+        return raw != ""
+
     def expand(self, text: str, depth: int) -> str:
         if depth > MAX_DEPTH:
             raise ExpandError(f'unreasonable macro call nesting: "{text}"')
@@ -154,12 +163,12 @@ class _Expander:
         op, rest = rest[0], rest[1:]
         if op == "?":
             when_set, otherwise = self.arms(rest, allow_else=True)
-            if self.value_of(name, depth):
+            if self.is_set(name):
                 return self.expand(when_set, depth + 1)
             return self.expand(otherwise, depth + 1) if otherwise is not None else ""
         if op == ":":
             value, _ = self.arms(rest, allow_else=False)
-            if not self.value_of(name, depth):
+            if not self.is_set(name):
                 return self.expand(value, depth + 1)
             return ""
         if op == "{":

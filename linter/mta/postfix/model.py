@@ -83,7 +83,8 @@ class Service:
             "wakeup": self.wakeup,
             "process_limit": self.process_limit,
             "command": self.command,
-            "overrides": {name: o.value for name, o in self.overrides.items()},
+            # as postconf -P prints them: runs of whitespace shown as one space
+            "overrides": {name: " ".join(o.value.split()) for name, o in self.overrides.items()},
             "line": self.span.line,
         }
 
@@ -98,6 +99,9 @@ class PostfixModel:
     # every master.cf entry's command per service name, replaced entries included
     # (postconf derives per-service parameter names from all of them)
     all_commands: dict[str, set[str]] = field(default_factory=dict)
+    # entries a later one with the same service and type replaced (postconf still
+    # checks their -o parameters)
+    replaced_services: list[Service] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     # ------------------------------------------------------------ values
@@ -123,6 +127,8 @@ class PostfixModel:
             value = params.service_default(name, self.all_commands, self.all_commands.keys())
             if value is not None:
                 return value, "default of a per-service parameter"
+            if name in params.LEGACY_PARAMETERS:
+                return "", "legacy parameter that built-in defaults still refer to"
             return None, "unknown"
         version = ".".join(str(p) for p in self.version[:2])
         if name in params.COMPAT_DEPENDENT:
@@ -228,6 +234,7 @@ def _collect_services(model: PostfixModel, master: MasterCf) -> None:
         earlier = by_key.get(service.key)
         model.all_commands.setdefault(service.service, set()).add(service.daemon)
         if earlier is not None:
+            model.replaced_services.append(earlier)
             model.diagnostics.append(
                 Diagnostic(
                     "duplicate-entry",
@@ -261,7 +268,7 @@ def _service(model: PostfixModel, entry: MasterEntry) -> Service | None:
         ("private", private, lambda v: v in ("y", "n", "-"), 2),
         ("unprivileged", unpriv, lambda v: v in ("y", "n", "-"), 3),
         ("chroot", chroot, lambda v: v in ("y", "n", "-"), 4),
-        ("wakeup", wakeup, lambda v: v == "-" or re.fullmatch(r"\d+\??", v) is not None, 5),
+        ("wakeup", wakeup, lambda v: v == "-" or re.fullmatch(r"\d*\??", v) is not None, 5),
         ("process_limit", maxproc, lambda v: v == "-" or v.isdigit(), 6),
     )
     for label, value, ok, index in checks:
@@ -302,7 +309,7 @@ def _strip_group(text: str) -> str:
 
 def _group_if_needed(text: str) -> str:
     # postconf -F puts braces back around arguments that need them
-    if not text or any(c in text for c in " \t\f\v") or text.startswith("{"):
+    if not text or any(c in text for c in " \t\f\v"):
         return "{" + text + "}"
     return text
 
@@ -310,63 +317,71 @@ def _group_if_needed(text: str) -> str:
 def _normalise_command(
     model: PostfixModel, args: list[str], words: list[Any]
 ) -> tuple[list[str], dict[str, Override]]:
-    """Reproduce postconf's normalisation of daemon arguments and collect ``-o`` options.
+    """Postfix's normalisation of daemon arguments, and the ``-o`` options it finds.
 
-    Option clusters holding ``o`` are split (``-vo a=b`` → ``-v -o a=b``), ``-o { a = b }``
-    becomes ``-o a=b``, grouped non-option arguments lose braces they do not need.
-    Options end at ``--`` or at the first argument not starting with ``-``.
+    Follows postconf's ``pcf_normalize_daemon_args()``: while arguments start with
+    ``-`` (and are not ``--``), a cluster is split before an ``o`` that is not its first
+    letter (``-vo a=b`` → ``-v -o a=b``), ``-oname=value`` becomes ``-o name=value``, and a
+    braced ``-o { name = value }`` becomes ``-o name=value``. Every later argument loses
+    its outer braces (``{ -x }`` → ``-x``). The ``-o`` settings are then read from the
+    normalised arguments up to the first one that is not an option.
     """
-    out = [args[0]]
+    argv = list(args)
+    spans = [w.span for w in words]
+    field = 1
+    while field < len(argv):
+        arg = argv[field]
+        if not arg.startswith("-") or arg == "--":
+            break
+        split_at = arg.find("o", 2)
+        if split_at > 0:
+            argv[field : field + 1] = [arg[:split_at], "-" + arg[split_at:]]
+            spans.insert(field + 1, spans[field])
+            arg = argv[field]
+        if len(arg) < 2 or arg[1] != "o":
+            field += 1
+            continue
+        if len(arg) > 2:
+            argv[field : field + 1] = ["-o", arg[2:]]
+            spans.insert(field + 1, spans[field])
+            field += 1
+        elif field + 1 < len(argv):
+            field += 1
+        else:
+            field += 1
+            continue
+        if argv[field].startswith("{"):
+            name, eq, value = _strip_group(argv[field]).partition("=")
+            argv[field] = f"{name.strip(_BLANKS)}{eq}{value.strip(_BLANKS)}" if eq else name
+        field += 1
+    for rest in range(field, len(argv)):
+        if argv[rest].startswith("{"):
+            argv[rest] = _strip_group(argv[rest])
+
     overrides: dict[str, Override] = {}
     i = 1
-    in_options = True
-    while i < len(args):
-        arg = args[i]
-        span = words[i].span
-        if in_options and arg == "--":
-            out.append(arg)
-            in_options = False
-            i += 1
-            continue
-        if in_options and arg.startswith("-") and len(arg) > 1:
-            o_at = arg.find("o", 1)
-            if o_at < 0:
-                out.append(arg)
-                i += 1
-                continue
-            if o_at > 1:
-                out.append(arg[:o_at])
-            value = arg[o_at + 1 :]
-            if not value:
-                if i + 1 >= len(args):
-                    out.append("-o")
-                    i += 1
-                    continue
-                i += 1
-                value = args[i]
-                span = words[i].span
-            setting = _strip_group(value)
-            name, eq, val = setting.partition("=")
-            if value.startswith("{"):
-                name, val = name.strip(" \t\f\v"), val.strip(" \t\f\v")
-            if not eq:
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        if argv[i] == "-o" and i + 1 < len(argv):
+            setting = argv[i + 1]
+            name, eq, value = setting.partition("=")
+            name, value = name.strip(_BLANKS), value.strip(_BLANKS)
+            if eq:
+                overrides[name] = Override(name, value, spans[i + 1])
+            else:
                 model.diagnostics.append(
                     Diagnostic(
                         "syntax-error",
                         f"missing '=' after attribute name: \"{setting}\"",
-                        span,
+                        spans[i + 1],
                     )
                 )
-                out.extend(["-o", setting])
-            else:
-                overrides[name] = Override(name, val, span)
-                out.extend(["-o", _group_if_needed(f"{name}={val}")])
-            i += 1
+            i += 2
             continue
-        in_options = False
-        out.append(_group_if_needed(_strip_group(arg)) if arg.startswith("{") else arg)
         i += 1
-    return out, overrides
+    return [argv[0], *(_group_if_needed(a) for a in argv[1:])], overrides
+
+
+_BLANKS = " \t\f\v"
 
 
 # ---------------------------------------------------------------- names
@@ -400,7 +415,7 @@ def _check_names(model: PostfixModel) -> None:
     sources: list[tuple[str, str, Span, Service | None]] = [
         (name, a.value, a.value_span, None) for name, a in model.explicit.items()
     ]
-    for s in model.services:
+    for s in model.services + model.replaced_services:
         sources.extend((name, o.value, o.span, s) for name, o in s.overrides.items())
     for name, value, span, _svc in sources:
         # "$name" in some values (mailbox_command, forward_path, ...) is expanded by the
@@ -429,7 +444,7 @@ def _check_names(model: PostfixModel) -> None:
                 data={"parameter": name, "suggestion": hint, "file": "main.cf"},
             )
         )
-    for s in model.services:
+    for s in model.services + model.replaced_services:
         for name, o in s.overrides.items():
             if known(name):
                 continue
@@ -475,12 +490,26 @@ def _check_names(model: PostfixModel) -> None:
                     f"bad boolean configuration: {name} = {value} (use yes or no)",
                     span,
                     fatal=True,
-                    data={"parameter": name},
+                    # postconf accepts it; smtpd and friends exit at start-up
+                    data={"parameter": name, "checked_by": "daemon"},
                 )
             )
         for error in result.errors:
+            # postconf stops ("macro processing error") on a broken $ expression in a
+            # parameter it uses, and only warns about one in an unused parameter
+            model.diagnostics.append(Diagnostic("syntax-error", error, span, fatal=known(name)))
+
+    # postconf treats each smtpd_restriction_classes name as a reference
+    classes_setting = model.setting("smtpd_restriction_classes")
+    for class_name in sorted(restriction_classes):
+        if model.lookup_for(None)(class_name) is None and classes_setting.span is not None:
             model.diagnostics.append(
-                Diagnostic("syntax-error", error, span, fatal="truncated" in error)
+                Diagnostic(
+                    "undefined-parameter",
+                    f"undefined parameter: {class_name}",
+                    classes_setting.span,
+                    data={"parameter": class_name},
+                )
             )
 
     # deprecated names, with Postfix 3.9's own wording

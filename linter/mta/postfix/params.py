@@ -1618,5 +1618,9 @@ def suggest(name: str) -> str | None:
         return None
     import difflib
 
-    matches = difflib.get_close_matches(lowered, _suggestion_candidates(), n=1, cutoff=0.8)
+    # A ratio of 0.8 needs lengths within a quarter of each other; comparing only those
+    # keeps a file full of unknown names from costing milliseconds per name.
+    slack = len(lowered) // 4 + 1
+    nearby = [c for c in _suggestion_candidates() if abs(len(c) - len(lowered)) <= slack]
+    matches = difflib.get_close_matches(lowered, nearby, n=1, cutoff=0.8)
     return matches[0] if matches else None
