@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from linter.source import Span
@@ -20,11 +21,13 @@ _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 MISSING = object()
 
 
+@lru_cache(maxsize=4096)
+def _split(path: str) -> tuple[str | int, ...]:
+    return tuple(int(index) if index else name for name, index in _PART.findall(path))
+
+
 def split_path(path: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for name, index in _PART.findall(path):
-        parts.append(int(index) if index else name)
-    return parts
+    return list(_split(path))
 
 
 def join_path(parts: list[str | int]) -> str:
@@ -67,17 +70,7 @@ class Facts:
         resolved = self._resolve(path)
         if resolved is not None:
             return resolved[0]
-        node: Any = self.data
-        for p in split_path(path):
-            if isinstance(p, int):
-                if not isinstance(node, list) or p >= len(node):
-                    return MISSING
-                node = node[p]
-            elif isinstance(node, dict) and p in node:
-                node = node[p]
-            else:
-                return MISSING
-        return node
+        return walk(self.data, _split(path))
 
     def span_of(self, path: str) -> Span | None:
         """The span recorded for ``path`` or, failing that, for its nearest ancestor."""
@@ -91,3 +84,17 @@ class Facts:
                 return span
             parts.pop()
         return self.default_span
+
+
+def walk(node: Any, parts: tuple[str | int, ...]) -> Any:
+    """The value at ``parts`` below ``node``, or MISSING."""
+    for p in parts:
+        if isinstance(p, int):
+            if not isinstance(node, list) or p >= len(node):
+                return MISSING
+            node = node[p]
+        elif isinstance(node, dict) and p in node:
+            node = node[p]
+        else:
+            return MISSING
+    return node

@@ -54,6 +54,7 @@ class _Scope:
     def __init__(self, facts: Facts, item_path: str | None) -> None:
         self.facts = facts
         self.item_path = item_path
+        self._item: Any = facts.get(item_path) if item_path is not None else MISSING
 
     def path(self, path: str) -> str:
         if self.item_path is not None and (
@@ -63,6 +64,12 @@ class _Scope:
         return path
 
     def get(self, path: str) -> Any:
+        # plain fields of the current item are read straight from it (the hot path of
+        # rules over long lists); anything else, resolvers included, through the facts
+        if path.startswith("item.") and isinstance(self._item, dict):
+            field_name = path[5:]
+            if "." not in field_name and "[" not in field_name and field_name in self._item:
+                return self._item[field_name]
         return self.facts.get(self.path(path))
 
 

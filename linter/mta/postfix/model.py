@@ -19,6 +19,8 @@ from linter.source import Span
 
 DEFAULT_VERSION = (3, 7, 11)  # Debian 12's Postfix; the data in params.py is read off it
 
+MAX_SUGGESTIONS = 100  # per config set
+
 SERVICE_TYPES = ("inet", "unix", "unix-dgram", "fifo", "pass")
 
 
@@ -425,6 +427,15 @@ def _check_names(model: PostfixModel) -> None:
         for ref in references(value):
             referenced.setdefault(ref, span)
 
+    suggestions = 0
+
+    def suggest(name: str) -> str | None:
+        # a "did you mean" costs a fuzzy search over 800 names: plenty for a typo or
+        # a hundred, not for a generated file full of custom names
+        nonlocal suggestions
+        suggestions += 1
+        return params.suggest(name) if suggestions <= MAX_SUGGESTIONS else None
+
     def known(name: str) -> bool:
         kind = params.classify(name, service_names, service_commands, tables)
         return kind is not None or name in referenced or name in restriction_classes
@@ -432,7 +443,7 @@ def _check_names(model: PostfixModel) -> None:
     for name, a in model.explicit.items():
         if known(name):
             continue
-        hint = params.suggest(name)
+        hint = suggest(name)
         message = f"unused parameter: {name}={a.value}"
         if hint:
             message += f" (did you mean {hint}?)"
@@ -448,7 +459,7 @@ def _check_names(model: PostfixModel) -> None:
         for name, o in s.overrides.items():
             if known(name):
                 continue
-            hint = params.suggest(name)
+            hint = suggest(name)
             message = f"unused parameter: {name}={o.value} in service {s.key}"
             if hint:
                 message += f" (did you mean {hint}?)"
