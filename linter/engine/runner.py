@@ -78,6 +78,8 @@ def _text(value: Any) -> str:
         return "(not set)"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if value == "":
+        return "(empty)"
     if isinstance(value, list):
         return ", ".join(_text(v) for v in value) or "(none)"
     if isinstance(value, dict):
