@@ -72,6 +72,18 @@ class Facts:
             return resolved[0]
         return walk(self.data, _split(path))
 
+    def located_span(self, path: str) -> Span | None:
+        """Where ``path`` came from, or None when it came from no line of configuration.
+
+        A computed fact (a parameter at its built-in default) has no place of its own;
+        a fact in the document is located by it or its nearest ancestor with a span.
+        """
+        resolved = self._resolve(path)
+        if resolved is not None:
+            return resolved[1]
+        span = self.span_of(path)
+        return None if span is self.default_span else span
+
     def span_of(self, path: str) -> Span | None:
         """The span recorded for ``path`` or, failing that, for its nearest ancestor."""
         resolved = self._resolve(path)

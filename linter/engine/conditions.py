@@ -123,9 +123,20 @@ def evaluate(
     """Evaluate ``condition``; the paths of the leaves that held are appended to ``hits``
     (so a finding can point at the alternative that matched, not just the first one)."""
     if "all" in condition:
-        return all(evaluate(c, get, hits) for c in condition["all"])
+        found: list[str] = []
+        if all(evaluate(c, get, found) for c in condition["all"]):
+            if hits is not None:
+                hits.extend(found)
+            return True
+        return False
     if "any" in condition:
-        return any(evaluate(c, get, hits) for c in condition["any"])
+        for c in condition["any"]:
+            found = []
+            if evaluate(c, get, found):
+                if hits is not None:
+                    hits.extend(found)
+                return True
+        return False
     if "not" in condition:
         return not evaluate(condition["not"], get, None)
     value = get(condition["fact"])

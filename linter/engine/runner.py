@@ -119,8 +119,7 @@ def _finding_key(scope: _Scope, location: str | None) -> str:
 def _located_hit(facts: Facts, scope: _Scope, hits: list[str]) -> str | None:
     """The first matched fact that came from a line of configuration."""
     for path in hits:
-        resolved = scope.path(path)
-        if facts.span_of(resolved) not in (None, facts.default_span):
+        if facts.located_span(scope.path(path)) is not None:
             return path
     return None
 

@@ -32,7 +32,7 @@ LISTENER_SETTINGS = {
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.mta.postfix.model import build_model
     from linter.mta.postfix.parse import parse_main, parse_master
-    from linter.mta.postfix.posture import build_posture
+    from linter.mta.postfix.posture import build_posture, pass_service
 
     input_errors: list[Diagnostic] = []
     main = master = None
@@ -85,6 +85,9 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             setting = model.setting(setting_name, service)
             if setting.span is not None:
                 facts.spans[f"{base}.{fact_name}"] = setting.span
+        tls_span = _first_span(model, service, _TLS_SETTINGS[posture.listeners[i].tls])
+        if tls_span is not None:
+            facts.spans[f"{base}.tls"] = tls_span
         # item.param.NAME: the value this listener's smtpd sees (main.cf + its -o options)
         facts.add_resolver(f"{base}.param", _param_resolver(model, service))
         relay_span = _relay_span(model, service, posture.listeners[i].relay.reason)
@@ -102,9 +105,9 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             "has_master_cf": master is not None,
             "services": [_service_fact(s) for s in model.services],
             "postscreen_without_smtpd_pass": any(
-                s.daemon == "postscreen" and s.type == "inet" for s in model.services
-            )
-            and not any(s.type == "pass" and s.daemon == "smtpd" for s in model.services),
+                s.daemon == "postscreen" and s.type == "inet" and pass_service(model, s) is None
+                for s in model.services
+            ),
         },
     )
     for i, s in enumerate(model.services):
@@ -143,24 +146,42 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
 
 
 def _service_for(model: PostfixModel, key: str) -> Service | None:
+    from linter.mta.postfix.posture import pass_service
+
     service = next((s for s in model.services if s.key == key), None)
     if service is not None and service.daemon == "postscreen":
-        return next(
-            (s for s in model.services if s.type == "pass" and s.daemon == "smtpd"), service
-        )
+        return pass_service(model, service) or service
     return service
 
 
-def _relay_span(model: PostfixModel, service: Service | None, reason: str) -> Span | None:
-    """The setting that decides a relay verdict: mynetworks when trust in it decides."""
-    names = ["smtpd_relay_restrictions", "smtpd_recipient_restrictions"]
-    if "permit_mynetworks" in reason or "mynetworks" in reason:
-        names.insert(0, "mynetworks")
+# the settings that decide a listener's TLS mode, most telling first
+_TLS_SETTINGS = {
+    "implicit": ("smtpd_tls_wrappermode",),
+    "required": ("smtpd_tls_security_level", "smtpd_enforce_tls"),
+    "optional": ("smtpd_tls_security_level", "smtpd_use_tls"),
+    "none": ("smtpd_tls_security_level", "smtpd_use_tls", "smtpd_enforce_tls"),
+}
+
+
+def _first_span(
+    model: PostfixModel, service: Service | None, names: tuple[str, ...]
+) -> Span | None:
     for name in names:
         span = model.setting(name, service).span
         if span is not None:
             return span
     return None
+
+
+def _relay_span(model: PostfixModel, service: Service | None, reason: str) -> Span | None:
+    """The setting that decides a relay verdict: the list the reason names, and
+    mynetworks when trust in it decides."""
+    names = ["smtpd_relay_restrictions", "smtpd_recipient_restrictions"]
+    if "in smtpd_recipient_restrictions" in reason:
+        names.reverse()
+    if "mynetworks" in reason:
+        names.insert(0, "mynetworks")
+    return _first_span(model, service, tuple(names))
 
 
 def _service_fact(s: Service) -> dict[str, Any]:

@@ -240,8 +240,8 @@ def _collect_services(model: PostfixModel, master: MasterCf) -> None:
             model.diagnostics.append(
                 Diagnostic(
                     "duplicate-entry",
-                    f"duplicate master.cf entry for service {service.key} (line "
-                    f"{earlier.span.line}); Postfix uses only the last one",
+                    f"service {service.key} is defined again on line {service.span.line}; "
+                    "Postfix uses only the last definition",
                     earlier.span,
                     data={"service": service.key, "later_line": service.span.line},
                 )

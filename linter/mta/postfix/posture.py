@@ -129,16 +129,32 @@ def _tls_mode(model: PostfixModel, s: Service | None) -> str:
     return {"may": "optional", "encrypt": "required"}.get(level, "none")
 
 
+CERTIFICATE_SETTINGS = (
+    "smtpd_tls_chain_files",
+    "smtpd_tls_cert_file",
+    "smtpd_tls_eccert_file",
+    "smtpd_tls_dcert_file",
+)
+
+
 def _certificate(model: PostfixModel, s: Service | None) -> bool:
-    for name in ("smtpd_tls_chain_files", "smtpd_tls_cert_file", "smtpd_tls_eccert_file"):
+    for name in CERTIFICATE_SETTINGS:
         value = model.value(name, s).strip()
-        if value and value != "none":
+        if value and value.lower() != "none":
             return True
     return False
 
 
-def _pass_service(model: PostfixModel) -> Service | None:
-    return next((s for s in model.services if s.type == "pass" and s.daemon == "smtpd"), None)
+def _anonymous_tls(model: PostfixModel, s: Service | None) -> bool:
+    """``smtpd_tls_cert_file = none`` (any case) and no other certificate: on purpose."""
+    chosen = model.value("smtpd_tls_cert_file", s).strip().lower() == "none"
+    return chosen and not _certificate(model, s)
+
+
+def pass_service(model: PostfixModel, postscreen: Service | None) -> Service | None:
+    """The ``smtpd pass`` service postscreen hands clients to: private/$smtpd_service_name."""
+    name = model.value("smtpd_service_name", postscreen).strip() or "smtpd"
+    return next((s for s in model.services if s.type == "pass" and s.service == name), None)
 
 
 def build_listeners(model: PostfixModel) -> tuple[list[Listener], list[Span | None]]:
@@ -156,7 +172,7 @@ def build_listeners(model: PostfixModel) -> tuple[list[Listener], list[Span | No
                 candidates.append((s.key, s, s))
             elif s.daemon == "postscreen":
                 # postscreen hands clients to the "smtpd pass" service
-                candidates.append((s.key, s, _pass_service(model)))
+                candidates.append((s.key, s, pass_service(model, s)))
     addresses = _listen_addresses(model)
     for key, listen, settings in candidates:
         name = listen.service if listen is not None else "smtp"
@@ -171,6 +187,8 @@ def build_listeners(model: PostfixModel) -> tuple[list[Listener], list[Span | No
         sec_opts = tokens(model.value("smtpd_sasl_security_options", settings))
         plaintext_mechs = "noplaintext" not in sec_opts
         auth_only = model.is_yes("smtpd_tls_auth_only", settings) or tls == "required"
+        if sasl and auth_only and tls == "none":
+            sasl = False  # AUTH only after STARTTLS, and no STARTTLS: smtpd never offers it
         before_tls = sasl and tls != "implicit" and not auth_only and plaintext_mechs
         listeners.append(
             Listener(
@@ -185,8 +203,7 @@ def build_listeners(model: PostfixModel) -> tuple[list[Listener], list[Span | No
                 auth_plaintext_mechanisms=sasl and plaintext_mechs,
                 relay=relay,
                 tls_certificate=_certificate(model, settings),
-                anonymous_tls=model.value("smtpd_tls_cert_file", settings).strip() == "none"
-                and not model.value("smtpd_tls_chain_files", settings).strip(),
+                anonymous_tls=_anonymous_tls(model, settings),
                 vrfy=not model.is_yes("disable_vrfy_command", settings),
                 helo_required=model.is_yes("smtpd_helo_required", settings),
                 banner=model.raw("smtpd_banner", settings),
