@@ -440,37 +440,30 @@ def _check_names(model: PostfixModel) -> None:
         kind = params.classify(name, service_names, service_commands, tables)
         return kind is not None or name in referenced or name in restriction_classes
 
-    for name, a in model.explicit.items():
+    settings: list[tuple[str, str, Span, dict[str, str]]] = [
+        (name, a.value, a.name_span, {"file": "main.cf"}) for name, a in model.explicit.items()
+    ]
+    for s in model.services + model.replaced_services:
+        settings.extend(
+            (name, o.value, o.span, {"service": s.key}) for name, o in s.overrides.items()
+        )
+    for name, value, span, where in settings:
         if known(name):
             continue
         hint = suggest(name)
-        message = f"unused parameter: {name}={a.value}"
+        message = f"unused parameter: {name}={value}"
+        if "service" in where:
+            message += f" in service {where['service']}"
         if hint:
             message += f" (did you mean {hint}?)"
         model.diagnostics.append(
             Diagnostic(
                 "unused-parameter",
                 message,
-                a.name_span,
-                data={"parameter": name, "suggestion": hint, "file": "main.cf"},
+                span,
+                data={"parameter": name, "suggestion": hint, **where},
             )
         )
-    for s in model.services + model.replaced_services:
-        for name, o in s.overrides.items():
-            if known(name):
-                continue
-            hint = suggest(name)
-            message = f"unused parameter: {name}={o.value} in service {s.key}"
-            if hint:
-                message += f" (did you mean {hint}?)"
-            model.diagnostics.append(
-                Diagnostic(
-                    "unused-parameter",
-                    message,
-                    o.span,
-                    data={"parameter": name, "suggestion": hint, "service": s.key},
-                )
-            )
 
     # undefined $name references: evaluated the way postconf does, per value
     for name, value, span, svc in sources:
@@ -524,12 +517,7 @@ def _check_names(model: PostfixModel) -> None:
             )
 
     # deprecated names, with Postfix 3.9's own wording
-    deprecated: list[tuple[str, Span, str]] = [
-        (name, a.name_span, "main.cf") for name, a in model.explicit.items()
-    ]
-    for s in model.services:
-        deprecated.extend((name, o.span, s.key) for name, o in s.overrides.items())
-    for name, span, where in deprecated:
+    for name, _value, span, where in settings:
         deprecation = params.deprecation_message(name)
         if deprecation:
             model.diagnostics.append(
@@ -537,7 +525,7 @@ def _check_names(model: PostfixModel) -> None:
                     "deprecated-parameter",
                     deprecation,
                     span,
-                    data={"parameter": name, "where": where},
+                    data={"parameter": name, "where": where.get("service", "main.cf")},
                 )
             )
 
