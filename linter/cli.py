@@ -104,6 +104,24 @@ def _load_setup(paths: list[Path], config_file: Path | None, no_config: bool) ->
         _fail(str(exc))
 
 
+def _defines(values: tuple[str, ...]) -> dict[str, str]:
+    """``--define NAME=VALUE`` (Exim's ``-D``): NAME alone defines an empty macro."""
+    out: dict[str, str] = {}
+    for item in values:
+        name, _, value = item.partition("=")
+        name = name.strip()
+        if not name or not ("A" <= name[0] <= "Z") or not name.replace("_", "").isalnum():
+            _fail(
+                f"invalid --define {item!r}: use NAME=VALUE, NAME starting with an "
+                "upper-case letter (letters, digits, underscores)"
+            )
+        out[name] = value.strip()
+    return out
+
+
+_DEFINE_HELP = "Define an Exim macro as exim -D does, overriding the file (repeatable)."
+
+
 def _version(text: str | None) -> tuple[int, int, int]:
     from linter.mta.postfix import params
 
@@ -177,6 +195,13 @@ def _version(text: str | None) -> tuple[int, int, int]:
     help="Postfix release whose defaults apply  [default: 3.7.11].",
 )
 @click.option(
+    "--define",
+    "defines",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help=_DEFINE_HELP,
+)
+@click.option(
     "--max-file-size",
     type=click.IntRange(min=1),
     default=10 * 1024 * 1024,
@@ -199,6 +224,7 @@ def check(
     rule_dirs: tuple[Path, ...],
     roles: tuple[str, ...],
     postfix_version: str | None,
+    defines: tuple[str, ...],
     max_file_size: int,
     color: bool | None,
 ) -> None:
@@ -233,7 +259,10 @@ def check(
         )
     version = _version(postfix_version if postfix_version is not None else config.postfix_version)
     options = Options(
-        postfix_version=version, roles=list(roles) or None, max_file_size=max_file_size
+        postfix_version=version,
+        roles=list(roles) or None,
+        max_file_size=max_file_size,
+        exim_defines=_defines(defines),
     )
     role_map = {} if roles else dict(config.roles)
     result = run_check(
@@ -263,8 +292,15 @@ def check(
     metavar="X.Y[.Z]",
     help="Postfix release whose defaults apply  [default: 3.7.11].",
 )
+@click.option("--define", "defines", multiple=True, metavar="NAME=VALUE", help=_DEFINE_HELP)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
-def parse(path: Path, fmt: str, postfix_version: str | None, output: Path | None) -> None:
+def parse(
+    path: Path,
+    fmt: str,
+    postfix_version: str | None,
+    defines: tuple[str, ...],
+    output: Path | None,
+) -> None:
     """Print the model mtalint builds for PATH: effective settings, services, posture.
 
     PATH is a configuration file or a folder holding one config set. When the folder
@@ -281,7 +317,7 @@ def parse(path: Path, fmt: str, postfix_version: str | None, output: Path | None
         click.echo(f"mtalint: {problem}", err=True)
     if not sets:
         _fail(f"no configuration files found in {path}")
-    options = Options(postfix_version=_version(postfix_version))
+    options = Options(postfix_version=_version(postfix_version), exim_defines=_defines(defines))
     models = [analyse_set(s, options).model for s in sets]
     doc: Any = models[0] if len(models) == 1 else models
     if fmt == "json":

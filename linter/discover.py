@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +21,57 @@ SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".to
 KNOWN_NAMES = {
     "main.cf": "postfix-main",
     "master.cf": "postfix-master",
+    "exim.conf": "exim",
+    "exim4.conf": "exim",
+    "exim4.conf.template": "exim",
 }
 
 SIBLINGS = {"postfix-main": "master.cf", "postfix-master": "main.cf"}
+
+# formats whose every file is a config set of its own (sendmail.mc and submit.mc in one
+# folder are two configurations)
+STANDALONE = {"sendmail-mc", "exim", "exim-split"}
+
+# Exim's build-time name for its run-time configuration: only when it reads like one
+_EXIM_SECTIONS = re.compile(
+    rb"^[ \t]*begin[ \t]+(?:acls?|routers?|transports?|authenticators?)[ \t]*\r?$",
+    re.MULTILINE | re.IGNORECASE,
+)
+# Debian's split Exim configuration: conf.d/{main,acl,router,transport,retry,rewrite,auth}/
+_EXIM_SPLIT_DIRS = ("main", "acl", "router", "transport", "retry", "rewrite", "auth")
+
+
+def _looks_like_exim(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024 * 1024)
+    except OSError:
+        return False
+    return _EXIM_SECTIONS.search(head) is not None
+
+
+def is_exim_split(path: Path) -> bool:
+    """A Debian ``conf.d`` folder holding Exim's split configuration."""
+    if path.name != "conf.d":
+        return False
+    present = [d for d in _EXIM_SPLIT_DIRS if (path / d).is_dir()]
+    return "main" in present and len(present) >= 2
+
+
+# sendmail's m4 source: a .mc only counts when it looks like one (cf.m4's macros), so an
+# unrelated *.mc file is not misread
+_MC_CALLS = re.compile(
+    r"\b(?:OSTYPE|DOMAIN|FEATURE|MAILER|DAEMON_OPTIONS|VERSIONID)\(|include\(`[^']*cf\.m4'"
+)
+
+
+def _looks_like_mc(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    return _MC_CALLS.search(head.decode("latin-1")) is not None
 
 
 @dataclass
@@ -50,6 +99,10 @@ def detect_format(path: Path, mapping: dict[str, str] | None = None) -> str | No
             return fmt
     if name in KNOWN_NAMES:
         return KNOWN_NAMES[name]
+    if name.endswith(".mc") and _looks_like_mc(path):
+        return "sendmail-mc"
+    if name == "configure" and _looks_like_exim(path):
+        return "exim"
     return None
 
 
@@ -74,11 +127,17 @@ def discover(
             found[resolved] = ConfigFile(p, _display(p), fmt)
 
     for path in paths:
-        if path.is_dir():
+        if path.is_dir() and is_exim_split(path):
+            add(path, "exim-split")
+        elif path.is_dir():
             for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
                 dirnames[:] = sorted(
                     d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
                 )
+                for d in list(dirnames):
+                    if is_exim_split(Path(dirpath) / d):
+                        add(Path(dirpath) / d, "exim-split")
+                        dirnames.remove(d)
                 for name in sorted(filenames):
                     candidate = Path(dirpath) / name
                     fmt = detect_format(candidate, mapping)
@@ -86,6 +145,11 @@ def discover(
                         add(candidate, fmt)
         elif path.is_file():
             fmt = detect_format(path, mapping)
+            split = path.parent.parent
+            if fmt is None and path.parent.name in _EXIM_SPLIT_DIRS and is_exim_split(split):
+                # one file of Debian's split Exim configuration: the whole conf.d is read
+                add(split, "exim-split")
+                continue
             if fmt is None:
                 problems.append(
                     f"{_display(path)}: not a configuration file mtalint knows "
@@ -106,8 +170,11 @@ def discover(
         mta = FORMATS[cf.format]
         root = cf.path.parent
         key = (mta, root.resolve())
+        display = _display(root) if str(root) != "" else "."
+        if cf.format in STANDALONE:
+            key, display = (mta, cf.path.resolve()), cf.display
         if key not in sets:
-            sets[key] = ConfigSet(mta, root, _display(root) if str(root) != "" else ".")
+            sets[key] = ConfigSet(mta, root, display)
         sets[key].files.append(cf)
     ordered = sorted(sets.values(), key=lambda s: (s.display, s.mta))
     for s in ordered:

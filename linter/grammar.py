@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 
 @cache
-def parser(name: str) -> Lark:
+def parser(name: str, starts: tuple[str, ...] = ("start",)) -> Lark:
+    """The parser for ``grammars/NAME.lark``; ``starts`` names its start rules."""
     from lark import Lark
 
     text = (grammars_dir() / f"{name}.lark").read_text(encoding="utf-8")
@@ -27,6 +28,7 @@ def parser(name: str) -> Lark:
     cache_file: str | bool = str(folder / f"grammar-{name}.lark.cache") if folder else False
     return Lark(
         text,
+        start=list(starts),
         parser="lalr",
         lexer="contextual",
         propagate_positions=False,

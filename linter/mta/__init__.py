@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 FORMATS: dict[str, str] = {
     "postfix-main": "postfix",
     "postfix-master": "postfix",
+    "sendmail-mc": "sendmail",
+    "exim": "exim",
+    "exim-split": "exim",  # Debian's conf.d folder, read as update-exim4.conf joins it
 }
 
 
@@ -29,6 +32,8 @@ class Options:
     postfix_version: tuple[int, int, int] = (3, 7, 11)
     roles: list[str] | None = None  # overrides the inferred roles
     max_file_size: int = 10 * 1024 * 1024
+    # Exim macros given on the command line (exim -D NAME=VALUE): they override the file's
+    exim_defines: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
