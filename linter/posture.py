@@ -125,5 +125,20 @@ class Posture:
         return asdict(self)
 
 
+def infer_roles(listeners: list[Listener], outbound: Outbound) -> list[Role]:
+    """The roles a config set's posture implies (config or --role may override them)."""
+    roles: list[Role] = []
+    public = [listener for listener in listeners if listener.public]
+    if any(listener.port == 25 for listener in public):
+        roles.append("mx")
+    if any(listener.port in (587, 465) for listener in public):
+        roles.append("submission")
+    if outbound.relayhost is not None:
+        roles.append("relay")
+    if not public:
+        roles.insert(0, "null-client")
+    return roles
+
+
 def weak_protocols(protocols: list[str]) -> list[str]:
     return [p for p in protocols if p in WEAK_PROTOCOLS]

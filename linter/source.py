@@ -92,21 +92,25 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
-def read_source(
-    path: Path, display: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
-) -> SourceFile:
-    name = display or str(path)
+def read_limited(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The file's bytes, or an InputError naming it: too large, or unreadable."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise InputError(
-                name,
+                display,
                 f"file is {size} bytes, over the limit of {max_bytes} bytes "
                 "(raise it with --max-file-size)",
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except InputError:
         raise
     except OSError as exc:
-        raise InputError(name, f"cannot read file: {exc.strerror or exc}") from None
-    return SourceFile(name, decode(name, data))
+        raise InputError(display, f"cannot read file: {exc.strerror or exc}") from None
+
+
+def read_source(
+    path: Path, display: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> SourceFile:
+    name = display or str(path)
+    return SourceFile(name, decode(name, read_limited(path, name, max_bytes)))

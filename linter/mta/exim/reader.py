@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linter.diagnostics import Diagnostic
-from linter.source import InputError, Span
+from linter.source import InputError, Span, read_limited
 
 WS = " \t\n\v\f\r"
 BOM = "\ufeff"
@@ -191,19 +191,7 @@ def split_physical(text: str) -> list[str]:
 
 
 def load_source(path: Path, display: str, max_bytes: int) -> SourceText:
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                display,
-                f"file is {size} bytes, over the limit of {max_bytes} bytes "
-                "(raise it with --max-file-size)",
-            )
-        data = path.read_bytes()
-    except InputError:
-        raise
-    except OSError as exc:
-        raise InputError(display, f"cannot read file: {exc.strerror or exc}") from None
+    data = read_limited(path, display, max_bytes)
     try:
         text = decode_config(data)
     except ValueError as exc:

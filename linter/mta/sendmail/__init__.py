@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from linter.diagnostics import Diagnostic
 from linter.facts import MISSING, Facts
 from linter.mta import Analysis, Comment, Options
-from linter.source import InputError, SourceFile, Span
+from linter.source import InputError, SourceFile, Span, read_limited
 
 if TYPE_CHECKING:
     from linter.discover import ConfigSet
@@ -30,19 +30,7 @@ LISTENER_OPTIONS = {
 def read_mc(path: Path, display: str, max_bytes: int) -> SourceFile:
     from linter.mta.sendmail.model import _decode
 
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                display,
-                f"file is {size} bytes, over the limit of {max_bytes} bytes "
-                "(raise it with --max-file-size)",
-            )
-        data = path.read_bytes()
-    except InputError:
-        raise
-    except OSError as exc:
-        raise InputError(display, f"cannot read file: {exc.strerror or exc}") from None
+    data = read_limited(path, display, max_bytes)
     if b"\x00" in data:
         raise InputError(display, "binary file: NUL byte found, not a text configuration")
     return SourceFile(display, _decode(data.removeprefix(b"\xef\xbb\xbf")))

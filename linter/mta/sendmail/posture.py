@@ -15,8 +15,8 @@ from linter.posture import (
     Posture,
     Relayhost,
     RelayPolicy,
-    Role,
     TlsSettings,
+    infer_roles,
     weak_protocols,
 )
 from linter.source import Span
@@ -391,20 +391,6 @@ def build_tls(model: SendmailModel, listeners: list[Listener]) -> TlsSettings:
 
 
 # ---------------------------------------------------------------- all
-
-
-def infer_roles(listeners: list[Listener], outbound: Outbound) -> list[Role]:
-    roles: list[Role] = []
-    public = [listener for listener in listeners if listener.public]
-    if any(listener.port == 25 for listener in public):
-        roles.append("mx")
-    if any(listener.port in (587, 465) for listener in public):
-        roles.append("submission")
-    if outbound.relayhost is not None:
-        roles.append("relay")
-    if not public:
-        roles.insert(0, "null-client")
-    return roles
 
 
 def build_posture(model: SendmailModel) -> tuple[Posture, PostureSpans]:
