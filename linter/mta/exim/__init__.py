@@ -113,7 +113,7 @@ def read_model(
 
 
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
-    from linter.mta.exim.posture import build_posture
+    from linter.mta.exim.posture import analysis_facts, build_posture
 
     model, diagnostics, files = read_model(config_set, options)
     primary = config_set.files[0]
@@ -128,17 +128,36 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         from linter.mta.exim.model import EximModel
 
         model = EximModel()
-    posture = build_posture(model)
+    posture, spans = build_posture(model)
     if options.roles:
         posture.roles = list(options.roles)  # type: ignore[arg-type]
     posture_dict = posture.to_dict()
     facts.set("roles", list(posture.roles))
     facts.set("posture", posture_dict)
+    for path, span in spans.fields.items():
+        facts.spans[f"posture.{path}"] = span
+    for i, listener_span in enumerate(spans.listeners):
+        base = f"posture.listeners[{i}]"
+        if listener_span is not None:
+            facts.spans[base] = listener_span
+        for fact, span in spans.listener_fields[i].items():
+            facts.spans[f"{base}.{fact}"] = span
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span
     exim_doc = _exim_document(model)
-    facts.set("exim", {k: v for k, v in exim_doc.items() if k != "main"})
+    derived = analysis_facts(model)
+    facts.set("exim", {**{k: v for k, v in exim_doc.items() if k != "main"}, **derived})
+    for i, auth in enumerate(model.authenticators):
+        facts.spans[f"exim.auth[{i}]"] = auth.span
+    for i, transport in enumerate(t for t in model.transports if t.driver == "smtp"):
+        facts.spans[f"exim.smtp_transports[{i}]"] = transport.span
+        for name, setting in transport.options.items():
+            if setting.span is not None:
+                facts.spans[f"exim.smtp_transports[{i}].{name}"] = setting.span
+    rcpt = model.main.get("acl_smtp_rcpt")
+    if rcpt is not None and rcpt.span is not None:
+        facts.spans["exim.rcpt_acl"] = rcpt.span
     facts.add_resolver("exim.option", lambda name: _option(model, name))
     facts.add_resolver("exim.explicit", lambda name: _explicit(model, name))
     comments = [Comment(path, line, text) for path, line, text in model.comments]

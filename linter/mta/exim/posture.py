@@ -1,60 +1,311 @@
-"""Exim's answers to the cross-MTA posture questions (provisional).
+"""Exim's answers to the cross-MTA posture questions, from the model of its configuration.
 
-For now only the listeners come from the configuration (``daemon_smtp_ports``,
-``tls_on_connect_ports``, ``local_interfaces``); what is not worked out yet (TLS offered,
-AUTH, the relay verdict from the RCPT ACL, the smarthost) is filled with values that no
-posture rule judges as a problem, and a note says so.
+* Listeners: ``daemon_smtp_ports`` on every address of ``local_interfaces`` (an address
+  may carry its own port: ``192.0.2.1.2525``, ``[::1]:2525``); ``tls_on_connect_ports``
+  makes a port implicit TLS.
+* TLS offered to strangers by ``tls_advertise_hosts``; TLS or AUTH *required* when the
+  ACLs refuse every recipient to a client without it (judged by :mod:`.acl`).
+* AUTH: the server authenticators, ``auth_advertise_hosts`` and each authenticator's
+  ``server_advertise_condition`` (the spec's ``${if def:tls_in_cipher}`` idiom keeps
+  PLAIN/LOGIN behind TLS).
+* Relay: the connect, HELO, MAIL and RCPT ACLs judged for a stranger, a member of each host
+  list an ``accept`` trusts, and an authenticated client, for a recipient elsewhere.
+* Outbound: the first router that sends other domains away (``manualroute`` with a
+  ``route_list`` is a smarthost, ``dnslookup`` is direct delivery) and its smtp transport.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any
 
-from linter.mta.exim.model import EximModel, list_items
+from linter.mta.exim import options as table
+from linter.mta.exim.acl import AclEvaluator, Client, Decision, network_of
+from linter.mta.exim.model import Driver, EximModel, Setting, list_items
 from linter.posture import (
+    SSL_TLS_PROTOCOLS,
     Identity,
     Listener,
     Outbound,
     Posture,
+    Relayhost,
     RelayPolicy,
-    Role,
     TlsSettings,
+    infer_roles,
+    weak_protocols,
 )
+from linter.source import Span
 
 PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465, "ssmtp": 465}
-WILDCARDS = {"0.0.0.0", "::0", "::", "0:0:0:0:0:0:0:0", "*"}  # noqa: S104 - addresses read, not bound
+WILDCARDS = {"0.0.0.0", "::0", "::", "0:0:0:0:0:0:0:0"}  # noqa: S104 - addresses read, not bound
+PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
+# drivers that act as a server whatever their options say (their init sets ->server)
+ALWAYS_SERVER = {"cyrus_sasl", "gsasl", "heimdal_gssapi"}
+# ${if def:tls_in_cipher} and the other spellings of "only inside TLS"
+_TLS_GATE = re.compile(
+    r"^\$\{if\s*(?:def:\s*\$?(?:tls_in_cipher|tls_cipher)\s*"
+    r"|!\s*eq\s*\{\s*\$(?:tls_in_cipher|tls_cipher)\s*\}\s*\{\s*\}\s*"
+    r"|eq\s*\{\s*\$(?:tls_in_cipher|tls_cipher)\s*\}\s*\{\s*\}\s*\{\s*(?:no|false|0)?\s*\}\s*\{\s*(?:yes|true|1|\*)\s*\}\s*"
+    r"|(?:bool|bool_lax)\s*\{\s*\$\{if\s*def:tls_in_cipher[^}]*\}\s*\}\s*)"
+    r"(?:\{\s*(?:yes|true|1|\*)\s*\}\s*(?:\{\s*(?:no|false|0)?\s*\}\s*)?)?\}$"
+)
+_CLIENT_TLS_GATE = re.compile(r"^\$\{if\s*def:\s*\$?tls_out_cipher\s*(?:\{[^{}]*\}\s*)*\}$")
+# what $version_number and friends show: Debian 12's Exim
+EXIM_VERSION = table.EXIM_VERSION
+
+# Exim's openssl_options default (spec, "openssl_options")
+OPENSSL_DEFAULT = "+no_sslv2 +no_sslv3 +single_dh_use +no_ticket +no_renegotiation"
+_OPENSSL_PROTOCOL = {
+    "no_sslv2": "SSLv2",
+    "no_sslv3": "SSLv3",
+    "no_tlsv1": "TLSv1",
+    "no_tlsv1_1": "TLSv1.1",
+    "no_tlsv1_2": "TLSv1.2",
+    "no_tlsv1_3": "TLSv1.3",
+}
+_GNUTLS_PROTOCOL = {
+    "VERS-SSL3.0": "SSLv3",
+    "VERS-TLS1.0": "TLSv1",
+    "VERS-TLS1.1": "TLSv1.1",
+    "VERS-TLS1.2": "TLSv1.2",
+    "VERS-TLS1.3": "TLSv1.3",
+}
+# what the TLS library enables when the configuration does not say otherwise
+LIBRARY_PROTOCOLS = ["TLSv1.2", "TLSv1.3"]
+
+
+@dataclass
+class PostureSpans:
+    listeners: list[Span | None]
+    fields: dict[str, Span] = field(default_factory=dict)
+    # per listener: fact name (relay, tls, auth, ...) → span
+    listener_fields: list[dict[str, Span]] = field(default_factory=list)
+
+
+@dataclass
+class Authenticator:
+    """What one authenticator does, for the posture and the facts."""
+
+    name: str
+    driver: str
+    public_name: str
+    span: Span
+    server: bool
+    client: bool
+    plaintext: bool
+    # "always", "tls" (only inside TLS), "never", "conditional" (an expansion)
+    advertised: str
+    client_tls_gated: bool
+
+    def to_fact(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "driver": self.driver,
+            "public_name": self.public_name,
+            "server": self.server,
+            "client": self.client,
+            "plaintext": self.plaintext,
+            "advertised": self.advertised,
+            "client_tls_gated": self.client_tls_gated,
+            "line": self.span.line,
+        }
 
 
 def port_number(text: str) -> int | None:
     text = text.strip()
     if text.isdigit():
         return int(text)
-    return PORTS.get(text)
+    return PORTS.get(text.lower())
 
 
 def _is_loopback(address: str) -> bool:
-    host = address.split(".", 4)[:4] if address.count(".") > 3 else None
-    candidate = ".".join(host) if host else address
     try:
-        return ipaddress.ip_address(candidate.strip("[]")).is_loopback
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
     except ValueError:
-        return candidate in ("localhost",)
+        return address.lower() == "localhost"
 
 
-def build_posture(model: EximModel) -> Posture:
-    ports = [p for p in (port_number(i) for i in list_items(model.value("daemon_smtp_ports")))]
-    tls_ports = {
-        p for p in (port_number(i) for i in list_items(model.value("tls_on_connect_ports"))) if p
-    }
-    interfaces = list_items(model.value("local_interfaces"))
-    addresses = [i for i in interfaces if i]
-    everywhere = not addresses or any(a in WILDCARDS for a in addresses)
-    public = everywhere or not all(_is_loopback(a) for a in addresses)
-    address = "*" if everywhere else ", ".join(addresses)
-    banner = model.value("smtp_banner")
-    listeners: list[Listener] = []
-    for port in [p for p in ports if p is not None] + sorted(tls_ports - set(ports)):
-        implicit = port in tls_ports
+def interface(item: str) -> tuple[str, int | None]:
+    """A ``local_interfaces`` item as (address, port or None)."""
+    item = item.strip()
+    m = re.fullmatch(r"\[([^\]]+)\]:(\d+)", item)
+    if m:
+        return m.group(1), int(m.group(2))
+    head, dot, tail = item.rpartition(".")
+    if dot and tail.isdigit():
+        try:
+            ipaddress.ip_address(head)
+            return head, int(tail)
+        except ValueError:
+            pass
+    return item.strip("[]"), None
+
+
+def driver_setting(d: Driver, name: str) -> Setting:
+    """A driver option as set, or its default for that driver type."""
+    if name in d.options:
+        return d.options[name]
+    for scope in (f"{d.kind}:{d.driver}", f"{d.kind}s"):
+        entry = table.OPTIONS.get(scope, {}).get(name)
+        if entry is not None:
+            kind, default, _ = entry
+            return Setting(name, kind, default, default, None, origin="default")
+    return Setting(name, "string", "", "", None, origin="default")
+
+
+def _kind_name(d: Driver) -> str:
+    return {"router": "router", "transport": "transport"}.get(d.kind, "authenticator")
+
+
+# ---------------------------------------------------------------- authenticators
+
+
+def authenticators(model: EximModel) -> list[Authenticator]:
+    out: list[Authenticator] = []
+    for d in model.authenticators:
+        driver = d.driver or ""
+        public = (
+            driver_setting(d, "public_name").value if "public_name" in d.options else ""
+        ) or d.name
+        server_options = [n for n in d.options if n.startswith("server_")]
+        server = driver in ALWAYS_SERVER or bool(
+            [
+                n
+                for n in server_options
+                if n not in ("server_advertise_condition", "server_debug_print")
+            ]
+        )
+        client = any(n.startswith("client_") and n != "client_condition" for n in d.options)
+        advertise = d.options.get("server_advertise_condition")
+        if advertise is None:
+            advertised = "always"
+        else:
+            text = advertise.value.strip()
+            if _TLS_GATE.match(text):
+                advertised = "tls"
+            elif text.lower() in ("", "no", "false", "0"):
+                advertised = "never"
+            elif text.lower() in ("yes", "true") or (text.isdigit() and int(text) != 0):
+                advertised = "always"
+            else:
+                advertised = "conditional"
+        condition = d.options.get("client_condition")
+        out.append(
+            Authenticator(
+                name=d.name,
+                driver=driver,
+                public_name=public.upper(),
+                span=d.span,
+                server=server,
+                client=client,
+                plaintext=driver == "plaintext" or public.upper() in PLAINTEXT_MECHANISMS,
+                advertised=advertised,
+                client_tls_gated=condition is not None
+                and bool(_CLIENT_TLS_GATE.match(condition.value.strip())),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------- builder
+
+
+class _Builder:
+    def __init__(self, model: EximModel) -> None:
+        self.model = model
+        self.acls = AclEvaluator(model)
+        self.auths = authenticators(model)
+        self.spans = PostureSpans([])
+        self.remote_routable = any(
+            r.driver in ("dnslookup", "manualroute", "ipliteral") for r in model.routers
+        )
+
+    def span(self, name: str) -> Span | None:
+        setting = self.model.main.get(table.ALIASES.get(name, name))
+        return setting.span if setting is not None else None
+
+    # ------------------------------------------------------------ ACL chain
+
+    def chain(self, client: Client, last: str = "acl_smtp_rcpt") -> Decision:
+        """The connect → HELO → MAIL → RCPT (or VRFY) ACLs for one client."""
+        depends: list[str] = []
+        decision = Decision("deny", None, "")
+        for option in ("acl_smtp_connect", "acl_smtp_helo", "acl_smtp_mail", last):
+            acl, problem = self.acls.resolve(option)
+            if acl is None:
+                if problem in ("expanded", "file"):
+                    depends.append(
+                        f"{option} ({'an expansion' if problem == 'expanded' else 'an ACL file'})"
+                    )
+                    if option == last:
+                        return Decision("unknown", None, "", depends)
+                    continue
+                if option != last and problem == "unset":
+                    continue  # an unset connect, HELO or MAIL ACL accepts
+                return Decision("deny", None, "")
+            decision = self.acls.run(acl, client)
+            if decision.outcome == "deny":
+                return decision
+            if decision.outcome == "unknown":
+                depends.extend(decision.depends_on)
+        if depends and decision.outcome == "accept":
+            return Decision("unknown", decision.statement, decision.acl, depends)
+        return decision
+
+    def refused(self, **client: Any) -> bool:
+        """True when every recipient (here and elsewhere) is refused to such a client."""
+        for domain_in in ("local_domains", None):
+            decision = self.chain(
+                Client(domain_in=domain_in, remote_routable=self.remote_routable, **client)
+            )
+            if decision.outcome != "deny":
+                return False
+        return True
+
+    # ------------------------------------------------------------ listeners
+
+    def listeners(self) -> list[Listener]:
+        model = self.model
+        ports = [port_number(i) for i in list_items(model.value("daemon_smtp_ports"))]
+        tls_ports = {
+            p
+            for p in (port_number(i) for i in list_items(model.value("tls_on_connect_ports")))
+            if p
+        }
+        plain: list[str] = []
+        own_ports: list[tuple[str, int]] = []
+        for item in list_items(model.value("local_interfaces")):
+            address, port = interface(item)
+            if not address:
+                continue
+            if port is None:
+                plain.append(address)
+            else:
+                own_ports.append((address, port))
+        groups: list[tuple[list[str], int]] = []
+        if plain or not own_ports:
+            groups.extend((plain or ["0.0.0.0"], p) for p in ports if p is not None)  # noqa: S104
+        groups.extend(([address], port) for address, port in own_ports)
+        listen_span = self.span("daemon_smtp_ports") or self.span("local_interfaces")
+        out: list[Listener] = []
+        for addresses, port in groups:
+            everywhere = any(a in WILDCARDS for a in addresses)
+            public = everywhere or not all(_is_loopback(a) for a in addresses)
+            address = "*" if everywhere else ", ".join(addresses)
+            spans: dict[str, Span] = {}
+            out.append(self.listener(address, port, public, port in tls_ports, spans))
+            self.spans.listeners.append(
+                self.span("local_interfaces") if port in dict(own_ports).values() else listen_span
+            )
+            self.spans.listener_fields.append(spans)
+        return out
+
+    def listener(
+        self, address: str, port: int, public: bool, implicit: bool, spans: dict[str, Span]
+    ) -> Listener:
+        model = self.model
         role = (
             "submissions"
             if implicit or port == 465
@@ -64,46 +315,452 @@ def build_posture(model: EximModel) -> Posture:
             if port == 25
             else "other"
         )
-        listeners.append(
-            Listener(
-                name=f"{address}:{port}",
-                address=address,
-                port=port,
-                role=role,  # type: ignore[arg-type]
-                public=public,
-                tls="implicit" if implicit else "optional",
-                auth="required" if role in ("submission", "submissions") else "none",
-                auth_before_tls=False,
-                auth_plaintext_mechanisms=False,
-                relay=RelayPolicy("unknown", reason="not evaluated yet for Exim"),
-                tls_certificate=True,
-                anonymous_tls=False,
-                vrfy=False,
-                helo_required=True,
-                banner=banner,
-                banner_expanded="",
-            )
+        stranger = Client(port=port, remote_routable=self.remote_routable)
+        advertise = self.acls.host_list(model.value("tls_advertise_hosts"), stranger)
+        if implicit:
+            tls = "implicit"
+            span = self.span("tls_on_connect_ports")
+        elif advertise == "no":
+            tls = "none"
+            span = self.span("tls_advertise_hosts")
+        elif self.refused(port=port, tls=False, authenticated=False):
+            tls = "required"
+            span = self.span("acl_smtp_rcpt")
+        else:
+            tls = "optional"
+            span = self.span("tls_advertise_hosts")
+        if span is not None:
+            spans["tls"] = span
+        # without tls_certificate Exim (4.88 on) makes a self-signed certificate at start-up:
+        # TLS works, and the Exim rules report the certificate as self-signed
+        certificate = tls != "none"
+        if self.span("tls_certificate") is not None:
+            spans["tls_certificate"] = self.span("tls_certificate")  # type: ignore[assignment]
+
+        gate_all = _TLS_GATE.match(model.value("auth_advertise_hosts").strip()) is not None
+        auth_hosts = self.acls.host_list(model.value("auth_advertise_hosts"), stranger)
+        offered = [
+            a
+            for a in self.auths
+            if a.server
+            and a.advertised != "never"
+            and (auth_hosts != "no" or gate_all)
+            and (tls != "none" or (a.advertised != "tls" and not gate_all))
+        ]
+        if offered:
+            spans["auth"] = offered[0].span
+        before_tls = [
+            a
+            for a in offered
+            if a.plaintext and a.advertised != "tls" and not gate_all and tls != "implicit"
+        ]
+        if before_tls:
+            spans["auth_before_tls"] = before_tls[0].span
+        auth = "none"
+        if offered:
+            auth = "required" if self.refused(port=port, authenticated=False) else "offered"
+
+        relay = self.relay(port, bool(offered), spans)
+        banner = model.setting("smtp_banner")
+        if banner.span is not None:
+            spans["banner"] = spans["banner_expanded"] = banner.span
+        vrfy = self.chain(Client(port=port, domain_in="local_domains"), "acl_smtp_vrfy")
+        if self.span("acl_smtp_vrfy") is not None:
+            spans["vrfy"] = self.span("acl_smtp_vrfy")  # type: ignore[assignment]
+        return Listener(
+            name=f"{address}:{port}",
+            address=address,
+            port=port,
+            role=role,  # type: ignore[arg-type]
+            public=public,
+            tls=tls,  # type: ignore[arg-type]
+            auth=auth,  # type: ignore[arg-type]
+            auth_before_tls=bool(before_tls),
+            auth_plaintext_mechanisms=any(a.plaintext for a in offered),
+            relay=relay,
+            tls_certificate=certificate,
+            anonymous_tls=False,
+            vrfy=vrfy.outcome == "accept",
+            helo_required=self.helo_required(),
+            banner=banner.value,
+            banner_expanded=self.expand_banner(banner.value),
         )
-    roles: list[Role] = []
-    if any(li.public and li.port == 25 for li in listeners):
-        roles.append("mx")
-    if any(li.public and li.role in ("submission", "submissions") for li in listeners):
-        roles.append("submission")
-    if not roles:
-        roles.append("null-client")
-    modern = ["TLSv1.2", "TLSv1.3"]
+
+    def relay(self, port: int, auth_offered: bool, spans: dict[str, Span]) -> RelayPolicy:
+        routable = self.remote_routable
+        stranger = self.chain(Client(port=port, remote_routable=routable))
+        rcpt_span = self.span("acl_smtp_rcpt")
+        if stranger.statement is not None:
+            spans["relay"] = stranger.statement.span
+        elif rcpt_span is not None:
+            spans["relay"] = rcpt_span
+        if stranger.outcome == "accept":
+            return RelayPolicy(
+                "open", reason=f"a client from anywhere may relay ({stranger.describe()})"
+            )
+        if stranger.outcome == "unknown":
+            return RelayPolicy(
+                "unknown",
+                reason="whether a stranger may relay depends on "
+                + "; ".join(dict.fromkeys(stranger.depends_on)),
+            )
+        networks: list[str] = []
+        trusted_by: list[str] = []
+        acl, _ = self.acls.resolve("acl_smtp_rcpt")
+        for st in acl.statements if acl is not None else []:
+            if st.verb != "accept":
+                continue
+            for c in st.conditions:
+                if c.name != "hosts" or c.negated or c.value is None:
+                    continue
+                if not any(list_items(c.value)):
+                    continue  # "hosts = :" matches only local (non-SMTP) submissions
+                member = self.chain(Client(member_of=c.value, port=port, remote_routable=routable))
+                # "unknown": an opaque deny before it might stop a trusted host; it is
+                # still a list trusted to relay
+                if member.outcome != "deny":
+                    networks.extend(self.host_items(c.value))
+                    trusted_by.append(member.describe())
+        if networks or trusted_by:
+            public = [n for n in networks if _is_public(n)]
+            policy = RelayPolicy(
+                "networks",
+                networks=list(dict.fromkeys(networks)),
+                public_networks=list(dict.fromkeys(public)),
+                widest_prefix=_widest(networks),
+                reason="hosts in a trusted list may relay (" + "; ".join(trusted_by) + ")",
+            )
+            return policy
+        if auth_offered:
+            member = self.chain(Client(authenticated=True, port=port, remote_routable=routable))
+            if member.outcome == "accept":
+                return RelayPolicy("authenticated", reason="only authenticated clients may relay")
+        return RelayPolicy("closed", reason=f"no client may relay ({stranger.describe()})")
+
+    def host_items(self, value: str, depth: int = 0) -> list[str]:
+        """The positive items of a host list, named lists expanded."""
+        out: list[str] = []
+        for item in list_items(value):
+            if item.startswith("!") or depth > 20:
+                continue
+            if item.startswith("+"):
+                named = self.model.lists["hostlist"].get(item[1:])
+                if named is not None:
+                    out.extend(self.host_items(named.value, depth + 1))
+                continue
+            if not item:
+                continue
+            if item == "localhost":
+                out.extend(["127.0.0.1", "::1"])
+                continue
+            out.append(item)
+        return out
+
+    def helo_required(self) -> bool:
+        stranger = Client()
+        # hosts_require_helo (default "*", Exim 4.95 on): "503 HELO or EHLO required"
+        for option in ("hosts_require_helo", "helo_verify_hosts"):
+            if self.acls.host_list(self.model.value(option), stranger) == "yes":
+                return True
+        for option in ("acl_smtp_mail", "acl_smtp_rcpt"):
+            acl, _ = self.acls.resolve(option)
+            for st in acl.statements if acl is not None else []:
+                tests = [
+                    c
+                    for c in st.conditions
+                    if c.name == "condition" and "sender_helo_name" in (c.value or "")
+                ]
+                if len(tests) != 1 or len([c for c in st.conditions if not c.modifier]) != 1:
+                    continue  # only a statement about HELO alone refuses every such client
+                says_not_given = "!def:" in tests[0].value.replace(" ", "")  # type: ignore[union-attr]
+                if tests[0].negated:
+                    says_not_given = not says_not_given
+                if (st.verb in ("deny", "drop") and says_not_given) or (
+                    st.verb == "require" and not says_not_given
+                ):
+                    return True
+        return False
+
+    def expand_banner(self, text: str) -> str:
+        host = self.model.value("primary_hostname")
+        values = {
+            "smtp_active_hostname": host,
+            "primary_hostname": host,
+            "version_number": EXIM_VERSION,
+            "exim_version": EXIM_VERSION,
+            "version_string": f"{EXIM_VERSION} #2",
+        }
+        return re.sub(
+            r"\$(?:\{(\w+)\}|(\w+))",
+            lambda m: values.get(m.group(1) or m.group(2), m.group(0)),
+            text,
+        )
+
+    # ------------------------------------------------------------ outbound
+
+    def outbound(self) -> Outbound:
+        for router in self.model.routers:
+            if router.driver not in ("manualroute", "dnslookup"):
+                continue
+            domains = driver_setting(router, "domains").value.replace(" ", "")
+            if domains in ("+local_domains", "@"):
+                continue
+            transport = self.transport(router)
+            relayhost = (
+                self.smarthost(router, transport) if router.driver == "manualroute" else None
+            )
+            return self.outbound_via(transport, relayhost, router)
+        return Outbound(None, "opportunistic", "", False, False, False)
+
+    def transport(self, router: Driver) -> Driver | None:
+        name = driver_setting(router, "transport").value.strip()
+        return next((t for t in self.model.transports if t.name == name), None)
+
+    def smarthost(self, router: Driver, transport: Driver | None) -> Relayhost | None:
+        route_list = router.options.get("route_list")
+        text = route_list.value if route_list is not None else ""
+        if route_list is not None:
+            self.spans.fields["outbound.relayhost"] = route_list.span  # type: ignore[assignment]
+        if not text:
+            data = router.options.get("route_data")
+            if data is None or "$" in data.value:
+                return None
+            self.spans.fields["outbound.relayhost"] = data.span  # type: ignore[assignment]
+            hosts_text = data.value.split()[0] if data.value.split() else ""
+        else:
+            rule = next(
+                (
+                    r
+                    for r in list_items(text, fixed=";")
+                    if r.split() and r.split()[0] in ("*", "!+local_domains")
+                ),
+                None,
+            )
+            if rule is None or len(rule.split()) < 2:
+                return None
+            hosts_text = rule.split()[1]
+        hosts = list_items(hosts_text)
+        if not hosts or "$" in hosts[0]:
+            return None
+        first = hosts[0]
+        m = re.fullmatch(r"\[([^\]]+)\](?::(\d+))?|(.+?)(?::(\d+))?", first)
+        assert m is not None
+        host = m.group(1) or m.group(3) or first
+        port_text = m.group(2) or m.group(4) or ""
+        port: int | None = int(port_text) if port_text else None
+        if port is None and transport is not None:
+            if "port" in transport.options:
+                port_text = transport.options["port"].value.strip()
+                port = port_number(port_text)
+            elif driver_setting(transport, "protocol").value.strip() in ("smtps", "submissions"):
+                port = 465  # the default port of the smtps protocol
+        return Relayhost(first, host, port, port_text, mx_lookup=False)
+
+    def outbound_via(
+        self, transport: Driver | None, relayhost: Relayhost | None, router: Driver
+    ) -> Outbound:
+        if transport is None or transport.driver != "smtp":
+            return Outbound(relayhost, "opportunistic", "", False, False, False)
+        target = Client() if relayhost is None else Client(member_of=relayhost.host)
+
+        def covers(option: str) -> bool:
+            value = driver_setting(transport, option).value
+            if relayhost is not None and relayhost.host in list_items(value):
+                return True
+            return self.acls.host_list(value, target) == "yes"
+
+        wrapper = driver_setting(transport, "protocol").value.strip() in ("smtps", "submissions")
+        if covers("hosts_avoid_tls") and not wrapper:
+            tls, option = "none", "hosts_avoid_tls"
+        elif covers("hosts_require_dane"):
+            tls, option = "dane", "hosts_require_dane"
+        elif covers("tls_verify_hosts") and (covers("hosts_require_tls") or wrapper):
+            tls, option = "verified", "tls_verify_hosts"
+        elif covers("hosts_require_tls") or wrapper:
+            tls, option = "required", "hosts_require_tls"
+        else:
+            tls, option = "opportunistic", "hosts_require_tls"
+        setting = transport.options.get(option)
+        self.spans.fields["outbound.tls"] = (
+            setting.span if setting and setting.span else transport.span
+        )
+        clients = [a for a in self.auths if a.client]
+        auth = bool(clients) and (covers("hosts_require_auth") or covers("hosts_try_auth"))
+        exposed = (
+            auth
+            and tls in ("none", "opportunistic")
+            and not wrapper
+            and any(a.plaintext and not a.client_tls_gated for a in clients)
+        )
+        for name in ("hosts_require_auth", "hosts_try_auth"):
+            if name in transport.options and transport.options[name].span is not None:
+                self.spans.fields["outbound.auth"] = transport.options[name].span  # type: ignore[assignment]
+                self.spans.fields["outbound.auth_plaintext_without_tls"] = self.spans.fields[
+                    "outbound.auth"
+                ]
+                break
+        if "protocol" in transport.options and transport.options["protocol"].span is not None:
+            self.spans.fields["outbound.wrappermode"] = transport.options["protocol"].span
+        return Outbound(relayhost, tls, tls, wrapper, auth, exposed)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------ TLS
+
+    def tls_settings(self, listeners: list[Listener]) -> TlsSettings:
+        model = self.model
+        server = self.protocols(model.value("openssl_options"), model.value("tls_require_ciphers"))
+        for name in ("openssl_options", "tls_require_ciphers"):
+            span = self.span(name)
+            if span is not None:
+                for fact in (
+                    "server_protocols",
+                    "weak_server_protocols",
+                    "server_mandatory_protocols",
+                ):
+                    self.spans.fields.setdefault(f"tls.{fact}", span)
+        client = list(LIBRARY_PROTOCOLS)
+        client_ciphers = ""
+        for t in model.transports:
+            if t.driver == "smtp" and "tls_require_ciphers" in t.options:
+                client_ciphers = t.options["tls_require_ciphers"].value
+                client = self.protocols(OPENSSL_DEFAULT, client_ciphers)
+                if t.options["tls_require_ciphers"].span is not None:
+                    self.spans.fields["tls.weak_client_protocols"] = t.options[
+                        "tls_require_ciphers"
+                    ].span
+                break
+        mandatory = server if any(li.tls in ("required", "implicit") for li in listeners) else []
+        return TlsSettings(
+            server_protocols=server,
+            server_mandatory_protocols=mandatory,
+            client_protocols=client,
+            client_mandatory_protocols=[],
+            server_ciphers=model.value("tls_require_ciphers"),
+            server_mandatory_ciphers=model.value("tls_require_ciphers"),
+            client_ciphers=client_ciphers,
+            client_mandatory_ciphers=client_ciphers,
+            weak_server_protocols=weak_protocols(server),
+            weak_client_protocols=weak_protocols(client),
+        )
+
+    @staticmethod
+    def protocols(openssl_options: str, priority: str) -> list[str]:
+        """The protocols OpenSSL options or a GnuTLS priority string leave enabled.
+
+        Only what the configuration says moves the set away from the library's defaults;
+        expansions are not evaluated.
+        """
+        enabled = set(LIBRARY_PROTOCOLS)
+        options = (openssl_options or OPENSSL_DEFAULT).split()
+        if "$" not in openssl_options:
+            for word in options:
+                sign, name = word[:1], word[1:]
+                if name in ("all",) and sign == "-":
+                    enabled |= {"SSLv3", "TLSv1", "TLSv1.1"}
+                protocol = _OPENSSL_PROTOCOL.get(name)
+                if protocol is None:
+                    continue
+                if sign == "+":
+                    enabled.discard(protocol)
+                elif sign == "-":
+                    enabled.add(protocol)
+        if "$" not in priority:
+            for word in re.split(r"[:\s]+", priority):
+                sign, name = word[:1], word[1:]
+                protocol = _GNUTLS_PROTOCOL.get(name)
+                if name == "VERS-ALL":
+                    if sign == "+":
+                        enabled |= {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}
+                    elif sign == "-":
+                        enabled.clear()
+                if protocol is None:
+                    continue
+                if sign == "+":
+                    enabled.add(protocol)
+                elif sign in ("-", "!"):
+                    enabled.discard(protocol)
+        return [p for p in SSL_TLS_PROTOCOLS if p in enabled]
+
+
+def _is_public(item: str) -> bool:
+    net = network_of(item)
+    if net is None:
+        return False
+    return not (net.is_private or net.is_loopback or net.is_link_local or net.is_reserved)
+
+
+def _widest(items: list[str]) -> int | None:
+    prefixes = []
+    for item in items:
+        net = network_of(item)
+        if net is None:
+            continue
+        prefixes.append(net.prefixlen if net.version == 4 else (0 if net.prefixlen == 0 else 32))
+    return min(prefixes) if prefixes else None
+
+
+def build_posture(model: EximModel) -> tuple[Posture, PostureSpans]:
+    builder = _Builder(model)
+    listeners = builder.listeners()
+    outbound = builder.outbound()
+    tls = builder.tls_settings(listeners)
     local_domains = model.lists["domainlist"].get("local_domains")
-    return Posture(
+    primary = model.value("primary_hostname")
+    # qualify_domain defaults to primary_hostname
+    qualify = model.value("qualify_domain") if "qualify_domain" in model.main else primary
+    notes = []
+    for listener in listeners:
+        if listener.relay.verdict == "unknown":
+            notes.append(f"relay verdict for {listener.name}: {listener.relay.reason}")
+    posture = Posture(
         mta="exim",
-        roles=roles,
+        roles=infer_roles(listeners, outbound),
         listeners=listeners,
-        outbound=Outbound(None, "opportunistic", "", False, False, False),
-        tls=TlsSettings(modern, modern, modern, modern, "", "", "", ""),
+        outbound=outbound,
+        tls=tls,
         identity=Identity(
-            hostname=model.value("primary_hostname"),
-            domain=model.value("qualify_domain"),
-            origin=model.value("qualify_domain"),
-            destinations=list_items(local_domains.value) if local_domains else [],
+            hostname=primary,
+            domain=qualify,
+            origin=qualify,
+            destinations=[
+                primary if d == "@" else d
+                for d in (list_items(local_domains.value) if local_domains else [])
+            ],
         ),
-        notes=["Exim posture is provisional: TLS, AUTH, relay and outbound are not evaluated"],
+        notes=notes,
     )
+    return posture, builder.spans
+
+
+def analysis_facts(model: EximModel) -> dict[str, Any]:
+    """Derived facts the Exim rules judge (``exim.auth``, ``exim.rcpt_acl``, ...)."""
+    acls = AclEvaluator(model)
+    _, problem = acls.resolve("acl_smtp_rcpt")
+    smtp = []
+    for t in model.transports:
+        if t.driver != "smtp":
+            continue
+        smtp.append(
+            {
+                "name": t.name,
+                "line": t.span.line,
+                **{
+                    name: driver_setting(t, name).value
+                    for name in (
+                        "hosts_avoid_tls",
+                        "hosts_require_tls",
+                        "tls_verify_hosts",
+                        "tls_require_ciphers",
+                        "hosts_try_dane",
+                        "hosts_require_auth",
+                        "hosts_try_auth",
+                        "protocol",
+                        "port",
+                    )
+                },
+            }
+        )
+    return {
+        "rcpt_acl": {"problem": problem, "value": model.value("acl_smtp_rcpt")},
+        "auth": [a.to_fact() for a in authenticators(model)],
+        "smtp_transports": smtp,
+    }
