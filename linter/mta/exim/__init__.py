@@ -155,6 +155,9 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         for name, setting in transport.options.items():
             if setting.span is not None:
                 facts.spans[f"exim.smtp_transports[{i}].{name}"] = setting.span
+    for kind, named in model.lists.items():
+        for name, nl in named.items():
+            facts.spans[f"exim.lists.{kind}.{name}"] = nl.span
     rcpt = model.main.get("acl_smtp_rcpt")
     if rcpt is not None and rcpt.span is not None:
         facts.spans["exim.rcpt_acl"] = rcpt.span

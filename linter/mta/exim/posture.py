@@ -254,15 +254,25 @@ class _Builder:
             return Decision("unknown", decision.statement, decision.acl, depends)
         return decision
 
-    def refused(self, **client: Any) -> bool:
-        """True when every recipient (here and elsewhere) is refused to such a client."""
+    def refused(self, **client: Any) -> Decision | None:
+        """The refusal of every recipient (here and elsewhere) to such a client, or None."""
+        refusal: Decision | None = None
         for domain_in in ("local_domains", None):
             decision = self.chain(
                 Client(domain_in=domain_in, remote_routable=self.remote_routable, **client)
             )
             if decision.outcome != "deny":
-                return False
-        return True
+                return None
+            refusal = refusal or decision
+        return refusal
+
+    def tls_refusal(self, port: int) -> Decision | None:
+        """What refuses a client without TLS, when one with TLS (and AUTH) is not refused."""
+        if self.refused(port=port, tls=True, authenticated=True):
+            return None  # refused with TLS too: TLS is not what decides
+        if not self.refused(port=port, tls=False, authenticated=True):
+            return None
+        return self.refused(port=port, tls=False, authenticated=False)
 
     # ------------------------------------------------------------ listeners
 
@@ -323,9 +333,10 @@ class _Builder:
         elif advertise == "no":
             tls = "none"
             span = self.span("tls_advertise_hosts")
-        elif self.refused(port=port, tls=False, authenticated=False):
+        elif (refusal := self.tls_refusal(port)) is not None:
             tls = "required"
-            span = self.span("acl_smtp_rcpt")
+            statement = refusal.statement
+            span = statement.span if statement is not None else self.span("acl_smtp_rcpt")
         else:
             tls = "optional"
             span = self.span("tls_advertise_hosts")
@@ -358,9 +369,16 @@ class _Builder:
             spans["auth_before_tls"] = before_tls[0].span
         auth = "none"
         if offered:
-            auth = "required" if self.refused(port=port, authenticated=False) else "offered"
+            required = self.refused(port=port, authenticated=False) and not self.refused(
+                port=port, authenticated=True
+            )
+            auth = "required" if required else "offered"
 
         relay = self.relay(port, bool(offered), spans)
+        helo_required = self.helo_required()
+        helo_span = self.span("hosts_require_helo")
+        if helo_span is not None:
+            spans["helo_required"] = helo_span
         banner = model.setting("smtp_banner")
         if banner.span is not None:
             spans["banner"] = spans["banner_expanded"] = banner.span
@@ -381,7 +399,7 @@ class _Builder:
             tls_certificate=certificate,
             anonymous_tls=False,
             vrfy=vrfy.outcome == "accept",
-            helo_required=self.helo_required(),
+            helo_required=helo_required,
             banner=banner.value,
             banner_expanded=self.expand_banner(banner.value),
         )
@@ -394,6 +412,7 @@ class _Builder:
             spans["relay"] = stranger.statement.span
         elif rcpt_span is not None:
             spans["relay"] = rcpt_span
+        stranger_span = spans.get("relay")
         if stranger.outcome == "accept":
             return RelayPolicy(
                 "open", reason=f"a client from anywhere may relay ({stranger.describe()})"
@@ -421,6 +440,8 @@ class _Builder:
                 if member.outcome != "deny":
                     networks.extend(self.host_items(c.value))
                     trusted_by.append(member.describe())
+                    if "relay" not in spans or spans["relay"] is stranger_span:
+                        spans["relay"] = self.list_span(c.value) or st.span
         if networks or trusted_by:
             public = [n for n in networks if _is_public(n)]
             policy = RelayPolicy(
@@ -436,6 +457,14 @@ class _Builder:
             if member.outcome == "accept":
                 return RelayPolicy("authenticated", reason="only authenticated clients may relay")
         return RelayPolicy("closed", reason=f"no client may relay ({stranger.describe()})")
+
+    def list_span(self, value: str) -> Span | None:
+        """The line of the first named list a host list refers to."""
+        for item in list_items(value):
+            named = self.model.lists["hostlist"].get(item.lstrip("+")) if item[:1] == "+" else None
+            if named is not None:
+                return named.span
+        return None
 
     def host_items(self, value: str, depth: int = 0) -> list[str]:
         """The positive items of a host list, named lists expanded."""
@@ -759,7 +788,15 @@ def analysis_facts(model: EximModel) -> dict[str, Any]:
                 },
             }
         )
+    lists = {
+        kind: {
+            name: {"value": nl.value, "items": list_items(nl.value), "line": nl.span.line}
+            for name, nl in named.items()
+        }
+        for kind, named in model.lists.items()
+    }
     return {
+        "lists": lists,
         "rcpt_acl": {"problem": problem, "value": model.value("acl_smtp_rcpt")},
         "auth": [a.to_fact() for a in authenticators(model)],
         "smtp_transports": smtp,
