@@ -126,6 +126,17 @@ def check(
     result.config_sets = sets
     result.problems = problems
     today = today or date.today()
+    resolver = None
+    if options.online is not None:
+        from linter.dns.checks import dns_facts
+        from linter.dns.resolver import Resolver, ResolverSettings
+
+        address, port = ("", 53)
+        if options.online.resolver:
+            from linter.dns import parse_resolver
+
+            address, port = parse_resolver(options.online.resolver)
+        resolver = Resolver(ResolverSettings(address, port, budget=options.online.budget))
     for config_set in sets:
         result.files.extend(f.display for f in config_set.files)
         set_options = options
@@ -159,6 +170,9 @@ def check(
             if finding:
                 result.findings.append(finding)
             continue
+        if resolver is not None and options.online is not None:
+            posture = analysis.facts.get("posture") or {}
+            analysis.facts.set("dns", dns_facts(posture, options.online, resolver))
         result.analyses.append(analysis)
         roles = list(analysis.facts.get("roles") or [])
         usable = rules

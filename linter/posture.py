@@ -106,6 +106,12 @@ class Identity:
     domain: str
     origin: str
     destinations: list[str]
+    # what the online (DNS) checks need beyond the names above
+    sending_domains: list[str] = field(default_factory=list)  # domains mail is sent from
+    outbound_addresses: list[str] = field(default_factory=list)  # source addresses set
+    # DKIM signing: "yes" (the MTA signs), "maybe" (a milter that may sign), "no"
+    dkim_signing: str = "no"
+    dkim_selectors: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dns_server import nsd, nsd_missing, servfail, silent
 
 from linter.engine.rules import builtin_rules, read_rule_file, rule_files, validate
 from linter.engine.selftest import run_case
@@ -30,6 +31,22 @@ CONCEPT_TAGS = {
     "helo-required",
     "message-size",
     "exposed-listener",
+    # DNS (mtalint check --online)
+    "spf-missing",
+    "spf-mismatch",
+    "spf-permissive",
+    "spf-lookup-limit",
+    "dmarc-missing",
+    "dmarc-weak",
+    "dkim-missing",
+    "dkim-weak-key",
+    "mx-mismatch",
+    "rdns-mismatch",
+    "mta-sts-missing",
+    "tlsrpt-missing",
+    "dane-missing",
+    "blocklisted",
+    "dns-unverified",
 }
 
 RULES = [r for r in builtin_rules(with_tests=True) if not r.builtin]
@@ -68,8 +85,21 @@ def test_rule_has_a_concept_tag_or_says_why_not(rule):
     ("rule", "index"), CASES, ids=lambda x: x.id if hasattr(x, "id") else str(x)
 )
 def test_rule_case(rule, index):
-    result = run_case(rule, rule.tests[index], list(builtin_rules()), index)
+    case = rule.tests[index]
+    if "dns" in case and nsd_missing():
+        pytest.skip(nsd_missing())
+    result = run_case(rule, case, list(builtin_rules()), index, dns_server)
+    assert not result.skipped, result.detail
     assert result.passed, f"{rule.id} [{result.expect}] {result.name}: {result.detail}"
+
+
+def dns_server(kind, zones):
+    """The real DNS server a rule's ``dns:`` case asks for (see dns_server.py)."""
+    if kind == "silent":
+        return silent()
+    if kind == "servfail":
+        return servfail()
+    return nsd(zones)
 
 
 def test_there_are_enough_postfix_and_posture_rules():

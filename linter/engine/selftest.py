@@ -7,6 +7,8 @@ The project's own test suite runs every built-in rule through this, and
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -22,6 +24,12 @@ class CaseResult:
     expect: str
     passed: bool
     detail: str
+    skipped: bool = False
+
+
+# A DNS server for cases with a ``dns:`` block: (kind, zones) → a context manager that
+# yields "IP:PORT". kind is "nsd" (authoritative for the zones), "silent" or "servfail".
+DnsServer = Callable[[str, dict[str, str]], AbstractContextManager[str]]
 
 
 def _safe_name(name: str) -> PurePosixPath:
@@ -31,7 +39,13 @@ def _safe_name(name: str) -> PurePosixPath:
     return p
 
 
-def run_case(rule: Rule, case: dict[str, object], all_rules: list[Rule], index: int) -> CaseResult:
+def run_case(
+    rule: Rule,
+    case: dict[str, object],
+    all_rules: list[Rule],
+    index: int,
+    dns_server: DnsServer | None = None,
+) -> CaseResult:
     from linter.check import check
 
     name = str(case.get("name", f"case {index + 1}"))
@@ -39,6 +53,17 @@ def run_case(rule: Rule, case: dict[str, object], all_rules: list[Rule], index: 
     files = case.get("files")
     if not isinstance(files, dict) or not files:
         return CaseResult(rule.id, name, expect, False, "test case has no 'files'")
+    dns = case.get("dns")
+    server: AbstractContextManager[str | None] = nullcontext(None)
+    if isinstance(dns, dict):
+        if dns_server is None:
+            return CaseResult(
+                rule.id, name, expect, True, "needs a DNS server (the test suite runs it)", True
+            )
+        zones = dns.get("zones") or {}
+        server = dns_server(
+            str(dns.get("server", "nsd")), {str(k): str(v) for k, v in zones.items()}
+        )
     with tempfile.TemporaryDirectory(prefix="mtalint-rule-") as tmp:
         root = Path(tmp)
         try:
@@ -55,7 +80,18 @@ def run_case(rule: Rule, case: dict[str, object], all_rules: list[Rule], index: 
             from linter.mta.postfix.model import parse_version
 
             options.postfix_version = parse_version(str(version))
-        result = check([root], all_rules, Selection(select=[rule.id]), options)
+        with server as address:
+            if isinstance(dns, dict) and address is not None:
+                from linter.dns import DnsOptions
+
+                options.online = DnsOptions(
+                    resolver=address,
+                    budget=float(dns.get("timeout", 5)),
+                    public_ips=[str(a) for a in dns.get("public_ip") or []],
+                    dkim_selectors=[str(a) for a in dns.get("dkim_selector") or []],
+                    dnsbl_zones=[str(a) for a in dns.get("dnsbl") or []],
+                )
+            result = check([root], all_rules, Selection(select=[rule.id]), options)
     hits = [f for f in result.findings if f.rule == rule.id]
     others = [f for f in result.findings if f.rule != rule.id and f.rule.startswith("MTL001")]
     if others:
@@ -81,5 +117,7 @@ def run_case(rule: Rule, case: dict[str, object], all_rules: list[Rule], index: 
     return CaseResult(rule.id, name, expect, ok, detail)
 
 
-def run_rule_tests(rule: Rule, all_rules: list[Rule]) -> list[CaseResult]:
-    return [run_case(rule, case, all_rules, i) for i, case in enumerate(rule.tests)]
+def run_rule_tests(
+    rule: Rule, all_rules: list[Rule], dns_server: DnsServer | None = None
+) -> list[CaseResult]:
+    return [run_case(rule, case, all_rules, i, dns_server) for i, case in enumerate(rule.tests)]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from linter.diagnostics import Diagnostic
+    from linter.dns import DnsOptions
     from linter.discover import ConfigSet
     from linter.facts import Facts
 
@@ -34,6 +35,8 @@ class Options:
     max_file_size: int = 10 * 1024 * 1024
     # Exim macros given on the command line (exim -D NAME=VALUE): they override the file's
     exim_defines: dict[str, str] = field(default_factory=dict)
+    # --online: DNS checks with these settings; None keeps mtalint off the network
+    online: DnsOptions | None = None
 
 
 @dataclass

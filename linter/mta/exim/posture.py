@@ -736,6 +736,16 @@ def build_posture(model: EximModel) -> tuple[Posture, PostureSpans]:
     primary = model.value("primary_hostname")
     # qualify_domain defaults to primary_hostname
     qualify = model.value("qualify_domain") if "qualify_domain" in model.main else primary
+    transports = [t for t in model.transports if t.driver == "smtp"]
+
+    def literal(option: str) -> list[str]:
+        """The values an smtp transport option has when they are not expansions."""
+        values = [t.options[option].value for t in transports if option in t.options]
+        return list(dict.fromkeys(v for v in values if v and "$" not in v))
+
+    def any_set(option: str) -> bool:
+        return any(t.options[option].value for t in transports if option in t.options)
+
     notes = []
     for listener in listeners:
         if listener.relay.verdict == "unknown":
@@ -754,6 +764,10 @@ def build_posture(model: EximModel) -> tuple[Posture, PostureSpans]:
                 primary if d == "@" else d
                 for d in (list_items(local_domains.value) if local_domains else [])
             ],
+            sending_domains=list(dict.fromkeys([qualify, *literal("dkim_domain")])),
+            outbound_addresses=literal("interface"),
+            dkim_signing="yes" if any_set("dkim_private_key") else "no",
+            dkim_selectors=literal("dkim_selector"),
         ),
         notes=notes,
     )

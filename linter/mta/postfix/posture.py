@@ -438,6 +438,22 @@ def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
         domain=model.value("mydomain"),
         origin=model.value("myorigin"),
         destinations=tokens(model.value("mydestination")),
+        sending_domains=list(
+            dict.fromkeys(
+                d.lstrip("!")
+                for d in [model.value("myorigin"), *tokens(model.value("masquerade_domains"))]
+                if d and "$" not in d
+            )
+        ),
+        outbound_addresses=[
+            a
+            for a in (model.value("smtp_bind_address"), model.value("smtp_bind_address6"))
+            if a
+        ],
+        # OpenDKIM and friends sign through a milter; which selector is not in main.cf
+        dkim_signing="maybe"
+        if model.value("smtpd_milters") or model.value("non_smtpd_milters")
+        else "no",
     )
     posture = Posture(
         mta="postfix",

@@ -402,6 +402,11 @@ def build_posture(model: SendmailModel) -> tuple[Posture, PostureSpans]:
         domain="",
         origin=masquerade,
         destinations=["$=w (local-host-names)"],
+        sending_domains=[masquerade] if masquerade else [],
+        outbound_addresses=[
+            a for o in model.client_options if (a := daemon_fields(o.value or "").get("Addr", ""))
+        ],
+        dkim_signing="maybe" if any(f.name == "dkim" for f in model.features) else "no",
     )
     posture = Posture(
         mta="sendmail",

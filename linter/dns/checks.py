@@ -1,0 +1,346 @@
+"""The ``dns`` facts of one config set: every check, with the answers it rests on.
+
+Layout (what rules in ``rules/dns/`` read):
+
+* ``dns.domains[]``: ``name``, ``sending``, ``receiving``, and per check a dict with a
+  ``status`` (``ok``, ``missing``, ``invalid``, ... or ``unverified``) and ``evidence``:
+  ``spf`` (record, all qualifier, per-address results, lookup counts), ``dmarc``,
+  ``mx`` (hosts, whether one is this host), ``mta_sts``, ``tlsrpt``;
+* ``dns.addresses[]``: the addresses mail leaves from, with ``ptr``, ``fcrdns``,
+  ``listed`` (DNSBL zones), ``source``;
+* ``dns.dkim[]``: per selector and sending domain, the key's ``status``, type and size;
+* ``dns.hostname``: whether the host name resolves;
+* ``dns.tlsa[]``: TLSA records for this host's MX names when DANE is in use;
+* ``dns.unverified[]``: every question DNS did not answer (timeout, SERVFAIL, ...), and
+  checks that could not run for want of an input (no source address, no selector).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from linter.dns import DnsOptions, records
+from linter.dns.inputs import DnsInputs, inputs_from
+from linter.dns.resolver import Answer, Resolver
+from linter.dns.spf import all_qualifier, evaluate, spf_records
+
+
+class _Run:
+    def __init__(self, resolver: Resolver, inputs: DnsInputs, options: DnsOptions) -> None:
+        self.resolver = resolver
+        self.inputs = inputs
+        self.options = options
+        self.unverified: list[dict[str, Any]] = []
+
+    def ask(self, name: str, rdtype: str, why: str) -> Answer:
+        answer = self.resolver.lookup(name, rdtype)
+        if answer.unverified:
+            self.note(answer, why)
+        return answer
+
+    def note(self, answer: Answer, why: str) -> None:
+        entry = {**answer.to_evidence(), "why": why}
+        if entry not in self.unverified:
+            self.unverified.append(entry)
+
+    def missing_input(self, why: str, hint: str) -> None:
+        self.unverified.append({"query": "", "status": "no-input", "why": why, "detail": hint})
+
+    # ------------------------------------------------------------ per domain
+
+    def txt(self, name: str, why: str) -> tuple[Answer, tuple[str, ...]]:
+        answer = self.ask(name, "TXT", why)
+        return answer, answer.texts if answer.ok else ()
+
+    def spf(self, domain: str, senders: list[str]) -> dict[str, Any]:
+        answer, texts = self.txt(domain, f"SPF record of {domain}")
+        evidence = [answer.to_evidence()]
+        if answer.unverified:
+            return {"status": "unverified", "evidence": evidence}
+        found = spf_records(texts)
+        if not found:
+            return {"status": "missing", "evidence": evidence}
+        if len(found) > 1:
+            return {"status": "multiple", "records": found, "evidence": evidence}
+        record = found[0]
+        results = [evaluate(self.resolver, a, domain, self.inputs.hostname) for a in senders]
+        # the record's own soundness: evaluated for an address nobody authorises
+        probe = evaluate(self.resolver, "192.0.2.255", domain, self.inputs.hostname)
+        errors = [r for r in [probe, *results] if r["result"] == "permerror"]
+        temp = [r for r in [probe, *results] if r["result"] == "temperror"]
+        for r in temp:
+            self.unverified.append(
+                {
+                    "query": f"{domain} SPF",
+                    "status": "temperror",
+                    "why": "SPF evaluation",
+                    "detail": r["explanation"],
+                }
+            )
+        return {
+            "status": "permerror" if errors else "ok",
+            "record": record,
+            "all": all_qualifier(record),
+            "redirect": "redirect=" in record.lower(),
+            "results": results,
+            "unauthorised": [
+                r["address"]
+                for r in results
+                if r["result"] in ("fail", "softfail", "neutral", "none")
+            ],
+            "error": errors[0]["explanation"] if errors else "",
+            "lookup_limit": any(r["lookup_limit"] for r in errors),
+            "void_limit": any(r["void_limit"] for r in errors),
+            "lookups": max([r["lookups"] for r in [probe, *results]] or [0]),
+            "evidence": evidence,
+        }
+
+    def dmarc(self, domain: str) -> dict[str, Any]:
+        name = f"_dmarc.{domain}"
+        answer, texts = self.txt(name, f"DMARC record of {domain}")
+        evidence = [answer.to_evidence()]
+        if answer.unverified:
+            return {"status": "unverified", "evidence": evidence}
+        result = records.dmarc(texts)
+        org = self.inputs.organisation_domain
+        if result["status"] == "missing" and org and domain.endswith("." + org):
+            # RFC 7489 §6.6.3: the organisational domain's record applies to subdomains
+            answer, texts = self.txt(f"_dmarc.{org}", f"DMARC record of {org}")
+            evidence.append(answer.to_evidence())
+            if answer.unverified:
+                return {"status": "unverified", "evidence": evidence}
+            result = records.dmarc(texts)
+            if result["status"] == "ok":
+                result["policy"] = result["subdomain_policy"]
+                result["from"] = org
+        return {**result, "evidence": evidence}
+
+    def mx(self, domain: str, here: set[str]) -> dict[str, Any]:
+        answer = self.ask(domain, "MX", f"MX of {domain}")
+        evidence = [answer.to_evidence()]
+        if answer.unverified:
+            return {"status": "unverified", "evidence": evidence}
+        if not answer.ok:
+            return {"status": "missing", "hosts": [], "evidence": evidence}
+        hosts = []
+        for r in answer.records:
+            pref, _, host = r.partition(" ")
+            hosts.append(host.rstrip(".").lower())
+        if hosts == [""]:
+            return {"status": "null", "hosts": [], "evidence": evidence}  # RFC 7505
+        points_here = bool(self.inputs.hostname) and self.inputs.hostname in hosts
+        if not points_here and here:
+            for host in hosts:
+                for rdtype in ("A", "AAAA"):
+                    a = self.ask(host, rdtype, f"address of MX host {host}")
+                    evidence.append(a.to_evidence())
+                    if a.ok and here & set(a.records):
+                        points_here = True
+        return {
+            "status": "ok" if points_here else "elsewhere",
+            "hosts": hosts,
+            "evidence": evidence,
+        }
+
+    def simple(self, name: str, why: str, parse: Any) -> dict[str, Any]:
+        answer, texts = self.txt(name, why)
+        evidence = [answer.to_evidence()]
+        if answer.unverified:
+            return {"status": "unverified", "evidence": evidence}
+        return {**parse(texts), "evidence": evidence}
+
+    # ------------------------------------------------------------ addresses
+
+    def address(self, address: str) -> dict[str, Any]:
+        import dns.reversename
+
+        reverse = dns.reversename.from_address(address).to_text(omit_final_dot=True)
+        ptr = self.ask(reverse, "PTR", f"reverse DNS of {address}")
+        evidence = [ptr.to_evidence()]
+        names = [r.rstrip(".").lower() for r in ptr.records] if ptr.ok else []
+        fcrdns: bool | None = None
+        if ptr.unverified:
+            fcrdns = None
+        elif names:
+            fcrdns = False
+            rdtype = "AAAA" if ipaddress.ip_address(address).version == 6 else "A"
+            for name in names:
+                forward = self.ask(name, rdtype, f"forward lookup of {name}")
+                evidence.append(forward.to_evidence())
+                if forward.ok and address in forward.records:
+                    fcrdns = True
+        listed = []
+        for zone in self.options.dnsbl_zones:
+            query = _reverse_octets(address) + "." + zone.strip(".")
+            answer = self.ask(query, "A", f"{zone} listing of {address}")
+            evidence.append(answer.to_evidence())
+            if answer.ok and any(r.startswith("127.") for r in answer.records):
+                listed.append(zone)
+        return {
+            "address": address,
+            "source": self.inputs.address_sources.get(address, "relayhost"),
+            "ptr": names,
+            "ptr_status": "unverified" if ptr.unverified else ("ok" if names else "missing"),
+            "fcrdns": fcrdns,
+            "matches_hostname": bool(self.inputs.hostname) and self.inputs.hostname in names,
+            "listed": listed,
+            "evidence": evidence,
+        }
+
+    def dkim(self, selector: str, domain: str) -> dict[str, Any]:
+        name = f"{selector}._domainkey.{domain}"
+        answer, texts = self.txt(name, f"DKIM key {selector} of {domain}")
+        evidence = [answer.to_evidence()]
+        if answer.unverified:
+            return {
+                "selector": selector,
+                "domain": domain,
+                "status": "unverified",
+                "evidence": evidence,
+            }
+        return {"selector": selector, "domain": domain, **records.dkim(texts), "evidence": evidence}
+
+    def addresses_of(self, name: str, why: str) -> list[str]:
+        out: list[str] = []
+        for answer in self.resolver.lookup_many([(name, "A"), (name, "AAAA")]):
+            if answer.unverified:
+                self.note(answer, why)
+            elif answer.ok:
+                out.extend(answer.records)
+        return out
+
+
+def _reverse_octets(address: str) -> str:
+    ip = ipaddress.ip_address(address)
+    if ip.version == 4:
+        return ".".join(reversed(address.split(".")))
+    return ".".join(reversed(ip.exploded.replace(":", "")))
+
+
+def dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
+    """The ``dns`` facts for one config set's posture."""
+    inputs = inputs_from(posture, options)
+    run = _Run(resolver, inputs, options)
+
+    # warm the cache: the first round of questions, asked concurrently
+    first: list[tuple[str, str]] = []
+    for d in inputs.sending_domains:
+        first += [(d, "TXT"), (f"_dmarc.{d}", "TXT")]
+    for d in inputs.receiving_domains:
+        first += [(d, "MX"), (f"_mta-sts.{d}", "TXT"), (f"_smtp._tls.{d}", "TXT")]
+    if inputs.hostname:
+        first += [(inputs.hostname, "A"), (inputs.hostname, "AAAA")]
+    resolver.lookup_many(first)
+
+    hostname: dict[str, Any] = {"name": inputs.hostname, "addresses": [], "status": "none"}
+    if inputs.hostname:
+        answers = resolver.lookup_many([(inputs.hostname, "A"), (inputs.hostname, "AAAA")])
+        found = [r for a in answers if a.ok for r in a.records]
+        for a in answers:
+            if a.unverified:
+                run.note(a, f"address of {inputs.hostname}")
+        status = (
+            "ok" if found else "unverified" if any(a.unverified for a in answers) else "missing"
+        )
+        hostname = {
+            "name": inputs.hostname,
+            "addresses": found,
+            "status": status,
+            "evidence": [a.to_evidence() for a in answers],
+        }
+
+    # the addresses mail leaves from: the relay's when mail goes through one
+    senders = list(inputs.outbound_addresses)
+    if inputs.relayhost:
+        relay = inputs.relayhost
+        if inputs.relayhost_mx:
+            mx = run.ask(relay, "MX", f"MX of relay host {relay}")
+            if mx.ok:
+                relay = mx.records[0].partition(" ")[2].rstrip(".") or relay
+        if _is_ip(relay):
+            senders = [relay]
+        else:
+            senders = run.addresses_of(relay, f"address of relay host {relay}")
+    if not senders and inputs.sending_domains:
+        run.missing_input(
+            "the addresses mail is sent from",
+            "the configuration does not say; give --public-ip ADDRESS",
+        )
+
+    domains: list[dict[str, Any]] = []
+    here = set(hostname["addresses"]) | set(inputs.outbound_addresses)
+    for name in list(dict.fromkeys([*inputs.sending_domains, *inputs.receiving_domains])):
+        entry: dict[str, Any] = {
+            "name": name,
+            "sending": name in inputs.sending_domains,
+            "receiving": name in inputs.receiving_domains,
+        }
+        if entry["sending"]:
+            entry["spf"] = run.spf(name, senders)
+            entry["dmarc"] = run.dmarc(name)
+        if entry["receiving"]:
+            entry["mx"] = run.mx(name, here)
+            entry["mta_sts"] = run.simple(f"_mta-sts.{name}", f"MTA-STS of {name}", records.mta_sts)
+            entry["tlsrpt"] = run.simple(f"_smtp._tls.{name}", f"TLS-RPT of {name}", records.tlsrpt)
+        domains.append(entry)
+
+    dkim: list[dict[str, Any]] = []
+    if inputs.dkim_signing != "no" or inputs.dkim_selectors:
+        if not inputs.dkim_selectors:
+            run.missing_input(
+                "the DKIM selector",
+                "DKIM signing is configured but the selector is not in the configuration; "
+                "give --dkim-selector NAME",
+            )
+        for selector in inputs.dkim_selectors:
+            for domain in inputs.sending_domains:
+                dkim.append(run.dkim(selector, domain))
+
+    tlsa: list[dict[str, Any]] = []
+    if inputs.dane:
+        mx_hosts = {h for d in domains for h in (d.get("mx") or {}).get("hosts", [])}
+        for host in sorted(mx_hosts or ({inputs.hostname} - {""})):
+            answer = run.ask(f"_25._tcp.{host}", "TLSA", f"TLSA of {host}")
+            tlsa.append(
+                {
+                    "host": host,
+                    "status": "unverified"
+                    if answer.unverified
+                    else ("ok" if answer.ok else "missing"),
+                    "records": list(answer.records),
+                    "dnssec": answer.authenticated,
+                    "evidence": [answer.to_evidence()],
+                }
+            )
+
+    addresses = [run.address(a) for a in senders if _is_ip(a) and _is_public(a)]
+    return {
+        "online": True,
+        "resolver": resolver.settings.address or "system",
+        "hostname": hostname,
+        "domains": domains,
+        "addresses": addresses,
+        "dkim": dkim,
+        "tlsa": tlsa,
+        "unverified": run.unverified,
+        "queries": resolver.queries,
+    }
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_public(text: str) -> bool:
+    ip = ipaddress.ip_address(text)
+    # TEST-NET addresses count as public: they stand for public ones in examples and tests
+    documentation = any(
+        ip in ipaddress.ip_network(n)
+        for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+    )
+    return documentation or not (ip.is_private or ip.is_loopback or ip.is_link_local)
