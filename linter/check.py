@@ -28,6 +28,7 @@ class CheckResult:
     files: list[str] = field(default_factory=list)
     config_sets: list[ConfigSet] = field(default_factory=list)
     analyses: list[Analysis] = field(default_factory=list)
+    analysed_sets: list[ConfigSet] = field(default_factory=list)  # the set of each analysis
     problems: list[str] = field(default_factory=list)
     suppressed: int = 0
 
@@ -174,6 +175,7 @@ def check(
             posture = analysis.facts.get("posture") or {}
             analysis.facts.set("dns", dns_facts(posture, options.online, resolver))
         result.analyses.append(analysis)
+        result.analysed_sets.append(config_set)
         roles = list(analysis.facts.get("roles") or [])
         usable = rules
         if any(d.kind == "input-error" for d in analysis.diagnostics):

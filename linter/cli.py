@@ -78,14 +78,18 @@ class _Group(click.Group):
 def main() -> None:
     """Lint and audit mail-server (MTA) configuration.
 
-    mtalint reads Postfix main.cf/master.cf the way Postfix does, works out what the
-    server will do (who may relay, which listener demands TLS, where mail goes out) and
-    judges that with declarative rules.
+    mtalint reads Postfix main.cf/master.cf, Exim configurations (exim.conf, Debian's
+    conf.d), sendmail .mc files and hMailServer exports the way each MTA does, works out
+    what the server will do (who may relay, which listener demands TLS, where mail goes
+    out) and judges that with declarative rules; --online adds DNS checks (SPF, DKIM,
+    DMARC, MX, reverse DNS, MTA-STS, TLS-RPT, DANE).
 
     \b
     Examples:
       mtalint check /etc/postfix
+      mtalint check /etc/exim4/exim4.conf.template
       mtalint check --format sarif -o mtalint.sarif configs/
+      mtalint check /etc/postfix --online --public-ip 192.0.2.10
       mtalint explain PF010
     """
 
@@ -170,6 +174,116 @@ def _version(text: str | None) -> tuple[int, int, int]:
     return params.compat_level_tuple(text)
 
 
+def _run(
+    path_list: list[Path],
+    config_file: Path | None,
+    no_config: bool,
+    rule_dirs: tuple[Path, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    roles: tuple[str, ...],
+    postfix_version: str | None,
+    defines: tuple[str, ...],
+    max_file_size: int,
+    online_args: tuple[bool, str, float, tuple[str, ...], tuple[str, ...], tuple[str, ...]],
+) -> tuple[Any, Any, Any]:
+    """Load configuration and rules, check the paths: (result, rules, configuration)."""
+    from linter.check import check as run_check
+    from linter.engine.rules import RuleError, load_rules
+    from linter.engine.runner import Selection
+    from linter.mta import Options
+
+    config = _load_setup(path_list, config_file, no_config)
+    try:
+        rules = load_rules([*config.rule_folders, *rule_dirs])
+    except RuleError as exc:
+        _fail(str(exc))
+    selection = Selection(
+        select=_split(select) or list(config.select),
+        ignore=list(config.ignore) + _split(ignore),
+        severity=dict(config.severity),
+    )
+    unknown = selection.unknown_tokens(rules)
+    if unknown:
+        # a typo in --select would otherwise select nothing and pass every check
+        _fail(
+            f"no rule id, id prefix or tag matches: {', '.join(unknown)} "
+            "('mtalint rules' lists them)"
+        )
+    version = _version(postfix_version if postfix_version is not None else config.postfix_version)
+    options = Options(
+        postfix_version=version,
+        roles=list(roles) or None,
+        max_file_size=max_file_size,
+        exim_defines=_defines(defines),
+    )
+    online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones = online_args
+    if online:
+        options.online = _dns_options(
+            resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones
+        )
+    elif resolver or public_ips or dkim_selectors or dnsbl_zones:
+        _fail("--resolver, --public-ip, --dkim-selector and --dnsbl need --online")
+    role_map = {} if roles else dict(config.roles)
+    result = run_check(
+        path_list, rules, selection, options, config.formats or None, role_map=role_map
+    )
+    for problem in result.problems:
+        click.echo(f"mtalint: {problem}", err=True)
+    if not result.files:
+        _fail("no configuration files found in " + ", ".join(str(p) for p in path_list))
+    return result, rules, config
+
+
+def _online_options(command: Any) -> Any:
+    """The --online options, shared by check and report."""
+    options = [
+        click.option(
+            "--online",
+            is_flag=True,
+            help="Also check DNS: SPF, DKIM, DMARC, MX, reverse DNS, MTA-STS, TLS-RPT, DANE.",
+        ),
+        click.option(
+            "--resolver",
+            metavar="IP[:PORT]",
+            default="",
+            help="DNS server to ask (with --online)  [default: the system's resolvers].",
+        ),
+        click.option(
+            "--dns-timeout",
+            type=click.FloatRange(min=0.1, max=600),
+            default=10.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Time budget for all DNS lookups of the run.",
+        ),
+        click.option(
+            "--public-ip",
+            "public_ips",
+            multiple=True,
+            metavar="IP",
+            help="An address mail leaves from, when the configuration does not say (repeatable).",
+        ),
+        click.option(
+            "--dkim-selector",
+            "dkim_selectors",
+            multiple=True,
+            metavar="NAME",
+            help="A DKIM selector the signer uses (repeatable).",
+        ),
+        click.option(
+            "--dnsbl",
+            "dnsbl_zones",
+            multiple=True,
+            metavar="ZONE",
+            help="A DNS blocklist zone to look sending addresses up in (repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -249,46 +363,7 @@ def _version(text: str | None) -> tuple[int, int, int]:
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output  [default: when a terminal]."
 )
-@click.option(
-    "--online",
-    is_flag=True,
-    help="Also check DNS: SPF, DKIM, DMARC, MX, reverse DNS, MTA-STS, TLS-RPT, DANE, DNSBLs.",
-)
-@click.option(
-    "--resolver",
-    metavar="IP[:PORT]",
-    default="",
-    help="DNS server to ask (with --online)  [default: the system's resolvers].",
-)
-@click.option(
-    "--dns-timeout",
-    type=click.FloatRange(min=0.1, max=600),
-    default=10.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Time budget for all DNS lookups of the run.",
-)
-@click.option(
-    "--public-ip",
-    "public_ips",
-    multiple=True,
-    metavar="IP",
-    help="An address mail leaves from, when the configuration does not say (repeatable).",
-)
-@click.option(
-    "--dkim-selector",
-    "dkim_selectors",
-    multiple=True,
-    metavar="NAME",
-    help="A DKIM selector the signer uses (repeatable).",
-)
-@click.option(
-    "--dnsbl",
-    "dnsbl_zones",
-    multiple=True,
-    metavar="ZONE",
-    help="A DNS blocklist zone to look the sending addresses up in (repeatable; none by default).",
-)
+@_online_options
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -318,51 +393,22 @@ def check(
     in one folder are checked together. Nothing is looked up on the network unless
     --online is given.
     """
-    from linter.check import check as run_check
-    from linter.engine.rules import RuleError, load_rules
-    from linter.engine.runner import Selection
-    from linter.mta import Options
     from linter.report import renderer
 
     path_list = list(paths)
-    config = _load_setup(path_list, config_file, no_config)
-    try:
-        rules = load_rules([*config.rule_folders, *rule_dirs])
-    except RuleError as exc:
-        _fail(str(exc))
-    selection = Selection(
-        select=_split(select) or list(config.select),
-        ignore=list(config.ignore) + _split(ignore),
-        severity=dict(config.severity),
+    result, rules, config = _run(
+        path_list,
+        config_file,
+        no_config,
+        rule_dirs,
+        select,
+        ignore,
+        roles,
+        postfix_version,
+        defines,
+        max_file_size,
+        (online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones),
     )
-    unknown = selection.unknown_tokens(rules)
-    if unknown:
-        # a typo in --select would otherwise select nothing and pass every check
-        _fail(
-            f"no rule id, id prefix or tag matches: {', '.join(unknown)} "
-            "('mtalint rules' lists them)"
-        )
-    version = _version(postfix_version if postfix_version is not None else config.postfix_version)
-    options = Options(
-        postfix_version=version,
-        roles=list(roles) or None,
-        max_file_size=max_file_size,
-        exim_defines=_defines(defines),
-    )
-    if online:
-        options.online = _dns_options(
-            resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones
-        )
-    elif resolver or public_ips or dkim_selectors or dnsbl_zones:
-        _fail("--resolver, --public-ip, --dkim-selector and --dnsbl need --online")
-    role_map = {} if roles else dict(config.roles)
-    result = run_check(
-        path_list, rules, selection, options, config.formats or None, role_map=role_map
-    )
-    for problem in result.problems:
-        click.echo(f"mtalint: {problem}", err=True)
-    if not result.files:
-        _fail("no configuration files found in " + ", ".join(str(p) for p in path_list))
     colour = color if color is not None else (output is None and sys.stdout.isatty())
     _emit(renderer(fmt)(result, rules, colour), output, colour)
     threshold = SEVERITY_RANK[fail_on or config.fail_on or "warning"]
@@ -370,6 +416,114 @@ def check(
     if result.problems and not exit_zero:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "md", "json"]),
+    default="html",
+    show_default=True,
+    help="Report format: one self-contained HTML page, Markdown (pull-request comments), JSON.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to FILE (atomically) instead of stdout.",
+)
+@click.option(
+    "--framework",
+    "framework_ids",
+    multiple=True,
+    metavar="NAME",
+    help="Only this framework's controls (repeatable; 'mtalint report --list-frameworks').",
+)
+@click.option("--list-frameworks", is_flag=True, help="List the frameworks and exit.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Configuration file (.mtalint.yaml or pyproject.toml).",
+)
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@click.option(
+    "--rules",
+    "rule_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Extra rule folder (repeatable).",
+)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(["null-client", "mx", "submission", "relay"]),
+    help="Set the host's role(s) instead of inferring them.",
+)
+@click.option("--define", "defines", multiple=True, metavar="NAME=VALUE", help=_DEFINE_HELP)
+@_online_options
+def report(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    framework_ids: tuple[str, ...],
+    list_frameworks: bool,
+    config_file: Path | None,
+    no_config: bool,
+    rule_dirs: tuple[Path, ...],
+    roles: tuple[str, ...],
+    defines: tuple[str, ...],
+    online: bool,
+    resolver: str,
+    dns_timeout: float,
+    public_ips: tuple[str, ...],
+    dkim_selectors: tuple[str, ...],
+    dnsbl_zones: tuple[str, ...],
+) -> None:
+    """Write a compliance report for auditors: findings mapped to framework controls.
+
+    Each control of NIST SP 800-177, BSI TR-03108, PCI DSS 4.0, CIS, DISA STIG and the
+    RFCs gets a status per config set (fail, pass, not applicable, not verified when DNS
+    was not checked), with the evidence (file, line, effective value, DNS answers), the
+    fix, a summary per config set and severity, and the hash of every input file.
+    Exit 0 when the report is written, whatever it finds.
+    """
+    from linter.report.compliance import FrameworkError, build, load_frameworks
+    from linter.report.document import render
+
+    try:
+        frameworks = load_frameworks()
+    except FrameworkError as exc:
+        _fail(str(exc))
+    if list_frameworks:
+        for fw in frameworks:
+            click.echo(f"{fw.id:20} {fw.title} ({len(fw.controls)} controls)")
+        return
+    known = {fw.id for fw in frameworks}
+    unknown = [f for f in framework_ids if f not in known]
+    if unknown:
+        _fail(f"unknown framework(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    if framework_ids:
+        frameworks = [fw for fw in frameworks if fw.id in framework_ids]
+    path_list = list(paths)
+    result, rules, _ = _run(
+        path_list,
+        config_file,
+        no_config,
+        rule_dirs,
+        (),
+        (),
+        roles,
+        None,
+        defines,
+        10 * 1024 * 1024,
+        (online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones),
+    )
+    document = build(result, rules, frameworks, [str(p) for p in path_list], online)
+    _emit(render(document, fmt), output)
 
 
 @main.command()

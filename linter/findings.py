@@ -27,6 +27,8 @@ class Finding:
     title: str = ""
     key: str = ""  # what the finding is about, for the fingerprint
     value: str = ""  # its normalised value, for the fingerprint
+    # the facts the rule matched (value, file, line) and DNS answers: for reports
+    evidence: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:
@@ -50,6 +52,7 @@ class Finding:
             "message": self.message,
             "fix": self.fix,
             "fingerprint": self.fingerprint,
+            "evidence": self.evidence,
         }
 
 

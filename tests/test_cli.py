@@ -25,7 +25,7 @@ MTALINT = [
 ]
 
 FINDING_KEYS = {"rule", "severity", "tags", "path", "line", "column"}
-FINDING_KEYS |= {"end_line", "end_column", "message", "fix", "fingerprint"}
+FINDING_KEYS |= {"end_line", "end_column", "message", "fix", "fingerprint", "evidence"}
 
 # A hardened MX + submission server: nothing here should be worth a warning.
 CLEAN_MAIN = """\
@@ -351,6 +351,8 @@ def test_json_structure(example_doc):
         assert isinstance(f["message"], str) and f["message"]
         assert isinstance(f["fix"], str)
         assert isinstance(f["fingerprint"], str) and f["fingerprint"]
+        # each finding says which facts it rests on, and where they were set
+        assert f["evidence"] and all("fact" in e and "value" in e for e in f["evidence"])
     fingerprints = [f["fingerprint"] for f in example_doc["findings"]]
     assert len(set(fingerprints)) == len(fingerprints), "two findings share a fingerprint"
     # stable order: by file, then position

@@ -8,7 +8,7 @@ from typing import Any
 
 from linter.engine.conditions import evaluate
 from linter.engine.rules import Rule
-from linter.facts import MISSING, Facts, split_path
+from linter.facts import MISSING, Facts, join_path, split_path
 from linter.findings import Finding
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.\[\]-]*)\}")
@@ -166,9 +166,34 @@ def run_rules(
                     title=rule.title,
                     key=key,
                     value=_text(value),
+                    evidence=_evidence(facts, scope, hits),
                 )
             )
     return findings
+
+
+def _evidence(facts: Facts, scope: _Scope, hits: list[str]) -> list[dict[str, Any]]:
+    """What the finding rests on: each fact the rule matched, its value and where it was
+    set, and the DNS answers behind a DNS fact."""
+    out: list[dict[str, Any]] = []
+    answers: list[Any] = []
+    for hit in dict.fromkeys(hits):
+        resolved = scope.path(hit)
+        entry: dict[str, Any] = {"fact": resolved, "value": _text(scope.get(hit))}
+        span = facts.located_span(resolved)
+        if span is not None:
+            entry["path"], entry["line"] = span.path, span.line
+        out.append(entry)
+        # the DNS answers recorded next to a DNS fact (dns.domains[0].spf.evidence, ...)
+        parts = split_path(resolved)
+        for depth in range(len(parts), 0, -1):
+            holder = facts.get(join_path(parts[:depth]))
+            if isinstance(holder, dict) and isinstance(holder.get("evidence"), list):
+                answers.extend(a for a in holder["evidence"] if a not in answers)
+                break
+    if answers:
+        out.append({"dns": answers})
+    return out
 
 
 __all__ = ["Selection", "run_rules", "render", "split_path"]

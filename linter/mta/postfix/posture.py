@@ -446,9 +446,7 @@ def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
             )
         ),
         outbound_addresses=[
-            a
-            for a in (model.value("smtp_bind_address"), model.value("smtp_bind_address6"))
-            if a
+            a for a in (model.value("smtp_bind_address"), model.value("smtp_bind_address6")) if a
         ],
         # OpenDKIM and friends sign through a milter; which selector is not in main.cf
         dkim_signing="maybe"
