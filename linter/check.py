@@ -29,6 +29,8 @@ class CheckResult:
     config_sets: list[ConfigSet] = field(default_factory=list)
     analyses: list[Analysis] = field(default_factory=list)
     analysed_sets: list[ConfigSet] = field(default_factory=list)  # the set of each analysis
+    # --baseline: entries of the baseline that no longer occur
+    stale_baseline: list[dict[str, str]] | None = None
     problems: list[str] = field(default_factory=list)
     suppressed: int = 0
 
@@ -113,6 +115,16 @@ def apply_suppressions(
     return kept, suppressed
 
 
+@dataclass
+class SetResult:
+    """What checking one config set gives."""
+
+    files: list[str]
+    findings: list[Finding]
+    suppressed: int = 0
+    analysis: Analysis | None = None
+
+
 def check(
     paths: list[Path],
     rules: list[Rule],
@@ -121,7 +133,14 @@ def check(
     mapping: dict[str, str] | None = None,
     today: date | None = None,
     role_map: dict[str, list[str]] | None = None,
+    jobs: int = 1,
 ) -> CheckResult:
+    """Check every config set under ``paths``.
+
+    With ``jobs`` > 1 the sets are checked in that many worker processes (not with DNS
+    checks, which share one resolver); the result is the same as a serial run, without
+    the per-set analyses.
+    """
     result = CheckResult()
     sets, problems = discover(paths, mapping)
     result.config_sets = sets
@@ -129,7 +148,6 @@ def check(
     today = today or date.today()
     resolver = None
     if options.online is not None:
-        from linter.dns.checks import dns_facts
         from linter.dns.resolver import Resolver, ResolverSettings
 
         address, port = ("", 53)
@@ -138,61 +156,93 @@ def check(
 
             address, port = parse_resolver(options.online.resolver)
         resolver = Resolver(ResolverSettings(address, port, budget=options.online.budget))
-    for config_set in sets:
-        result.files.extend(f.display for f in config_set.files)
-        set_options = options
-        configured_roles = role_for(config_set.display, role_map or {})
-        if configured_roles and not options.roles:
-            set_options = replace(options, roles=configured_roles)
-        try:
-            analysis = analyse_set(config_set, set_options)
-        except RecursionError:
-            finding = _meta_finding(
-                rules,
-                selection,
-                INTERNAL_ERROR,
-                "input nests too deeply to analyse",
-                Span(config_set.files[0].display, 1, 1),
-                "internal",
+    if jobs > 1 and len(sets) > 1 and resolver is None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            outcomes = list(
+                pool.map(
+                    _check_set_in_worker,
+                    [(s, rules, selection, options, role_map, today, None) for s in sets],
+                    chunksize=max(1, len(sets) // (jobs * 4)),
+                )
             )
-            if finding:
-                result.findings.append(finding)
-            continue
-        except Exception as exc:  # noqa: BLE001 - reported as a finding naming the file
-            names = ", ".join(f.display for f in config_set.files)
-            finding = _meta_finding(
-                rules,
-                selection,
-                INTERNAL_ERROR,
-                f"internal error while analysing {names}: {type(exc).__name__}: {exc}",
-                Span(config_set.files[0].display, 1, 1),
-                "internal",
-            )
-            if finding:
-                result.findings.append(finding)
-            continue
-        if resolver is not None and options.online is not None:
-            posture = analysis.facts.get("posture") or {}
-            analysis.facts.set("dns", dns_facts(posture, options.online, resolver))
-        result.analyses.append(analysis)
-        result.analysed_sets.append(config_set)
-        roles = list(analysis.facts.get("roles") or [])
-        usable = rules
-        if any(d.kind == "input-error" for d in analysis.diagnostics):
-            # a file of the set could not be read: judging the rest as if it were empty
-            # would only produce findings about defaults, so report the file alone
-            usable = [r for r in rules if r.for_each == "diagnostics"]
-        findings = run_rules(analysis.mta, analysis.facts, usable, selection, roles)
-        suppressions = [
-            s
-            for c in analysis.comments
-            if (s := parse_suppression(c.path, c.line, c.text)) is not None
+    else:
+        outcomes = [
+            check_set(s, rules, selection, options, role_map, today, resolver) for s in sets
         ]
-        kept, suppressed = apply_suppressions(findings, suppressions, rules, selection, today)
-        result.suppressed += suppressed
-        result.findings.extend(kept)
+    for config_set, outcome in zip(sets, outcomes, strict=True):
+        result.files.extend(outcome.files)
+        result.findings.extend(outcome.findings)
+        result.suppressed += outcome.suppressed
+        if outcome.analysis is not None:
+            result.analyses.append(outcome.analysis)
+            result.analysed_sets.append(config_set)
     result.findings = _dedupe(sorted(result.findings, key=Finding.sort_key))
     return result
+
+
+def _check_set_in_worker(args: tuple[Any, ...]) -> SetResult:
+    outcome = check_set(*args)
+    outcome.analysis = None  # facts hold resolvers (closures): they stay in the worker
+    return outcome
+
+
+def check_set(
+    config_set: ConfigSet,
+    rules: list[Rule],
+    selection: Selection,
+    options: Options,
+    role_map: dict[str, list[str]] | None,
+    today: date,
+    resolver: Any = None,
+) -> SetResult:
+    """Analyse one config set and run the rules on it."""
+    files = [f.display for f in config_set.files]
+    set_options = options
+    configured_roles = role_for(config_set.display, role_map or {})
+    if configured_roles and not options.roles:
+        set_options = replace(options, roles=configured_roles)
+    try:
+        analysis = analyse_set(config_set, set_options)
+    except RecursionError:
+        finding = _meta_finding(
+            rules,
+            selection,
+            INTERNAL_ERROR,
+            "input nests too deeply to analyse",
+            Span(config_set.files[0].display, 1, 1),
+            "internal",
+        )
+        return SetResult(files, [finding] if finding else [])
+    except Exception as exc:  # noqa: BLE001 - reported as a finding naming the file
+        names = ", ".join(f.display for f in config_set.files)
+        finding = _meta_finding(
+            rules,
+            selection,
+            INTERNAL_ERROR,
+            f"internal error while analysing {names}: {type(exc).__name__}: {exc}",
+            Span(config_set.files[0].display, 1, 1),
+            "internal",
+        )
+        return SetResult(files, [finding] if finding else [])
+    if resolver is not None and options.online is not None:
+        from linter.dns.checks import dns_facts
+
+        posture = analysis.facts.get("posture") or {}
+        analysis.facts.set("dns", dns_facts(posture, options.online, resolver))
+    roles = list(analysis.facts.get("roles") or [])
+    usable = rules
+    if any(d.kind == "input-error" for d in analysis.diagnostics):
+        # a file of the set could not be read: judging the rest as if it were empty
+        # would only produce findings about defaults, so report the file alone
+        usable = [r for r in rules if r.for_each == "diagnostics"]
+    findings = run_rules(analysis.mta, analysis.facts, usable, selection, roles)
+    suppressions = [
+        s for c in analysis.comments if (s := parse_suppression(c.path, c.line, c.text)) is not None
+    ]
+    kept, suppressed = apply_suppressions(findings, suppressions, rules, selection, today)
+    return SetResult(files, kept, suppressed, analysis)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

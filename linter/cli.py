@@ -186,8 +186,12 @@ def _run(
     defines: tuple[str, ...],
     max_file_size: int,
     online_args: tuple[bool, str, float, tuple[str, ...], tuple[str, ...], tuple[str, ...]],
-) -> tuple[Any, Any, Any]:
-    """Load configuration and rules, check the paths: (result, rules, configuration)."""
+    jobs: int = 1,
+) -> tuple[Any, Any, Any, Any]:
+    """Load configuration and rules, check the paths.
+
+    Returns (result, rules, configuration, rerun), rerun(paths) checking other paths the
+    same way (for --diff-base)."""
     from linter.check import check as run_check
     from linter.engine.rules import RuleError, load_rules
     from linter.engine.runner import Selection
@@ -225,14 +229,51 @@ def _run(
     elif resolver or public_ips or dkim_selectors or dnsbl_zones:
         _fail("--resolver, --public-ip, --dkim-selector and --dnsbl need --online")
     role_map = {} if roles else dict(config.roles)
-    result = run_check(
-        path_list, rules, selection, options, config.formats or None, role_map=role_map
-    )
+
+    def rerun(paths: list[Path]) -> Any:
+        return run_check(
+            paths, rules, selection, options, config.formats or None, role_map=role_map, jobs=jobs
+        )
+
+    result = rerun(path_list)
     for problem in result.problems:
         click.echo(f"mtalint: {problem}", err=True)
     if not result.files:
         _fail("no configuration files found in " + ", ".join(str(p) for p in path_list))
-    return result, rules, config
+    return result, rules, config, rerun
+
+
+def _filter_known(
+    result: Any,
+    baseline: Path | None,
+    diff_base: str | None,
+    path_list: list[Path],
+    rerun: Any,
+) -> None:
+    """Keep the findings that are neither in the baseline nor at the git base."""
+    from linter.baseline import BaselineError, base_fingerprints, load_baseline, new_findings
+
+    known: set[str] = set()
+    entries = []
+    try:
+        if baseline is not None:
+            entries = load_baseline(baseline)
+            known |= {e.fingerprint for e in entries}
+        if diff_base is not None:
+            known |= base_fingerprints(diff_base, path_list, rerun)
+    except BaselineError as exc:
+        _fail(str(exc))
+    total = len(result.findings)
+    result.findings, still = new_findings(result.findings, known)
+    stale = [e for e in entries if e.fingerprint not in still]
+    result.stale_baseline = [e.to_dict() for e in stale]
+    for e in stale:
+        click.echo(
+            f"mtalint: baseline entry no longer occurs: {e.rule} {e.path}: {e.message}", err=True
+        )
+    known_count = total - len(result.findings)
+    if known_count:
+        click.echo(f"mtalint: {known_count} known finding(s) not reported", err=True)
 
 
 def _online_options(command: Any) -> Any:
@@ -289,7 +330,7 @@ def _online_options(command: Any) -> Any:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(["text", "json", "sarif", "github", "gitlab", "junit"]),
     default="text",
     show_default=True,
     help="Output format.",
@@ -363,6 +404,29 @@ def _online_options(command: Any) -> Any:
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output  [default: when a terminal]."
 )
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record today's findings in FILE (by fingerprint) and exit 0.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report only findings not in this baseline file; list entries no longer seen.",
+)
+@click.option(
+    "--diff-base",
+    metavar="GIT_REF",
+    help="Report only findings that the files did not have at this git commit.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1, max=256),
+    default=1,
+    show_default=True,
+    help="Check config sets in this many processes (same result as one).",
+)
 @_online_options
 def check(
     paths: tuple[Path, ...],
@@ -386,6 +450,10 @@ def check(
     public_ips: tuple[str, ...],
     dkim_selectors: tuple[str, ...],
     dnsbl_zones: tuple[str, ...],
+    write_baseline: Path | None,
+    baseline: Path | None,
+    diff_base: str | None,
+    jobs: int,
 ) -> None:
     """Check configuration files or folders and report findings.
 
@@ -396,7 +464,11 @@ def check(
     from linter.report import renderer
 
     path_list = list(paths)
-    result, rules, config = _run(
+    if write_baseline and (baseline or diff_base):
+        _fail(
+            "--write-baseline records every finding: do not combine it with --baseline/--diff-base"
+        )
+    result, rules, config, rerun = _run(
         path_list,
         config_file,
         no_config,
@@ -408,7 +480,20 @@ def check(
         defines,
         max_file_size,
         (online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones),
+        jobs,
     )
+    if write_baseline is not None:
+        from linter.baseline import baseline_text
+
+        _emit(baseline_text(result.findings), write_baseline)
+        click.echo(
+            f"mtalint: wrote {len({f.fingerprint for f in result.findings})} finding(s) "
+            f"to {write_baseline}",
+            err=True,
+        )
+        sys.exit(EXIT_CLEAN)
+    if baseline is not None or diff_base is not None:
+        _filter_known(result, baseline, diff_base, path_list, rerun)
     colour = color if color is not None else (output is None and sys.stdout.isatty())
     _emit(renderer(fmt)(result, rules, colour), output, colour)
     threshold = SEVERITY_RANK[fail_on or config.fail_on or "warning"]
@@ -509,7 +594,7 @@ def report(
     if framework_ids:
         frameworks = [fw for fw in frameworks if fw.id in framework_ids]
     path_list = list(paths)
-    result, rules, _ = _run(
+    result, rules, _, _ = _run(
         path_list,
         config_file,
         no_config,
@@ -722,6 +807,57 @@ def test_rules(folder: Path | None, verbose: bool) -> None:
         summary += f", {skipped} skipped (they need a DNS server; the test suite runs them)"
     click.echo(summary)
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("docs/rules"),
+    show_default=True,
+    help="Folder for the rule pages.",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 when the folder is not what would be generated.",
+)
+def docs(out_dir: Path, check_only: bool) -> None:
+    """Generate docs/rules/ID.md for every built-in rule, and an index, from the rule YAML."""
+    from linter.docs import generate
+
+    pages = generate()
+    if check_only:
+        stale = [
+            name
+            for name, text in pages.items()
+            if not (out_dir / name).is_file()
+            or (out_dir / name).read_text(encoding="utf-8") != text
+        ]
+        extra = (
+            sorted(p.name for p in out_dir.glob("*.md") if p.name not in pages)
+            if out_dir.is_dir()
+            else []
+        )
+        if stale or extra:
+            for name in stale:
+                click.echo(f"out of date: {out_dir / name}")
+            for name in extra:
+                click.echo(f"no such rule any more: {out_dir / name}")
+            click.echo("run 'mtalint docs' to regenerate")
+            sys.exit(EXIT_FINDINGS)
+        click.echo(f"{len(pages)} pages up to date in {out_dir}")
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in pages.items():
+        write_atomically(out_dir / name, text)
+    for stale_page in out_dir.glob("*.md"):
+        if stale_page.name not in pages:
+            stale_page.unlink()
+    click.echo(f"wrote {len(pages)} pages to {out_dir}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from linter.check import CheckResult
     from linter.engine.rules import Rule
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
 Renderer = Callable[["CheckResult", "list[Rule]", bool], str]
 

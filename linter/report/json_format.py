@@ -23,4 +23,6 @@ def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
         },
         "suppressed": result.suppressed,
     }
+    if result.stale_baseline is not None:
+        doc["stale_baseline"] = result.stale_baseline
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,205 @@
+"""Adopting mtalint in CI: baselines, --diff-base against a real git repository, --jobs,
+and the pre-commit hook with a baseline (run by the real pre-commit)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_precommit_hook import CLEAN_MAIN, INSECURE_MAIN, _git, _head_commit, _pre_commit
+
+from linter.cli import main
+
+OPEN_RELAY_LINE = "mynetworks = 0.0.0.0/0\n"
+
+
+def run(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    previous = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(main, args)
+    finally:
+        os.chdir(previous)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def findings(out: str) -> list[dict]:
+    return json.loads(out)["findings"]
+
+
+def fleet(root: Path, hosts: int, insecure: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+    for i in range(hosts):
+        folder = root / "hosts" / f"h{i:03}"
+        folder.mkdir(parents=True, exist_ok=True)
+        text = CLEAN_MAIN + (OPEN_RELAY_LINE if i in insecure else "")
+        (folder / "main.cf").write_text(text, encoding="utf-8")
+
+
+# ---------------------------------------------------------------- baseline
+
+
+def test_baseline_reports_only_new_findings(tmp_path: Path) -> None:
+    fleet(tmp_path, 3, insecure={1})
+    code, _, err = run(["check", "hosts", "--write-baseline", "base.json"], tmp_path)
+    assert code == 0 and "wrote" in err
+    doc = json.loads((tmp_path / "base.json").read_text())
+    assert doc["tool"] == "mtalint" and doc["findings"]
+    assert all("line" not in e for e in doc["findings"])  # fingerprints, not positions
+
+    code, out, err = run(
+        ["check", "hosts", "--baseline", "base.json", "--format", "json"], tmp_path
+    )
+    assert code == 0 and findings(out) == [], out
+    assert "known finding(s) not reported" in err
+
+    # an unrelated edit above the known finding moves it; it is still known
+    host1 = tmp_path / "hosts" / "h001" / "main.cf"
+    host1.write_text("# moved down\n\n" + host1.read_text())
+    code, out, _ = run(["check", "hosts", "--baseline", "base.json", "--format", "json"], tmp_path)
+    assert code == 0 and findings(out) == []
+
+    # a new problem on another host is reported
+    fleet(tmp_path, 3, insecure={1, 2})
+    code, out, _ = run(["check", "hosts", "--baseline", "base.json", "--format", "json"], tmp_path)
+    assert code == 1
+    assert {f["path"] for f in findings(out)} == {"hosts/h002/main.cf"}
+
+
+def test_baseline_lists_entries_that_no_longer_occur(tmp_path: Path) -> None:
+    fleet(tmp_path, 2, insecure={0})
+    run(["check", "hosts", "--write-baseline", "base.json"], tmp_path)
+    fleet(tmp_path, 2)  # fixed
+    code, out, err = run(
+        ["check", "hosts", "--baseline", "base.json", "--format", "json"], tmp_path
+    )
+    assert code == 0
+    stale = json.loads(out)["stale_baseline"]
+    assert stale and {e["path"] for e in stale} == {"hosts/h000/main.cf"}
+    assert "baseline entry no longer occurs" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ('{"findings": []}', "not an mtalint baseline"),
+        ('{"tool": "mtalint", "format": 99, "findings": []}', "format 99"),
+    ],
+)
+def test_bad_baseline_is_a_usage_error(tmp_path: Path, content: str, message: str) -> None:
+    fleet(tmp_path, 1)
+    (tmp_path / "base.json").write_text(content)
+    code, _, err = run(["check", "hosts", "--baseline", "base.json"], tmp_path)
+    assert code == 2 and message in err, err
+
+
+def test_missing_baseline_is_a_usage_error(tmp_path: Path) -> None:
+    fleet(tmp_path, 1)
+    code, _, err = run(["check", "hosts", "--baseline", "nope.json"], tmp_path)
+    assert code == 2 and "cannot read baseline" in err
+
+
+# ---------------------------------------------------------------- --diff-base
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "--quiet")
+    _git(repo, "config", "user.email", "test@example.com")
+    _git(repo, "config", "user.name", "Test")
+    fleet(repo, 3, insecure={0})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "--quiet", "-m", "fleet with one known open relay")
+    return repo
+
+
+def test_diff_base_reports_what_the_change_introduced(git_repo: Path) -> None:
+    # unchanged tree: nothing new, although h000 is an open relay
+    code, out, _ = run(["check", "hosts", "--diff-base", "HEAD", "--format", "json"], git_repo)
+    assert code == 0 and findings(out) == []
+
+    # the change opens h002 and adds a comment above h000's known problem
+    fleet(git_repo, 3, insecure={0, 2})
+    h0 = git_repo / "hosts" / "h000" / "main.cf"
+    h0.write_text("# reviewed\n" + h0.read_text())
+    code, out, _ = run(["check", "hosts", "--diff-base", "HEAD", "--format", "json"], git_repo)
+    assert code == 1
+    assert {f["path"] for f in findings(out)} == {"hosts/h002/main.cf"}
+
+
+def test_diff_base_from_a_subfolder_and_a_new_host(git_repo: Path) -> None:
+    new = git_repo / "hosts" / "h009"
+    new.mkdir()
+    (new / "main.cf").write_text(INSECURE_MAIN)
+    code, out, _ = run(
+        ["check", "h009", "h000", "--diff-base", "HEAD", "--format", "json"], git_repo / "hosts"
+    )
+    assert code == 1
+    assert {f["path"] for f in findings(out)} == {"h009/main.cf"}
+
+
+def test_diff_base_needs_a_commit(git_repo: Path) -> None:
+    code, _, err = run(["check", "hosts", "--diff-base", "no-such-ref"], git_repo)
+    assert code == 2 and "no-such-ref" in err
+
+
+# ---------------------------------------------------------------- --jobs
+
+
+def test_jobs_give_the_serial_result(tmp_path: Path) -> None:
+    fleet(tmp_path, 24, insecure={3, 7, 19})
+    serial = run(["check", "hosts", "--format", "json"], tmp_path)
+    parallel = run(["check", "hosts", "--format", "json", "--jobs", "3"], tmp_path)
+    assert serial[0] == parallel[0] == 1
+    assert serial[1] == parallel[1]
+
+
+# ---------------------------------------------------------------- pre-commit with a baseline
+
+
+def test_precommit_hook_with_a_baseline(tmp_path: Path) -> None:
+    rev = _head_commit()
+    pre_commit = _pre_commit()
+    repo = tmp_path / "mail-config"
+    repo.mkdir()
+    fleet(repo, 2, insecure={0})
+    code, _, _ = run(["check", "hosts", "--write-baseline", ".mtalint-baseline.json"], repo)
+    assert code == 0
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {Path(__file__).resolve().parents[1]}\n    rev: {rev}\n"
+        "    hooks:\n      - id: mtalint\n"
+        "        args: [--baseline, .mtalint-baseline.json]\n",
+        encoding="utf-8",
+    )
+    _git(repo, "init", "--quiet")
+    _git(repo, "add", "-A")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+
+    def hook() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*pre_commit, "run", "--all-files", "--color", "never"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    known_only = hook()
+    assert known_only.returncode == 0, known_only.stdout + known_only.stderr
+    fleet(repo, 2, insecure={0, 1})  # a new open relay
+    _git(repo, "add", "-A")
+    new = hook()
+    assert new.returncode == 1, new.stdout + new.stderr
+    assert "hosts/h001/main.cf" in new.stdout and "hosts/h000/main.cf" not in new.stdout
