@@ -8,6 +8,10 @@ It prints figures and asserts nothing; compare runs on the same machine only.
   hits all of them alike;
 * throughput: ``mtalint check`` on a large generated ``main.cf``, and the main.cf parser
   alone, in process;
+* fleet: ``mtalint check --jobs 2`` on 500 generated host folders (main.cf + master.cf
+  each) against ``postconf -n -c DIR`` run once per folder;
+* online (``--online``, needs NSD): 200 domains checked with bounded concurrency against an
+  NSD whose answers are delayed, beside the same lookups made one after another;
 * ``--imports``: the ten most expensive imports of ``mtalint check`` (``python -X importtime``).
 """
 
@@ -315,6 +319,133 @@ def import_costs(top: int = 10) -> None:
 # --------------------------------------------------------------------------- main
 
 
+# --------------------------------------------------------------------------- fleet
+
+
+def fleet(hosts: int, jobs: int) -> None:
+    import tempfile
+
+    example_main = (ROOT / "examples" / "postfix" / "main.cf").read_text()
+    example_master = (ROOT / "examples" / "postfix" / "master.cf").read_text()
+    with tempfile.TemporaryDirectory(prefix="mtalint-fleet-") as tmp:
+        root = Path(tmp)
+        for i in range(hosts):
+            folder = root / f"host{i:04}"
+            folder.mkdir()
+            (folder / "main.cf").write_text(
+                example_main.replace("mail.example.com", f"h{i}.example.com")
+            )
+            (folder / "master.cf").write_text(example_master)
+        rows = []
+        cmd = [*mtalint_command(), "check", str(root), "--exit-zero", "--jobs", str(jobs)]
+        start = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        rows.append(
+            (f"mtalint check --jobs {jobs} (all rules)", f"{time.perf_counter() - start:8.2f}")
+        )
+        serial = [*mtalint_command(), "check", str(root), "--exit-zero"]
+        start = time.perf_counter()
+        subprocess.run(serial, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        rows.append(("mtalint check (one process)", f"{time.perf_counter() - start:8.2f}"))
+        postconf = shutil.which("postconf")
+        if postconf:
+            start = time.perf_counter()
+            for i in range(hosts):
+                subprocess.run(
+                    [postconf, "-n", "-c", str(root / f"host{i:04}")],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    check=False,
+                )
+            rows.append(
+                (f"postconf -n -c DIR, {hosts} times", f"{time.perf_counter() - start:8.2f}")
+            )
+    print(f"\nFleet of {hosts} host folders (main.cf + master.cf), seconds")
+    table(["command", "s"], rows)
+
+
+# --------------------------------------------------------------------------- online
+
+
+def online(domains: int, delay_ms: int) -> None:
+    """Concurrent DNS checks against NSD behind a delaying UDP relay."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from dns_server import nsd, nsd_missing
+
+    if nsd_missing():
+        print(f"\nOnline: skipped ({nsd_missing()})")
+        return
+    from linter.dns import parse_resolver
+    from linter.dns.resolver import Resolver, ResolverSettings
+
+    zone = "".join(
+        f'd{i} IN TXT "v=spf1 ip4:192.0.2.{i % 250} -all"\n'
+        f'_dmarc.d{i} IN TXT "v=DMARC1; p=reject"\n'
+        for i in range(domains)
+    )
+    with nsd({"bench.example": zone}) as address, _delayed(address, delay_ms) as slow:
+        host, port = parse_resolver(slow)
+        queries = [(f"d{i}.bench.example", "TXT") for i in range(domains)]
+        queries += [(f"_dmarc.d{i}.bench.example", "TXT") for i in range(domains)]
+        rows = []
+        for label, concurrency in (("concurrent (8 at a time)", 8), ("one after another", 1)):
+            resolver = Resolver(ResolverSettings(host, port, budget=600, concurrency=concurrency))
+            start = time.perf_counter()
+            answers = resolver.lookup_many(queries)
+            elapsed = time.perf_counter() - start
+            ok = sum(a.ok for a in answers)
+            rows.append((label, f"{elapsed:8.2f}", f"{ok}/{len(answers)}"))
+    print(
+        f"\nOnline: {len(queries)} lookups for {domains} domains, each answer delayed {delay_ms} ms"
+    )
+    table(["lookups", "s", "answered"], rows)
+
+
+def _delayed(address: str, delay_ms: int):  # type: ignore[no-untyped-def]
+    """A UDP relay on 127.0.0.1 that forwards each query after ``delay_ms``."""
+    import contextlib
+    import socket
+    import threading
+
+    @contextlib.contextmanager
+    def relay():  # type: ignore[no-untyped-def]
+        host, port = address.rsplit(":", 1)
+        front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        front.bind(("127.0.0.1", 0))
+        front.settimeout(0.2)
+        stop = threading.Event()
+
+        def forward(data: bytes, peer: tuple[str, int]) -> None:
+            time.sleep(delay_ms / 1000)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as back:
+                back.settimeout(5)
+                back.sendto(data, (host, int(port)))
+                try:
+                    reply, _ = back.recvfrom(65535)
+                except OSError:
+                    return
+            front.sendto(reply, peer)
+
+        def serve() -> None:
+            while not stop.is_set():
+                try:
+                    data, peer = front.recvfrom(65535)
+                except OSError:
+                    continue
+                threading.Thread(target=forward, args=(data, peer), daemon=True).start()
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            yield f"127.0.0.1:{front.getsockname()[1]}"
+        finally:
+            stop.set()
+            thread.join(timeout=2)
+            front.close()
+
+    return relay()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and a smaller input")
@@ -325,6 +456,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--size", type=float, help="generated main.cf size in MB (default 5, quick 1)"
     )
+    parser.add_argument("--fleet", type=int, help="host folders for the fleet run (default 500)")
+    parser.add_argument(
+        "--online", action="store_true", help="also time 200 domains' DNS checks (needs NSD)"
+    )
     args = parser.parse_args(argv)
     runs = args.runs or (5 if args.quick else 20)
     size = args.size or (1.0 if args.quick else 5.0)
@@ -333,6 +468,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs\n")
     cold_start(runs)
     throughput(size, repeat)
+    fleet(args.fleet or (100 if args.quick else 500), 2)
+    if args.online:
+        online(200, 20)
     if args.imports:
         import_costs()
 

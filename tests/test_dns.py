@@ -154,6 +154,22 @@ mydestination = $myhostname, localhost, $mydomain
 """
 
 
+def test_dnspython_is_not_imported_offline(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "main.cf").write_text(POSTFIX)
+    code = (
+        "import sys\n"
+        "from linter.cli import main\n"
+        f"try:\n    main(['check', {str(tmp_path)!r}, '--exit-zero'])\n"
+        "except SystemExit:\n    pass\n"
+        "print('dns' in sys.modules, 'spf' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False False"
+
+
 def test_offline_by_default(tmp_path: Path) -> None:
     (tmp_path / "main.cf").write_text(POSTFIX)
     code, out = run(["check", str(tmp_path), "--format", "json", "--select", "DNS"])

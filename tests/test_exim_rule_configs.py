@@ -46,5 +46,17 @@ def test_exim_verdict(rule: str, name: str, accepted: bool, text: str, tmp_path:
     assert bv_ok(config) == accepted, f"exim -bV {'rejects' if accepted else 'accepts'} it"
 
 
+EXAMPLES = sorted((RULES.parent / "examples").glob("exim/*.conf")) + sorted(
+    (RULES.parent / "tests" / "fixtures").glob("exim/**/*.conf")
+)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name + "/" + p.name)
+def test_example_configs_are_accepted_by_exim(path: Path, tmp_path: Path) -> None:
+    config = tmp_path / "exim.conf"
+    config.write_text(path.read_text())
+    assert bv_ok(config), f"exim -bV rejects {path}"
+
+
 def test_there_are_exim_cases() -> None:
     assert len(CASES) >= 40
