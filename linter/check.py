@@ -159,13 +159,14 @@ def check(
     if jobs > 1 and len(sets) > 1 and resolver is None:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # the rules and options go to each worker once, not with every config set
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            initializer=_init_worker,
+            initargs=(rules, selection, options, role_map, today),
+        ) as pool:
             outcomes = list(
-                pool.map(
-                    _check_set_in_worker,
-                    [(s, rules, selection, options, role_map, today, None) for s in sets],
-                    chunksize=max(1, len(sets) // (jobs * 4)),
-                )
+                pool.map(_check_set_in_worker, sets, chunksize=max(1, len(sets) // (jobs * 4)))
             )
     else:
         outcomes = [
@@ -182,8 +183,16 @@ def check(
     return result
 
 
-def _check_set_in_worker(args: tuple[Any, ...]) -> SetResult:
-    outcome = check_set(*args)
+_WORKER: tuple[Any, ...] = ()
+
+
+def _init_worker(*args: Any) -> None:
+    global _WORKER
+    _WORKER = args
+
+
+def _check_set_in_worker(config_set: ConfigSet) -> SetResult:
+    outcome = check_set(config_set, *_WORKER)
     outcome.analysis = None  # facts hold resolvers (closures): they stay in the worker
     return outcome
 

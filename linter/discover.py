@@ -32,6 +32,12 @@ SIBLINGS = {"postfix-main": "master.cf", "postfix-master": "main.cf"}
 # folder are two configurations)
 STANDALONE = {"sendmail-mc", "exim", "exim-split"}
 
+# MTAs whose files in one folder describe one server: naming one of them reads them all
+# (hMailServer.INI says nothing about ports or relaying without the database export)
+FOLDER_SETS = {"hmailserver"}
+# name endings that may be hMailServer's (linter.mta.hmailserver.detect decides)
+_HMAILSERVER_SUFFIXES = (".ini", ".xml", ".json", ".7z")
+
 # Exim's build-time name for its run-time configuration: only when it reads like one
 _EXIM_SECTIONS = re.compile(
     rb"^[ \t]*begin[ \t]+(?:acls?|routers?|transports?|authenticators?)[ \t]*\r?$",
@@ -103,6 +109,10 @@ def detect_format(path: Path, mapping: dict[str, str] | None = None) -> str | No
         return "sendmail-mc"
     if name == "configure" and _looks_like_exim(path):
         return "exim"
+    if name.lower().endswith(_HMAILSERVER_SUFFIXES):
+        from linter.mta.hmailserver.detect import detect
+
+        return detect(path)
     return None
 
 
@@ -162,6 +172,11 @@ def discover(
                 other = path.parent / sibling
                 if other.is_file():
                     add(other, KNOWN_NAMES[sibling])
+            if FORMATS[fmt] in FOLDER_SETS:
+                for other in sorted(path.parent.iterdir()):
+                    other_fmt = detect_format(other, mapping) if other.is_file() else None
+                    if other_fmt is not None and FORMATS[other_fmt] == FORMATS[fmt]:
+                        add(other, other_fmt)
         else:
             problems.append(f"{path}: no such file or directory")
 

@@ -83,10 +83,14 @@ def nsd(zones: dict[str, str]) -> Iterator[str]:
         ]
         for name, text in zones.items():
             origin = name.rstrip(".") + "."
-            body = text if "SOA" in text else (
-                f"$ORIGIN {origin}\n$TTL 300\n"
-                f"@ IN SOA ns.{origin} hostmaster.{origin} 1 3600 600 86400 300\n"
-                f"@ IN NS ns.{origin}\n{text}"
+            body = (
+                text
+                if "SOA" in text
+                else (
+                    f"$ORIGIN {origin}\n$TTL 300\n"
+                    f"@ IN SOA ns.{origin} hostmaster.{origin} 1 3600 600 86400 300\n"
+                    f"@ IN NS ns.{origin}\n{text}"
+                )
             )
             (root / f"{origin}zone").write_text(body)
             conf += ["zone:", f"  name: {origin}", f'  zonefile: "{origin}zone"']

@@ -167,7 +167,12 @@ def validate(data: dict[str, Any], path: str) -> list[str]:
 
 
 def rule_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.yaml") if p.is_file())
+    """The rule files under ``folder``; ``frameworks/`` holds control mappings, not rules."""
+    return sorted(
+        p
+        for p in folder.rglob("*.yaml")
+        if p.is_file() and "frameworks" not in p.relative_to(folder).parts
+    )
 
 
 def load_folder(folder: Path, check_schema: bool) -> list[Rule]:
@@ -188,7 +193,7 @@ def builtin_rules(with_tests: bool = False) -> tuple[Rule, ...]:
     JSON cache keyed by the rule files' names, sizes and times, which loads in a fraction
     of the time YAML parsing takes."""
     folder = rules_dir()
-    paths = [p for p in rule_files(folder) if "frameworks" not in p.parts]
+    paths = rule_files(folder)
     if with_tests:
         return tuple(rule_from_data(read_rule_file(p), str(p)) for p in paths)
     cached = _cached_rule_data(paths)

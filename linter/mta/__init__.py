@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from linter.diagnostics import Diagnostic
-    from linter.dns import DnsOptions
     from linter.discover import ConfigSet
+    from linter.dns import DnsOptions
     from linter.facts import Facts
 
 # format name → MTA
@@ -24,6 +24,10 @@ FORMATS: dict[str, str] = {
     "sendmail-mc": "sendmail",
     "exim": "exim",
     "exim-split": "exim",  # Debian's conf.d folder, read as update-exim4.conf joins it
+    "hmailserver-ini": "hmailserver",
+    "hmailserver-xml": "hmailserver",  # hMailServerBackup.xml
+    "hmailserver-7z": "hmailserver",  # HMBackup*.7z holding hMailServerBackup.xml
+    "hmailserver-json": "hmailserver",  # COM export (contrib/Export-hMailServerSettings.ps1)
 }
 
 
