@@ -94,6 +94,39 @@ def test_concurrent_lookups_take_about_the_slowest_one() -> None:
     assert elapsed < 1.5, f"8 concurrent 0.5s timeouts took {elapsed:.1f}s"
 
 
+def test_a_65000_byte_txt_record_arrives_whole() -> None:
+    # beyond any UDP answer: truncated, then fetched again over TCP
+    huge = " ".join(f'"{"y" * 255}"' for _ in range(250))
+    with nsd({"example.com": f"huge IN TXT {huge}\n"}) as address:
+        answer = resolver_for(address).lookup("huge.example.com", "TXT")
+    assert answer.status == "ok"
+    assert len(answer.texts[0]) == 250 * 255
+
+
+def test_spf_include_loop_is_a_permanent_error() -> None:
+    from linter.dns.spf import evaluate
+
+    zone = (
+        '@ IN TXT "v=spf1 include:loop.example.com -all"\n'
+        'loop IN TXT "v=spf1 include:example.com -all"\n'
+    )
+    with nsd({"example.com": zone}) as address:
+        start = time.monotonic()
+        result = evaluate(resolver_for(address), "192.0.2.10", "example.com", "mx.example.com")
+    assert result["result"] == "permerror", result
+    assert time.monotonic() - start < 5
+
+
+def test_spf_through_a_silent_server_is_a_temporary_error() -> None:
+    from linter.dns.spf import evaluate
+
+    with silent() as address:
+        result = evaluate(
+            resolver_for(address, budget=1.0, per_query=0.5), "192.0.2.10", "example.com", ""
+        )
+    assert result["result"] == "temperror"
+
+
 # ---------------------------------------------------------------- records
 
 

@@ -160,8 +160,11 @@ class AclEvaluator:
             elif item in ("@mx_any", "@mx_primary", "@mx_secondary"):
                 # a domain whose MX points here: anyone can publish such a domain
                 hit = "yes" if client.domain_in is None else "no"
-            elif item.startswith("^"):
-                hit = "yes" if item in ("^", "^.*", "^.*$", "^.+", "^.+$", "^.") else "unknown"
+            elif item.startswith(("^", "\\N^")):
+                # a regular expression, possibly protected from expansion with \N...\N
+                pattern = item.removeprefix("\\N").removesuffix("\\N")
+                everything = ("^", "^.*", "^.*$", "^.+", "^.+$", "^.")
+                hit = "yes" if pattern in everything else "unknown"
             else:
                 hit = "no"
             if hit == "unknown":

@@ -52,6 +52,7 @@ _TLS_GATE = re.compile(
     r"(?:\{\s*(?:yes|true|1|\*)\s*\}\s*(?:\{\s*(?:no|false|0)?\s*\}\s*)?)?\}$"
 )
 _CLIENT_TLS_GATE = re.compile(r"^\$\{if\s*def:\s*\$?tls_out_cipher\s*(?:\{[^{}]*\}\s*)*\}$")
+_CLIENT_SEND_GATE = re.compile(r"^\s*\$\{if\s*!\s*eq\s*\{\s*\$tls_out_cipher\s*\}\s*\{\s*\}")
 # what $version_number and friends show: Debian 12's Exim
 EXIM_VERSION = table.EXIM_VERSION
 
@@ -98,6 +99,7 @@ class Authenticator:
     # "always", "tls" (only inside TLS), "never", "conditional" (an expansion)
     advertised: str
     client_tls_gated: bool
+    client_send: str = ""
 
     def to_fact(self) -> dict[str, Any]:
         return {
@@ -109,6 +111,7 @@ class Authenticator:
             "plaintext": self.plaintext,
             "advertised": self.advertised,
             "client_tls_gated": self.client_tls_gated,
+            "client_send": self.client_send,
             "line": self.span.line,
         }
 
@@ -192,6 +195,10 @@ def authenticators(model: EximModel) -> list[Authenticator]:
             else:
                 advertised = "conditional"
         condition = d.options.get("client_condition")
+        send = d.options.get("client_send")
+        # Debian's client authenticators refuse to send outside TLS inside client_send:
+        # ${if !eq{$tls_out_cipher}{}{...}fail}
+        send_gated = send is not None and bool(_CLIENT_SEND_GATE.search(send.value))
         out.append(
             Authenticator(
                 name=d.name,
@@ -202,8 +209,11 @@ def authenticators(model: EximModel) -> list[Authenticator]:
                 client=client,
                 plaintext=driver == "plaintext" or public.upper() in PLAINTEXT_MECHANISMS,
                 advertised=advertised,
-                client_tls_gated=condition is not None
-                and bool(_CLIENT_TLS_GATE.match(condition.value.strip())),
+                client_tls_gated=send_gated
+                or (
+                    condition is not None and bool(_CLIENT_TLS_GATE.match(condition.value.strip()))
+                ),
+                client_send=send.value if send is not None else "",
             )
         )
     return out
@@ -317,7 +327,9 @@ class _Builder:
     ) -> Listener:
         model = self.model
         role = (
-            "submissions"
+            "smtp"
+            if port == 25  # TLS on connect on 25 breaks MX delivery; MTA020 says so
+            else "submissions"
             if implicit or port == 465
             else "submission"
             if port == 587
@@ -794,6 +806,8 @@ def analysis_facts(model: EximModel) -> dict[str, Any]:
                         "tls_verify_hosts",
                         "tls_require_ciphers",
                         "hosts_try_dane",
+                        "hosts_require_dane",
+                        "tls_try_verify_hosts",
                         "hosts_require_auth",
                         "hosts_try_auth",
                         "protocol",

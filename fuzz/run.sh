@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Fuzz every reader for SECONDS each (default 60) and print what ran and what was found.
+#   bash fuzz/run.sh [SECONDS]
+# Seeds come from the examples and test fixtures; crashes are saved as fuzz/crash-*.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SECONDS_EACH=${1:-60}
+python -c 'import atheris' 2>/dev/null || { echo "pip install atheris first" >&2; exit 2; }
+declare -A SEEDS=(
+  [postfix-main]="examples/postfix/main.cf tests/fixtures/postfix"
+  [postfix-master]="examples/postfix/master.cf"
+  [exim]="examples/exim"
+  [sendmail-mc]="tests/fixtures"
+  [hmailserver-ini]="tests/fixtures/hmailserver"
+  [hmailserver-xml]="tests/fixtures/hmailserver"
+  [hmailserver-json]="tests/fixtures/hmailserver"
+)
+printf '%-18s %10s %8s  %s\n' format inputs crashes result
+for fmt in postfix-main postfix-master exim sendmail-mc hmailserver-ini hmailserver-xml hmailserver-json; do
+  corpus=$(mktemp -d)
+  for seed in ${SEEDS[$fmt]}; do
+    find "$seed" -type f -size -64k -exec cp {} "$corpus"/ \; 2>/dev/null
+  done
+  log=$(mktemp)
+  python fuzz/fuzz_formats.py "$fmt" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
+    -timeout=20 -max_len=65536 -artifact_prefix="fuzz/crash-$fmt-" "$corpus" >"$log" 2>&1
+  rc=$?
+  runs=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' | tail -1)
+  crashes=$(ls fuzz/crash-"$fmt"-* 2>/dev/null | wc -l)
+  result=$([ "$rc" -eq 0 ] && echo ok || grep -m1 -E 'InternalError|ERROR: libFuzzer|Traceback' "$log")
+  printf '%-18s %10s %8s  %s\n' "$fmt" "${runs:-?}" "$crashes" "$result"
+  rm -rf "$corpus" "$log"
+done
