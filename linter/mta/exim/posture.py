@@ -52,7 +52,7 @@ _TLS_GATE = re.compile(
     r"(?:\{\s*(?:yes|true|1|\*)\s*\}\s*(?:\{\s*(?:no|false|0)?\s*\}\s*)?)?\}$"
 )
 _CLIENT_TLS_GATE = re.compile(r"^\$\{if\s*def:\s*\$?tls_out_cipher\s*(?:\{[^{}]*\}\s*)*\}$")
-_CLIENT_SEND_GATE = re.compile(r"^\s*\$\{if\s*!\s*eq\s*\{\s*\$tls_out_cipher\s*\}\s*\{\s*\}")
+_CLIENT_SEND_GATE = re.compile(r"\$\{if\s*!\s*eq\s*\{\s*\$tls_out_cipher\s*\}\s*\{\s*\}")
 # what $version_number and friends show: Debian 12's Exim
 EXIM_VERSION = table.EXIM_VERSION
 
