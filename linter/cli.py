@@ -276,6 +276,36 @@ def _filter_known(
         click.echo(f"mtalint: {known_count} known finding(s) not reported", err=True)
 
 
+def _setup_options(command: Any) -> Any:
+    """--config, --no-config, --rules, --role: shared by check and report."""
+    options = [
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path, dir_okay=False, exists=True),
+            help="Configuration file (.mtalint.yaml or pyproject.toml).",
+        ),
+        click.option("--no-config", is_flag=True, help="Ignore configuration files."),
+        click.option(
+            "--rules",
+            "rule_dirs",
+            multiple=True,
+            type=click.Path(path_type=Path, file_okay=False, exists=True),
+            help="Extra rule folder (repeatable).",
+        ),
+        click.option(
+            "--role",
+            "roles",
+            multiple=True,
+            type=click.Choice(["null-client", "mx", "submission", "relay"]),
+            help="Set the host's role(s) instead of inferring them.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def _online_options(command: Any) -> Any:
     """The --online options, shared by check and report."""
     options = [
@@ -360,27 +390,7 @@ def _online_options(command: Any) -> Any:
     help="Exit 1 when a finding has this severity or higher  [default: warning].",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Configuration file (.mtalint.yaml or pyproject.toml).",
-)
-@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="Extra rule folder (repeatable).",
-)
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    type=click.Choice(["null-client", "mx", "submission", "relay"]),
-    help="Set the host's role(s) instead of inferring them.",
-)
+@_setup_options
 @click.option(
     "--postfix-version",
     default=None,
@@ -504,7 +514,7 @@ def check(
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -527,27 +537,7 @@ def check(
     help="Only this framework's controls (repeatable; 'mtalint report --list-frameworks').",
 )
 @click.option("--list-frameworks", is_flag=True, help="List the frameworks and exit.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Configuration file (.mtalint.yaml or pyproject.toml).",
-)
-@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
-@click.option(
-    "--rules",
-    "rule_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="Extra rule folder (repeatable).",
-)
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    type=click.Choice(["null-client", "mx", "submission", "relay"]),
-    help="Set the host's role(s) instead of inferring them.",
-)
+@_setup_options
 @click.option("--define", "defines", multiple=True, metavar="NAME=VALUE", help=_DEFINE_HELP)
 @_online_options
 def report(
@@ -587,6 +577,8 @@ def report(
         for fw in frameworks:
             click.echo(f"{fw.id:20} {fw.title} ({len(fw.controls)} controls)")
         return
+    if not paths:
+        _fail("give the configuration files or folders to report on (mtalint report --help)")
     known = {fw.id for fw in frameworks}
     unknown = [f for f in framework_ids if f not in known]
     if unknown:

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_precommit_hook import CLEAN_MAIN, INSECURE_MAIN, _git, _head_commit, _pre_commit
+from test_precommit_hook import (
+    CLEAN_MAIN,
+    INSECURE_MAIN,
+    _git,
+    _head_commit,
+    _pre_commit,
+    run_hooks,
+)
 
 from linter.cli import main
 
@@ -182,19 +189,9 @@ def test_precommit_hook_with_a_baseline(tmp_path: Path) -> None:
     )
     _git(repo, "init", "--quiet")
     _git(repo, "add", "-A")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
 
     def hook() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*pre_commit, "run", "--all-files", "--color", "never"],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        return run_hooks(pre_commit, repo, tmp_path)
 
     known_only = hook()
     assert known_only.returncode == 0, known_only.stdout + known_only.stderr

@@ -79,6 +79,25 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
+def run_hooks(
+    pre_commit: list[str], repo: Path, tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    """``pre-commit run --all-files`` in ``repo``, with its own cache under ``tmp_path``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = "Test"
+    env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = "test@example.com"
+    return subprocess.run(
+        [*pre_commit, "run", "--all-files", "--color", "never"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def test_hook_fails_on_insecure_config_and_passes_once_fixed(tmp_path):
     rev = _head_commit()
     pre_commit = _pre_commit()
@@ -98,21 +117,8 @@ def test_hook_fails_on_insecure_config_and_passes_once_fixed(tmp_path):
     _git(repo, "init", "--quiet")
     _git(repo, "add", "-A")
 
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = "Test"
-    env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = "test@example.com"
-
     def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*pre_commit, "run", "--all-files", "--color", "never"],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        return run_hooks(pre_commit, repo, tmp_path)
 
     failed = run()
     output = failed.stdout + failed.stderr

@@ -57,8 +57,14 @@ def _hook(resolver: Resolver) -> Any:
     return lookup
 
 
-def evaluate(resolver: Resolver, address: str, domain: str, helo: str) -> dict[str, Any]:
-    """check_host(address, domain, postmaster@domain): result, explanation, lookups."""
+def _run(
+    resolver: Resolver,
+    address: str,
+    sender: str,
+    helo: str,
+    default_explanation: str | None = None,
+) -> tuple[str, str, int, int]:
+    """pyspf's check_host() on the resolver: (result, explanation, lookups, void lookups)."""
     import spf
 
     with _LOCK:
@@ -67,11 +73,13 @@ def evaluate(resolver: Resolver, address: str, domain: str, helo: str) -> dict[s
         try:
             q = spf.query(
                 i=address,
-                s=f"postmaster@{domain}",
-                h=helo or domain,
+                s=sender,
+                h=helo,
                 timeout=max(1, int(resolver.remaining())),
                 querytime=max(1.0, resolver.remaining()),
             )
+            if default_explanation is not None:
+                q.set_default_explanation(default_explanation)
             result, _code, explanation = q.check()
             lookups = q.lookups
             void = q.void_lookups
@@ -79,13 +87,37 @@ def evaluate(resolver: Resolver, address: str, domain: str, helo: str) -> dict[s
             result, explanation, lookups, void = "temperror", str(exc), 0, 0
         finally:
             spf.DNSLookup = saved
+    return str(result), str(explanation), lookups, void
+
+
+def check_host(
+    resolver: Resolver,
+    address: str,
+    mailfrom: str,
+    helo: str,
+    *,
+    default_explanation: str | None = None,
+) -> tuple[str, str]:
+    """RFC 7208 check_host() for a message: the client ``address``, the MAIL FROM
+    (``""`` for a bounce: the HELO identity is checked) and the HELO name;
+    (result, explanation)."""
+    result, explanation, _lookups, _void = _run(
+        resolver, address, mailfrom, helo, default_explanation
+    )
+    return result, explanation
+
+
+def evaluate(resolver: Resolver, address: str, domain: str, helo: str) -> dict[str, Any]:
+    """check_host(address, domain, postmaster@domain): result, explanation, lookups."""
+    result, explanation, lookups, void = _run(
+        resolver, address, f"postmaster@{domain}", helo or domain
+    )
     return {
         "address": address,
-        "result": str(result),
-        "explanation": str(explanation),
+        "result": result,
+        "explanation": explanation,
         "lookups": lookups,
         "void_lookups": void,
-        "lookup_limit": "Too many DNS lookups" in str(explanation)
-        or "DNS lookups" in str(explanation),
-        "void_limit": "Void lookup limit" in str(explanation),
+        "lookup_limit": "Too many DNS lookups" in explanation or "DNS lookups" in explanation,
+        "void_limit": "Void lookup limit" in explanation,
     }
