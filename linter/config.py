@@ -8,12 +8,9 @@ error/warning/note), ``rules`` (extra rule folders, relative to the config file)
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from linter.mta import FORMATS
 
@@ -65,6 +62,8 @@ def find_config(start: Path) -> Path | None:
 
 
 def _pyproject_section(path: Path) -> dict[str, Any] | None:
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -82,6 +81,11 @@ def _strings(value: Any, key: str, path: Path) -> list[str]:
 
 
 def load_config(path: Path) -> Config:
+    # the parsers are imported only when a configuration file exists (start-up time)
+    import tomllib
+
+    import yaml
+
     if path.name == "pyproject.toml":
         try:
             data = (

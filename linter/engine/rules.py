@@ -11,12 +11,13 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from linter.engine.conditions import OPERATORS, ConditionError, compiled, leaf_paths
 from linter.resources import rules_dir
+
+if TYPE_CHECKING:
+    import yaml
 
 SEVERITIES = ("error", "warning", "note")
 SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
@@ -62,10 +63,14 @@ class Rule:
 
 
 def _loader() -> type[yaml.SafeLoader]:
+    import yaml  # only when rule files are read, not when the JSON cache serves them
+
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_rule_file(path: Path) -> dict[str, Any]:
+    import yaml
+
     try:
         if path.stat().st_size > MAX_RULE_FILE_BYTES:
             raise RuleError(f"{path}: rule file larger than {MAX_RULE_FILE_BYTES} bytes")
