@@ -105,6 +105,14 @@ def nsd(zones: dict[str, str]) -> Iterator[str]:
             deadline = time.monotonic() + 10
             while not _answers(port, first):
                 if proc.poll() is not None or time.monotonic() > deadline:
+                    # still running (e.g. a zone it refused): stop it, or reading its
+                    # output would wait forever
+                    proc.terminate()
+                    try:
+                        proc.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
                     out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
                     log = (root / "nsd.log").read_text() if (root / "nsd.log").exists() else ""
                     raise RuntimeError(f"nsd did not start:\n{out}\n{log}")
