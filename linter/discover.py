@@ -116,6 +116,13 @@ def detect_format(path: Path, mapping: dict[str, str] | None = None) -> str | No
     return None
 
 
+def _inside(candidate: Path, root: Path) -> bool:
+    try:
+        return candidate.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
 def _display(path: Path) -> str:
     try:
         rel = os.path.relpath(path)
@@ -150,6 +157,14 @@ def discover(
                         dirnames.remove(d)
                 for name in sorted(filenames):
                     candidate = Path(dirpath) / name
+                    if candidate.is_symlink() and not _inside(candidate, path):
+                        # a link out of the tree (to /etc/shadow, to a home directory)
+                        # would put that file's content into findings and CI logs
+                        problems.append(
+                            f"{_display(candidate)}: a link to a file outside "
+                            f"{_display(path)}; not read"
+                        )
+                        continue
                     fmt = detect_format(candidate, mapping)
                     if fmt is not None:
                         add(candidate, fmt)
@@ -177,6 +192,8 @@ def discover(
                     other_fmt = detect_format(other, mapping) if other.is_file() else None
                     if other_fmt is not None and FORMATS[other_fmt] == FORMATS[fmt]:
                         add(other, other_fmt)
+        elif path.exists():
+            problems.append(f"{_display(path)}: not a regular file or folder; not read")
         else:
             problems.append(f"{path}: no such file or directory")
 

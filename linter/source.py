@@ -8,6 +8,8 @@ line and exclusive of its column (like SARIF regions).
 from __future__ import annotations
 
 import codecs
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,17 +94,28 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
+def _too_large(size: int, max_bytes: int) -> str:
+    return (
+        f"file is {size} bytes or more, over the limit of {max_bytes} bytes "
+        "(raise it with --max-file-size)"
+    )
+
+
 def read_limited(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The file's bytes, or an InputError naming it: too large, or unreadable."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                display,
-                f"file is {size} bytes, over the limit of {max_bytes} bytes "
-                "(raise it with --max-file-size)",
-            )
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                # a FIFO or a device (a link to /dev/zero) would never end
+                raise InputError(display, "not a regular file; not read")
+            if info.st_size > max_bytes:
+                raise InputError(display, _too_large(info.st_size, max_bytes))
+            # read no more than the limit, whatever the size said (a growing file)
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise InputError(display, _too_large(len(data), max_bytes))
+        return data
     except InputError:
         raise
     except OSError as exc:
