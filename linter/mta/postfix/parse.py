@@ -9,6 +9,7 @@ back through continuation lines to the physical line and column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from linter.diagnostics import Diagnostic
@@ -149,12 +150,25 @@ def _joined(lines: list[LogicalLine]) -> tuple[str, list[int]]:
 def _parse_lines(grammar: str, lines: list[LogicalLine]) -> list[Tree | None]:
     """Parse all logical lines in one Lark run; on a syntax error, line by line.
 
-    Returns one tree per logical line, or None for a line the grammar rejects.
+    Returns one tree per logical line, or None for a line the grammar rejects. Trees are
+    read, never changed, so a fleet of hosts sharing one master.cf parses it once.
     """
+    text, _ = _joined(lines)
+    texts = tuple(logical.text for logical in lines)
+    if len(text) > 64 * 1024:  # only ordinary files are worth keeping
+        return _parse_uncached(grammar, text, texts)
+    return list(_parse_text(grammar, text, texts))
+
+
+@lru_cache(maxsize=64)
+def _parse_text(grammar: str, text: str, lines: tuple[str, ...]) -> tuple[Tree | None, ...]:
+    return tuple(_parse_uncached(grammar, text, lines))
+
+
+def _parse_uncached(grammar: str, text: str, lines: tuple[str, ...]) -> list[Tree | None]:
     from lark.exceptions import LarkError
 
     lark = parser(grammar)
-    text, _ = _joined(lines)
     try:
         tree = lark.parse(text)
         children = [c for c in tree.children if not isinstance(c, str)]
@@ -165,7 +179,7 @@ def _parse_lines(grammar: str, lines: list[LogicalLine]) -> list[Tree | None]:
     result: list[Tree | None] = []
     for logical in lines:
         try:
-            sub = lark.parse(logical.text + "\n")
+            sub = lark.parse(logical + "\n")
             result.append(sub.children[0] if sub.children else None)  # type: ignore[arg-type]
         except LarkError:
             result.append(None)
