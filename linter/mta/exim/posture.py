@@ -73,8 +73,10 @@ _GNUTLS_PROTOCOL = {
     "VERS-TLS1.2": "TLSv1.2",
     "VERS-TLS1.3": "TLSv1.3",
 }
-# what the TLS library enables when the configuration does not say otherwise
-LIBRARY_PROTOCOLS = ["TLSv1.2", "TLSv1.3"]
+# what the TLS library enables when the configuration does not say otherwise: Debian's
+# Exim is built with GnuTLS, whose default priority (NORMAL) still accepts TLS 1.0 and 1.1
+# (tests/test_exim_tls_live.py handshakes with a running daemon to check it)
+LIBRARY_PROTOCOLS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
 
 
 @dataclass
@@ -719,6 +721,10 @@ class _Builder:
                     enabled.add(protocol)
                 elif sign in ("-", "!"):
                     enabled.discard(protocol)
+            if "TLSv1.2" not in enabled and enabled & {"TLSv1", "TLSv1.1"}:
+                # GnuTLS (3.7, Debian 12) negotiates no TLS 1.3 when TLS 1.2 is removed
+                # but older versions stay: seen in handshakes with a running Exim
+                enabled.discard("TLSv1.3")
         return [p for p in SSL_TLS_PROTOCOLS if p in enabled]
 
 
