@@ -31,3 +31,5 @@ for fmt in postfix-main postfix-master exim sendmail-mc hmailserver-ini hmailser
   printf '%-18s %10s %8s  %s\n' "$fmt" "${runs:-?}" "$crashes" "$result"
   rm -rf "$corpus" "$log"
 done
+# A crash file reproduces with: python fuzz/fuzz_formats.py FORMAT fuzz/crash-...; once fixed,
+# keep it as tests/fixtures/fuzz-regressions/<name>/<file name of its format>.

@@ -170,7 +170,7 @@ def _version(text: str | None) -> tuple[int, int, int]:
 
     if text is None:
         return params.DATA_VERSION
-    if not text or not text.replace(".", "").isdigit() or not params.valid_compat_level(text):
+    if not text or not text.replace(".", "").isdecimal() or not params.valid_compat_level(text):
         _fail(f"invalid Postfix version {text!r}: use a release number such as 3.7.11 or 3.9")
     return params.compat_level_tuple(text)
 

@@ -83,6 +83,20 @@ def test_hostile_file_gives_findings_not_a_crash(case: str, tmp_path: Path) -> N
     assert "root:x:0:0" not in output  # no external entity was resolved
 
 
+REGRESSIONS = Path(__file__).resolve().parent / "fixtures" / "fuzz-regressions"
+
+
+@pytest.mark.parametrize(
+    "folder", sorted(p for p in REGRESSIONS.iterdir() if p.is_dir()), ids=lambda p: p.name
+)
+def test_inputs_the_fuzzer_found(folder: Path, tmp_path: Path) -> None:
+    # each folder holds one input that once made a reader raise (fuzz/run.sh saves them)
+    proc = mtalint("check", str(folder), "--format", "json", cwd=tmp_path)
+    output = proc.stdout + proc.stderr
+    assert "internal error" not in output and "Traceback" not in output, output[-2000:]
+    assert proc.returncode in (0, 1)
+
+
 def test_a_200_mb_file_is_refused_quickly_with_bounded_memory(tmp_path: Path) -> None:
     big = tmp_path / "main.cf"
     with big.open("wb") as handle:

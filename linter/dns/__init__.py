@@ -35,12 +35,12 @@ def parse_resolver(text: str) -> tuple[str, int]:
     if text.startswith("["):
         address, _, rest = text[1:].partition("]")
         if rest:
-            if not rest.startswith(":") or not rest[1:].isdigit():
+            if not rest.startswith(":") or not rest[1:].isdecimal():
                 raise ValueError(f"invalid resolver {text!r}")
             port = int(rest[1:])
     elif text.count(":") == 1:
         address, _, port_text = text.partition(":")
-        if not port_text.isdigit():
+        if not port_text.isdecimal():
             raise ValueError(f"invalid resolver port in {text!r}")
         port = int(port_text)
     else:

@@ -50,7 +50,7 @@ def dmarc(texts: tuple[str, ...]) -> dict[str, Any]:
         )
         return {"status": "invalid", "problem": problem, "record": record}
     pct_text = parsed.get("pct", "100")
-    pct = int(pct_text) if pct_text.isdigit() else 100
+    pct = int(pct_text) if pct_text.isdecimal() else 100
     return {
         "status": "ok",
         "record": record,

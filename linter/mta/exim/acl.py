@@ -228,7 +228,7 @@ class AclEvaluator:
     def _literal_condition(self, value: str, client: Client) -> tuple[Answer, Answer]:
         if _HELO_GIVEN.match(value):
             return CHOSEN  # the client decides whether to say HELO/EHLO
-        if value.lower() in _TRUE_WORDS or (value.isdigit() and int(value) != 0):
+        if value.lower() in _TRUE_WORDS or (value.isdecimal() and int(value) != 0):
             return FORCED_TRUE
         if value.lower() in _FALSE_WORDS:
             return FORCED_FALSE
@@ -241,7 +241,7 @@ class AclEvaluator:
             if m.group("yes") is None:
                 result = "true" if equal else ""
             text = (result or "").strip().lower()
-            if text in _TRUE_WORDS or (text.isdigit() and int(text) != 0):
+            if text in _TRUE_WORDS or (text.isdecimal() and int(text) != 0):
                 return FORCED_TRUE
             if text in _FALSE_WORDS:
                 return FORCED_FALSE

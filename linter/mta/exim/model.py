@@ -811,7 +811,7 @@ class Builder:
         parallel = model.main.get("remote_max_parallel")
         if (
             parallel is not None
-            and parallel.printed.lstrip("-").isdigit()
+            and parallel.printed.lstrip("-").isdecimal()
             and int(parallel.printed) <= 0
         ):
             parallel.printed = "1"
@@ -844,7 +844,7 @@ class Builder:
                 )
                 break
         dh = model.main.get("tls_dh_max_bits")
-        if dh is not None and dh.printed.lstrip("-").isdigit() and int(dh.printed) < 1024:
+        if dh is not None and dh.printed.lstrip("-").isdecimal() and int(dh.printed) < 1024:
             complain(
                 "tls_dh_max_bits is too small, must be at least 1024 for interop", "tls_dh_max_bits"
             )

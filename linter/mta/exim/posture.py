@@ -120,7 +120,7 @@ class Authenticator:
 
 def port_number(text: str) -> int | None:
     text = text.strip()
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     return PORTS.get(text.lower())
 
@@ -139,7 +139,7 @@ def interface(item: str) -> tuple[str, int | None]:
     if m:
         return m.group(1), int(m.group(2))
     head, dot, tail = item.rpartition(".")
-    if dot and tail.isdigit():
+    if dot and tail.isdecimal():
         try:
             ipaddress.ip_address(head)
             return head, int(tail)
@@ -192,7 +192,7 @@ def authenticators(model: EximModel) -> list[Authenticator]:
                 advertised = "tls"
             elif text.lower() in ("", "no", "false", "0"):
                 advertised = "never"
-            elif text.lower() in ("yes", "true") or (text.isdigit() and int(text) != 0):
+            elif text.lower() in ("yes", "true") or (text.isdecimal() and int(text) != 0):
                 advertised = "always"
             else:
                 advertised = "conditional"

@@ -165,7 +165,7 @@ def _ini_facts(model: HMailModel, facts: Facts) -> dict[str, Any]:
     encryption = ini.get("Database", "PasswordEncryption")
     db_type = ini.get("Database", "Type")
     encryption_value = (
-        int(encryption.value) if encryption and encryption.value.strip().isdigit() else 0
+        int(encryption.value) if encryption and _ascii_digits(encryption.value.strip()) else 0
     )
     doc = {
         "present": True,
@@ -381,3 +381,8 @@ def model_document(model: HMailModel, analysis: RangeAnalysis) -> dict[str, Any]
 
 
 __all__: list[str] = ["analyse"]
+
+
+def _ascii_digits(text: str) -> bool:
+    """Digits int() reads: str.isdecimal() also accepts "³" and other Unicode digits."""
+    return text.isascii() and text.isdecimal()

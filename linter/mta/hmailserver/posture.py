@@ -72,7 +72,7 @@ def auth_disabled_ports(model: HMailModel) -> tuple[list[int], Span | None]:
     entry = model.ini.get("Settings", "DisableAUTHList") if model.ini else None
     if entry is None:
         return [], None
-    ports = [int(p) for p in re.split(r"[\s,;]+", entry.value) if p.isdigit()]
+    ports = [int(p) for p in re.split(r"[\s,;]+", entry.value) if p.isascii() and p.isdecimal()]
     return ports, entry.value_span
 
 

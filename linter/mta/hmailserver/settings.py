@@ -187,6 +187,6 @@ def coerce(kind: Kind, value: Any) -> Any:
         return value
     if isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isdigit() and len(text) < 20:
+        if text.lstrip("-").isascii() and text.lstrip("-").isdecimal() and len(text) < 20:
             return int(text)
     return None

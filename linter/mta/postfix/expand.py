@@ -232,7 +232,7 @@ class _Expander:
 def _level(text: str) -> tuple[int, ...]:
     parts = []
     for part in (text.strip() or "0").split("."):
-        parts.append(int(part) if part.isdigit() else 0)
+        parts.append(int(part) if part.isdecimal() else 0)
     while len(parts) < 3:
         parts.append(0)
     return tuple(parts)
@@ -245,7 +245,7 @@ def _compare(left: str, op: str, right: str) -> bool:
         return {"<": la < lb, "<=": la <= lb, ">": la > lb, ">=": la >= lb}[base]
     a: int | str = left
     b: int | str = right
-    if left.isdigit() and right.isdigit():
+    if left.isdecimal() and right.isdecimal():
         a, b = int(left), int(right)
     if op == "==":
         return a == b

@@ -271,7 +271,7 @@ def _service(model: PostfixModel, entry: MasterEntry) -> Service | None:
         ("unprivileged", unpriv, lambda v: v in ("y", "n", "-"), 3),
         ("chroot", chroot, lambda v: v in ("y", "n", "-"), 4),
         ("wakeup", wakeup, lambda v: v == "-" or re.fullmatch(r"\d*\??", v) is not None, 5),
-        ("process_limit", maxproc, lambda v: v == "-" or v.isdigit(), 6),
+        ("process_limit", maxproc, lambda v: v == "-" or v.isdecimal(), 6),
     )
     for label, value, ok, index in checks:
         if not ok(value):

@@ -49,7 +49,7 @@ def host_port(name: str) -> tuple[str, str]:
 
 
 def port_number(text: str) -> int | None:
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     return PORTS.get(text)
 

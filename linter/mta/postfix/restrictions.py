@@ -147,7 +147,7 @@ def _static_action(table: str) -> Outcome | None:
     if value.startswith("{") and value.endswith("}"):
         value = value[1:-1].strip()
     word = value.split(None, 1)[0].upper() if value else ""
-    if word == "OK" or word.isdigit() and not word.startswith(("4", "5")):
+    if word == "OK" or word.isdecimal() and not word.startswith(("4", "5")):
         return "permit"
     if word == "REJECT" or word.startswith("5"):
         return "reject"

@@ -467,9 +467,9 @@ class M4:
                 break
             out.append(body[i:j])
             c = body[j + 1]
-            if c.isdigit():
+            if c.isdecimal():
                 k = j + 1
-                while k < n and body[k].isdigit():
+                while k < n and body[k].isdecimal():
                     k += 1
                 index = int(body[j + 1 : k])
                 if index < len(argv):
@@ -665,7 +665,7 @@ class M4:
         return ""
 
     def _b_undivert(self, a: list[str]) -> str:
-        numbers = [int(x) for x in a[1:] if x.strip().lstrip("-").isdigit()] or [
+        numbers = [int(x) for x in a[1:] if x.strip().lstrip("-").isdecimal()] or [
             k for k in sorted(self.diversions) if k > 0
         ]
         for k in numbers:
@@ -895,7 +895,7 @@ def _replace(template: str, m: re.Match[str]) -> str:
         c = template[i]
         if c == "\\" and i + 1 < len(template):
             n = template[i + 1]
-            if n.isdigit():
+            if n.isdecimal():
                 out.append(m.group(int(n)) or "" if int(n) <= (m.re.groups) else "")
             elif n == "&":
                 out.append(m.group(0))
@@ -1029,7 +1029,7 @@ class _Eval:
         if t.startswith("0r"):
             base, _, digits = t[2:].partition(":")
             return int(digits, int(base))
-        if t.isdigit():
+        if t.isdecimal():
             return int(t, 8) if len(t) > 1 and t.startswith("0") else int(t)
         raise ValueError(t)
 

@@ -53,7 +53,7 @@ def port_number(text: str) -> int | None:
     text = text.strip()
     if not text:
         return 25  # sendmail's default port is smtp
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     return PORTS.get(text.lower())
 
