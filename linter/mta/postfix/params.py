@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 Version = tuple[int, int, int]
@@ -1617,8 +1617,10 @@ def _candidates_by_letter() -> dict[str, tuple[str, ...]]:
     return {letter: tuple(names) for letter, names in by_letter.items()}
 
 
+@lru_cache(maxsize=1024)
 def suggest(name: str) -> str | None:
-    """The built-in parameter name closest to a misspelt ``name``, or None."""
+    """The built-in parameter name closest to a misspelt ``name``, or None (cached: a fleet
+    repeats the same typo on every host)."""
     lowered = name.lower()
     if lowered in BUILTIN_DEFAULTS:
         return lowered if lowered != name else None
