@@ -1,54 +1,42 @@
-"""CI output formats: GitLab code quality and JUnit XML, checked against their consumers'
-rules.
+"""CI output formats, checked the way their consumers check them.
 
-* GitLab: the report format of docs.gitlab.com/ci/testing/code_quality/ ("Code Quality
-  report format"), written down below as a JSON Schema: an array of issues with
-  description, check_name, a fingerprint unique within the report, severity in info /
-  minor / major / critical / blocker, location.path and location.lines.begin.
-* JUnit: read back with junitparser (the reader many CI tools and plugins use) and with
-  the standard library's XML parser; counts, names and failure messages must match.
+GitLab code quality (``--format gitlab``)
+    Validated against ``tests/fixtures/schemas/gitlab-code-quality.schema.json``, a JSON
+    Schema written from GitLab's documentation, "Code Quality report format"
+    (https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format), and the
+    Code Climate spec it is a subset of
+    (https://github.com/codeclimate/platform/blob/master/spec/analyzers/SPEC.md#data-types).
+    GitLab publishes no schema for the whole report (its parser checks each issue for
+    description, fingerprint, severity and location); see the README next to the schema.
+    What a schema cannot say is tested here: fingerprints unique within a report (GitLab
+    shows one issue per fingerprint), paths that exist in the repository, no byte-order mark.
+
+JUnit XML (``--format junit``)
+    Validated against the Jenkins xUnit plugin's ``junit-10.xsd`` (vendored, MIT; source in
+    the README next to it) with xmlschema, and read back with junitparser, a reader CI tools
+    use: suites, cases, failures, messages and counts must match the findings.
 """
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import jsonschema
+import pytest
 from click.testing import CliRunner
 
+from linter.check import CheckResult
 from linter.cli import main
+from linter.findings import Finding
+from linter.report import gitlab_format, junit_format
+from linter.source import Span
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = [ROOT / "examples" / "postfix", ROOT / "examples" / "exim"]
-HARDENED = ROOT / "tests" / "fixtures" / "postfix" / "hardened"
-
-GITLAB_SCHEMA = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["description", "check_name", "fingerprint", "severity", "location"],
-        "properties": {
-            "description": {"type": "string", "minLength": 1},
-            "check_name": {"type": "string", "minLength": 1},
-            "fingerprint": {"type": "string", "minLength": 1},
-            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
-            "location": {
-                "type": "object",
-                "required": ["path", "lines"],
-                "properties": {
-                    "path": {"type": "string", "minLength": 1, "not": {"pattern": "^/"}},
-                    "lines": {
-                        "type": "object",
-                        "required": ["begin"],
-                        "properties": {"begin": {"type": "integer", "minimum": 1}},
-                    },
-                },
-            },
-        },
-    },
-}
+SCHEMAS = ROOT / "tests" / "fixtures" / "schemas"
+HARDENED = "tests/fixtures/postfix/hardened"
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -56,68 +44,235 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def relative(path: Path) -> str:
-    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+@pytest.fixture(scope="module")
+def gitlab_schema() -> dict:
+    schema = json.loads((SCHEMAS / "gitlab-code-quality.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
 
 
-def test_gitlab_code_quality(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def junit_xsd():  # type: ignore[no-untyped-def]
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(SCHEMAS / "junit-10.xsd"))
+
+
+def finding(rule: str, line: int, message: str, **kw) -> Finding:  # type: ignore[no-untyped-def]
+    return Finding(
+        rule=rule,
+        severity=kw.pop("severity", "error"),
+        message=message,
+        span=Span(kw.pop("path", "hosts/a/main.cf"), line, kw.pop("column", 1)),
+        title=kw.pop("title", "A title"),
+        **kw,
+    )
+
+
+# ---------------------------------------------------------------- GitLab code quality
+
+
+def test_gitlab_report_matches_the_schema_and_the_findings(gitlab_schema, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(ROOT)
-    code, out = run("examples", "--format", "gitlab")
+    code, out = run("examples", HARDENED, "--format", "gitlab")
     assert code == 1
+    assert not out.startswith("\ufeff")  # GitLab's parser refuses a byte-order mark
     issues = json.loads(out)
-    jsonschema.validate(issues, GITLAB_SCHEMA)
+    jsonschema.validate(issues, gitlab_schema, cls=jsonschema.Draft202012Validator)
+
+    findings = json.loads(run("examples", HARDENED, "--format", "json")[1])["findings"]
+    assert len(issues) == len(findings) > 0
     fingerprints = [i["fingerprint"] for i in issues]
-    assert len(set(fingerprints)) == len(fingerprints)  # GitLab shows one issue per print
-    _, plain = run("examples", "--format", "json")
-    assert len(issues) == len(json.loads(plain)["findings"])
-    assert {i["severity"] for i in issues} <= {"critical", "major", "info"}
+    assert len(set(fingerprints)) == len(fingerprints)
+    for issue, f in zip(issues, findings, strict=True):
+        assert issue["check_name"] == f["rule"]
+        assert (
+            issue["severity"]
+            == {"error": "critical", "warning": "major", "note": "info"}[f["severity"]]
+        )
+        assert issue["location"]["path"] == f["path"]
+        assert issue["location"]["lines"]["begin"] == f["line"]
+        assert issue["description"] == " ".join(f"{f['rule']} {f['message']}".split())
+        assert (ROOT / issue["location"]["path"]).is_file()
+    # findings that share a fingerprint keep the finding's own print on the first
+    assert set(fingerprints) >= {f["fingerprint"] for f in findings}
+
+
+def test_gitlab_schema_is_not_vacuous(gitlab_schema) -> None:  # type: ignore[no-untyped-def]
+    good = {
+        "description": "x",
+        "check_name": "PF001",
+        "fingerprint": "ab",
+        "severity": "major",
+        "location": {"path": "main.cf", "lines": {"begin": 1}},
+    }
+    jsonschema.validate([good], gitlab_schema)
+    jsonschema.validate(
+        [{**good, "location": {"path": "main.cf", "positions": {"begin": {"line": 3}}}}],
+        gitlab_schema,
+    )
+    bad = [
+        {**good, "severity": "error"},
+        {k: v for k, v in good.items() if k != "fingerprint"},
+        {**good, "location": {"path": "/etc/postfix/main.cf", "lines": {"begin": 1}}},
+        {**good, "location": {"path": "./main.cf", "lines": {"begin": 1}}},
+        {**good, "location": {"path": "main.cf", "lines": {"begin": 0}}},
+        {**good, "location": {"path": "main.cf"}},
+        {**good, "description": "two\nlines"},
+        {**good, "categories": ["Misc"]},
+    ]
+    for issue in bad:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate([issue], gitlab_schema)
 
 
 def test_gitlab_fingerprints_stay_when_lines_move(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     main_cf = "compatibility_level = 3.6\nmynetworks = 0.0.0.0/0\n"
     Path("main.cf").write_text(main_cf)
-    before = {
-        i["check_name"]: i["fingerprint"] for i in json.loads(run(".", "--format", "gitlab")[1])
-    }
+    before = json.loads(run(".", "--format", "gitlab")[1])
     Path("main.cf").write_text("# moved\n\n" + main_cf)
-    after = {
-        i["check_name"]: i["fingerprint"] for i in json.loads(run(".", "--format", "gitlab")[1])
-    }
-    assert before == after
+    after = json.loads(run(".", "--format", "gitlab")[1])
+    assert before and {i["fingerprint"] for i in before} == {i["fingerprint"] for i in after}
+    assert [i["location"]["lines"]["begin"] for i in before] != [
+        i["location"]["lines"]["begin"] for i in after
+    ]
 
 
-def test_junit_read_by_a_consumer(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from junitparser import Failure, JUnitXml
+def test_gitlab_shared_fingerprints_become_unique(gitlab_schema) -> None:  # type: ignore[no-untyped-def]
+    a = finding("PF005", 3, "defined twice", key="k", value="v", path="./hosts\\a/main.cf")
+    b = finding("PF005", 9, "defined twice", key="k", value="v", path="./hosts\\a/main.cf")
+    assert a.fingerprint == b.fingerprint
+    issues = json.loads(gitlab_format.render(CheckResult(findings=[a, b]), [], False))
+    jsonschema.validate(issues, gitlab_schema)
+    assert issues[0]["fingerprint"] == a.fingerprint != issues[1]["fingerprint"]
+    assert issues[0]["location"]["path"] == "hosts/a/main.cf"
+    # the same input gives the same prints
+    again = json.loads(gitlab_format.render(CheckResult(findings=[a, b]), [], False))
+    assert [i["fingerprint"] for i in again] == [i["fingerprint"] for i in issues]
+
+
+def test_gitlab_report_without_findings_is_an_empty_array(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(ROOT)
+    code, out = run(HARDENED, "--format", "gitlab")
+    assert code == 0 and json.loads(out) == []
+
+
+# ---------------------------------------------------------------- JUnit XML
+
+
+def _read_junit(text: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    from junitparser import JUnitXml
+
+    report = tmp_path / "junit.xml"
+    report.write_text(text, encoding="utf-8")
+    ET.parse(report)  # well-formed
+    return JUnitXml.fromfile(str(report))
+
+
+def test_junit_matches_the_xsd_and_a_consumer_sees_every_finding(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch, junit_xsd
+) -> None:
+    from junitparser import Failure
 
     monkeypatch.chdir(ROOT)
-    _, plain = run("examples", str(HARDENED.relative_to(ROOT)), "--format", "json")
-    findings = json.loads(plain)["findings"]
-    code, out = run("examples", str(HARDENED.relative_to(ROOT)), "--format", "junit")
+    findings = json.loads(run("examples", HARDENED, "--format", "json")[1])["findings"]
+    code, out = run("examples", HARDENED, "--format", "junit")
     assert code == 1
-    report = tmp_path / "junit.xml"
-    report.write_text(out)
-    ET.parse(report)  # well-formed
-    xml = JUnitXml.fromfile(str(report))
+    junit_xsd.validate(out)
+
+    xml = _read_junit(out, tmp_path)
     suites = list(xml)
     failures = [
-        (suite.name, r.message)
+        (case.classname, r.message, r.type)
         for suite in suites
         for case in suite
         for r in case.result
         if isinstance(r, Failure)
     ]
-    assert len(failures) == len(findings)
-    assert {m for _, m in failures} == {f["message"] for f in findings}
+    assert sorted(failures) == sorted((f["path"], f["message"], f["severity"]) for f in findings)
+    # GitLab keeps only the first of two cases with the same classname and name
+    keys = Counter((case.classname, case.name) for suite in suites for case in suite)
+    assert max(keys.values()) == 1
+    # one case per rule and location
+    places = {(f["path"], f["rule"], f["line"], f["column"]) for f in findings}
+    assert sum(1 for s in suites for c in s if c.result) == len(places)
+    # the counts a consumer reads agree with the cases
+    for suite in suites:
+        cases = list(suite)
+        assert suite.tests == len(cases) >= 1
+        assert suite.failures == sum(1 for c in cases if c.result)
+    assert int(xml.tests) == sum(s.tests for s in suites)
+    assert int(xml.failures) == sum(s.failures for s in suites)
     # a file without findings is a passing test, so a clean run still shows what ran
-    clean = [s for s in suites if s.name.startswith("tests/fixtures/postfix/hardened")]
-    assert clean and all(s.failures == 0 and s.tests >= 1 for s in clean)
+    clean = [s for s in suites if s.name.startswith(HARDENED)]
+    assert clean and all(s.failures == 0 and s.tests == 1 for s in clean)
+    assert all(c.is_passed for s in clean for c in s)
 
 
-def test_junit_escapes_what_a_config_says(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_junit_clean_run(tmp_path: Path, monkeypatch, junit_xsd) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(ROOT)
+    code, out = run(HARDENED, "--format", "junit")
+    assert code == 0
+    junit_xsd.validate(out)
+    xml = _read_junit(out, tmp_path)
+    assert int(xml.tests) >= 1 and int(xml.failures) == 0
+
+
+def test_junit_xsd_is_not_vacuous(junit_xsd) -> None:  # type: ignore[no-untyped-def]
+    assert junit_xsd.is_valid(
+        '<testsuites><testsuite name="a" tests="1" failures="0" errors="0">'
+        '<testcase name="t"/></testsuite></testsuites>'
+    )
+    for bad in (
+        # a testcase without a name
+        '<testsuites><testsuite name="a" tests="1" failures="0" errors="0">'
+        "<testcase/></testsuite></testsuites>",
+        # a suite without counts
+        '<testsuites><testsuite name="a"><testcase name="t"/></testsuite></testsuites>',
+        # attributes junit-10.xsd does not have on a testcase
+        '<testsuites><testsuite name="a" tests="1" failures="0" errors="0">'
+        '<testcase name="t" file="main.cf" line="3"/></testsuite></testsuites>',
+    ):
+        assert not junit_xsd.is_valid(bad)
+
+
+def test_junit_escapes_what_a_config_says(tmp_path: Path, monkeypatch, junit_xsd) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     Path("main.cf").write_text('smtpd_banner = <x a="1"> & ]]> ESMTP $mail_version\n')
     _, out = run(".", "--format", "junit")
+    junit_xsd.validate(out)
     tree = ET.fromstring(out.split("\n", 1)[1])
     messages = [f.get("message") or "" for f in tree.iter("failure")]
     assert any('<x a="1"> & ]]>' in m for m in messages)
+
+
+def test_junit_characters_xml_cannot_carry(tmp_path: Path, junit_xsd) -> None:  # type: ignore[no-untyped-def]
+    from junitparser import Failure
+
+    message = 'banner "\x01\x1b[0m" <b>&\ud800 line\nbreak\ttab'
+    result = CheckResult(
+        findings=[
+            finding("MTA015", 4, message, path="h/main.cf", fix="smtpd_banner = $myhostname"),
+            finding("MTA015", 4, "second at the same place", path="h/main.cf"),
+            finding("PF001", 7, "other", path="h/main.cf", severity="warning", column=3),
+        ],
+        files=["h/main.cf", "h/master.cf"],
+    )
+    out = junit_format.render(result, [], False)
+    out.encode("utf-8")  # no lone surrogate left
+    junit_xsd.validate(out)
+    xml = _read_junit(out, tmp_path)
+    suites = {s.name: s for s in xml}
+    assert set(suites) == {"h/main.cf", "h/master.cf"}
+    cases = list(suites["h/main.cf"])
+    assert [c.name for c in cases] == [
+        "MTA015 line 4, column 1: A title",
+        "PF001 line 7, column 3: A title",
+    ]
+    first = [r for r in cases[0].result if isinstance(r, Failure)]
+    assert [r.type for r in first] == ["error", "error"]
+    assert first[0].message == 'banner "\\x01\\x1b[0m" <b>&\\ud800 line\nbreak\ttab'
+    assert "fix: smtpd_banner = $myhostname" in (first[0].text or "")
+    assert [c.name for c in suites["h/master.cf"]] == ["no findings"]
+    assert suites["h/main.cf"].failures == 2 and suites["h/main.cf"].tests == 2
