@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -111,10 +112,20 @@ class AclEvaluator:
         named = self.model.lists.get(kind, {}).get(name)
         return named.value if named is not None else None
 
-    def host_list(self, value: str, client: Client, depth: int = 0) -> Answer:
-        """Does the client's address match the host list? (first match wins)."""
-        if client.member_of is not None and value.strip() == client.member_of.strip():
-            return "yes"
+    def _first_match(
+        self,
+        kind: str,
+        value: str,
+        depth: int,
+        judge: Callable[[str], Answer],
+        recurse: Callable[[str, int], Answer],
+        own_list: str | None = None,
+    ) -> Answer:
+        """Exim's list matching: the first item that matches decides, ``!`` inverts it.
+
+        ``judge`` answers for a plain item, ``recurse`` for the value of a named list
+        (``+name``); ``own_list`` names the list the client is known to be in.
+        """
         if "${" in value or depth > 20:
             return "unknown"
         for raw in list_items(value):
@@ -122,56 +133,43 @@ class AclEvaluator:
             item = raw[1:].strip() if negated else raw
             hit: Answer
             if item.startswith("+"):
-                inner = self._named("hostlist", item[1:])
-                if inner is None:
-                    return "unknown"
-                hit = self.host_list(inner, client, depth + 1)
-            elif item == "*" or item.replace(" ", "") in _EVERY_NETWORK:
-                hit = "yes"
+                if own_list is not None and item[1:] == own_list:
+                    hit = "yes"
+                else:
+                    inner = self._named(kind, item[1:])
+                    if inner is None:
+                        return "unknown"
+                    hit = recurse(inner, depth + 1)
             else:
-                # a specific host, network, name pattern or lookup: strangers are not in it
-                hit = "no"
+                hit = judge(item)
             if hit == "unknown":
                 return "unknown"
             if hit == "yes":
                 return "no" if negated else "yes"
         return "no"
 
+    def host_list(self, value: str, client: Client, depth: int = 0) -> Answer:
+        """Does the client's address match the host list? (first match wins)."""
+        if client.member_of is not None and value.strip() == client.member_of.strip():
+            return "yes"
+        return self._first_match(
+            "hostlist",
+            value,
+            depth,
+            _host_item,
+            lambda inner, d: self.host_list(inner, client, d),
+        )
+
     def domain_list(self, value: str, client: Client, depth: int = 0) -> Answer:
         """Does the recipient domain match the domain list? (first match wins)."""
-        if depth > 20:
-            return "unknown"
-        if "${" in value:
-            return "unknown"
-        for raw in list_items(value):
-            negated = raw.startswith("!")
-            item = raw[1:].strip() if negated else raw
-            hit: Answer
-            if item.startswith("+"):
-                if client.domain_in is not None and item[1:] == client.domain_in:
-                    hit = "yes"
-                else:
-                    inner = self._named("domainlist", item[1:])
-                    if inner is None:
-                        return "unknown"
-                    hit = self.domain_list(inner, client, depth + 1)
-            elif item == "*":
-                hit = "yes"
-            elif item in ("@mx_any", "@mx_primary", "@mx_secondary"):
-                # a domain whose MX points here: anyone can publish such a domain
-                hit = "yes" if client.domain_in is None else "no"
-            elif item.startswith(("^", "\\N^")):
-                # a regular expression, possibly protected from expansion with \N...\N
-                pattern = item.removeprefix("\\N").removesuffix("\\N")
-                everything = ("^", "^.*", "^.*$", "^.+", "^.+$", "^.")
-                hit = "yes" if pattern in everything else "unknown"
-            else:
-                hit = "no"
-            if hit == "unknown":
-                return "unknown"
-            if hit == "yes":
-                return "no" if negated else "yes"
-        return "no"
+        return self._first_match(
+            "domainlist",
+            value,
+            depth,
+            lambda item: _domain_item(item, client),
+            lambda inner, d: self.domain_list(inner, client, d),
+            client.domain_in,
+        )
 
     # ------------------------------------------------------------ conditions
 
@@ -307,6 +305,27 @@ class AclEvaluator:
         if maybe_accepted:
             return Decision("unknown", None, acl.name, maybe_accepted)
         return Decision("deny", None, acl.name)
+
+
+def _host_item(item: str) -> Answer:
+    if item == "*" or item.replace(" ", "") in _EVERY_NETWORK:
+        return "yes"
+    # a specific host, network, name pattern or lookup: strangers are not in it
+    return "no"
+
+
+def _domain_item(item: str, client: Client) -> Answer:
+    if item == "*":
+        return "yes"
+    if item in ("@mx_any", "@mx_primary", "@mx_secondary"):
+        # a domain whose MX points here: anyone can publish such a domain
+        return "yes" if client.domain_in is None else "no"
+    if item.startswith(("^", "\\N^")):
+        # a regular expression, possibly protected from expansion with \N...\N
+        pattern = item.removeprefix("\\N").removesuffix("\\N")
+        everything = ("^", "^.*", "^.*$", "^.+", "^.+$", "^.")
+        return "yes" if pattern in everything else "unknown"
+    return "no"
 
 
 def _split_endpass(st: AclStatement) -> tuple[list[AclCondition], list[AclCondition]]:
