@@ -20,6 +20,8 @@ AuthMode = Literal["none", "offered", "required"]
 RelayVerdict = Literal["open", "networks", "authenticated", "closed", "unknown"]
 
 SSL_TLS_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+# /etc/services names the MTAs accept for their mail ports
+SERVICE_PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465, "ssmtp": 465}
 WEAK_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
 
 
@@ -148,3 +150,11 @@ def infer_roles(listeners: list[Listener], outbound: Outbound) -> list[Role]:
 
 def weak_protocols(protocols: list[str]) -> list[str]:
     return [p for p in protocols if p in WEAK_PROTOCOLS]
+
+
+def service_port(text: str) -> int | None:
+    """A port as written (number or service name, any case), or None when unknown."""
+    text = text.strip()
+    if text.isdecimal():
+        return int(text)
+    return SERVICE_PORTS.get(text.lower())

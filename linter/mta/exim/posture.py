@@ -34,11 +34,11 @@ from linter.posture import (
     RelayPolicy,
     TlsSettings,
     infer_roles,
+    service_port,
     weak_protocols,
 )
 from linter.source import Span
 
-PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465, "ssmtp": 465}
 WILDCARDS = {"0.0.0.0", "::0", "::", "0:0:0:0:0:0:0:0"}  # noqa: S104 - addresses read, not bound
 PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
 # drivers that act as a server whatever their options say (their init sets ->server)
@@ -116,13 +116,6 @@ class Authenticator:
             "client_send": self.client_send,
             "line": self.span.line,
         }
-
-
-def port_number(text: str) -> int | None:
-    text = text.strip()
-    if text.isdecimal():
-        return int(text)
-    return PORTS.get(text.lower())
 
 
 def _is_loopback(address: str) -> bool:
@@ -290,10 +283,10 @@ class _Builder:
 
     def listeners(self) -> list[Listener]:
         model = self.model
-        ports = [port_number(i) for i in list_items(model.value("daemon_smtp_ports"))]
+        ports = [service_port(i) for i in list_items(model.value("daemon_smtp_ports"))]
         tls_ports = {
             p
-            for p in (port_number(i) for i in list_items(model.value("tls_on_connect_ports")))
+            for p in (service_port(i) for i in list_items(model.value("tls_on_connect_ports")))
             if p
         }
         plain: list[str] = []
@@ -594,7 +587,7 @@ class _Builder:
         if port is None and transport is not None:
             if "port" in transport.options:
                 port_text = transport.options["port"].value.strip()
-                port = port_number(port_text)
+                port = service_port(port_text)
             elif driver_setting(transport, "protocol").value.strip() in ("smtps", "submissions"):
                 port = 465  # the default port of the smtps protocol
         return Relayhost(first, host, port, port_text, mx_lookup=False)

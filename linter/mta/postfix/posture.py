@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from linter.mta.postfix.model import PostfixModel, Service
 from linter.mta.postfix.restrictions import evaluate_relay, restriction_classes, tokens
 from linter.posture import (
+    SERVICE_PORTS,
     SSL_TLS_PROTOCOLS,
     Identity,
     Listener,
@@ -22,7 +23,6 @@ from linter.posture import (
 )
 from linter.source import Span
 
-PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465, "ssmtp": 465}
 LOOPBACK_WORDS = {"loopback-only", "localhost", "127.0.0.1", "[::1]", "::1"}
 
 
@@ -49,9 +49,10 @@ def host_port(name: str) -> tuple[str, str]:
 
 
 def port_number(text: str) -> int | None:
+    # master.cf service names are matched as written (no case folding, no trimming)
     if text.isdecimal():
         return int(text)
-    return PORTS.get(text)
+    return SERVICE_PORTS.get(text)
 
 
 def _is_loopback(address: str) -> bool:

@@ -17,12 +17,12 @@ from linter.posture import (
     RelayPolicy,
     TlsSettings,
     infer_roles,
+    service_port,
     weak_protocols,
 )
 from linter.source import Span
 
 # /etc/services names sendmail's DaemonPortOptions accept
-PORTS = {"smtp": 25, "submission": 587, "smtps": 465, "submissions": 465, "ssmtp": 465}
 PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
 # what "$v" and "$Z" show in the greeting: Debian 12's sendmail and its cf files
 SENDMAIL_VERSION = "8.17.1.9"
@@ -50,12 +50,9 @@ def words(value: str | None) -> list[str]:
 
 
 def port_number(text: str) -> int | None:
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return 25  # sendmail's default port is smtp
-    if text.isdecimal():
-        return int(text)
-    return PORTS.get(text.lower())
+    return service_port(text)
 
 
 def _is_loopback(address: str) -> bool:
