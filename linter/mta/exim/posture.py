@@ -223,6 +223,8 @@ class _Builder:
         self.acls = AclEvaluator(model)
         self.auths = authenticators(model)
         self.spans = PostureSpans([])
+        # not a matter of the port: judged once for all listeners
+        self.helo_is_required = self.helo_required()
         self.remote_routable = any(
             r.driver in ("dnslookup", "manualroute", "ipliteral") for r in model.routers
         )
@@ -382,7 +384,7 @@ class _Builder:
             auth = "required" if required else "offered"
 
         relay = self.relay(port, bool(offered), spans)
-        helo_required = self.helo_required()
+        helo_required = self.helo_is_required
         helo_span = self.span("hosts_require_helo")
         if helo_span is not None:
             spans["helo_required"] = helo_span
