@@ -281,10 +281,16 @@ _F_FIELD = re.compile(r"^(?P<phrase>invalid \w+ field) \"(?P<value>.*)\" in \"(?
 _F_MACRO = re.compile(r"^(?:dictionary \S+: )?macro processing error$")
 
 
+def _lines(output: str) -> list[str]:
+    """Lines of postconf's output. Only "\n" ends one: str.splitlines() would also split
+    at "\x1c", "\x85" and other characters that Postfix keeps inside names and values."""
+    return output.rstrip("\n").split("\n") if output else []
+
+
 def parse_name_values(stdout: str) -> dict[str, str]:
     """``name = value`` lines of ``postconf -n`` / ``-P``."""
     result: dict[str, str] = {}
-    for line in stdout.splitlines():
+    for line in _lines(stdout):
         match = _NAME_VALUE.match(line)
         if match is None:
             raise ValueError(f"unexpected postconf output line: {line!r}")
@@ -295,7 +301,7 @@ def parse_name_values(stdout: str) -> dict[str, str]:
 def parse_fields(stdout: str) -> list[dict[str, str]]:
     """``postconf -F``: eight ``service/type/field = value`` lines per entry, in order."""
     entries: list[dict[str, str]] = []
-    lines = stdout.splitlines()
+    lines = _lines(stdout)
     if len(lines) % len(MASTER_FIELDS):
         raise ValueError(f"postconf -F printed {len(lines)} lines, not a multiple of 8")
     for offset in range(0, len(lines), len(MASTER_FIELDS)):
@@ -319,7 +325,7 @@ def parse_overrides(stdout: str, keys: Iterable[tuple[str, str]]) -> dict[tuple[
     """``postconf -P``: ``service/type/name = value`` per ``-o``, grouped per entry."""
     result: dict[tuple[str, str], dict[str, str]] = {key: {} for key in keys}
     prefixes = sorted(result, key=lambda k: -len(k[0]) - len(k[1]))
-    for line in stdout.splitlines():
+    for line in _lines(stdout):
         for service, type_ in prefixes:
             prefix = f"{service}/{type_}/"
             if line.startswith(prefix):
@@ -359,7 +365,7 @@ def _basename(path: str) -> str:
 def parse_stderr(stderr: str, config_dir: str) -> Warnings:
     found = Warnings()
     last_warning = ""
-    for line in stderr.splitlines():
+    for line in _lines(stderr):
         prefix = _PREFIX.match(line)
         if prefix is None:
             found.other.add(line)

@@ -226,3 +226,33 @@ def test_comparison_accepts_postconfs_answer_and_notices_wrong_ones(generated_ex
         mutate(doc)
         problems, _ = compare(exp, doc)
         assert problems, f"{mutate.__name__} on {exp.case.name} went unnoticed"
+
+
+# Postfix's whitespace is ISSPACE(), ASCII only, and master.cf fields split on " \t\r\n"
+# alone: these bytes are part of names, values and fields, never separators there.
+WHITESPACE_CASES = {
+    # (in names too, but postconf prints those as "?", which the oracle cannot match:
+    # see test_postfix_fastpath.py)
+    "nbsp-in-value": {"main.cf": "myhostname = x\xa0y.example\n".encode()},
+    "fs-in-value": {"main.cf": b"mydomain = e\x1cx.example\n"},
+    "ff-vt-between": {"main.cf": b"a\x0c=\x0bb\n"},
+    "master-vt-ff-in-field": {
+        "main.cf": MINIMAL_MAIN_CF,
+        "master.cf": b"smtp inet n - y - - smtpd\x0b-v\nrelay unix - - y - - smtp\x0c-v\n",
+    },
+    "master-nbsp-in-field": {
+        "main.cf": MINIMAL_MAIN_CF,
+        "master.cf": "smtp inet n - y - - smtpd\xa0-v\n".encode(),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def whitespace_expectations(tmp_path_factory):
+    cases = [Case(f"ws-{name}", files) for name, files in WHITESPACE_CASES.items()]
+    return observe(cases, tmp_path_factory.mktemp("whitespace"))
+
+
+@pytest.mark.parametrize("name", list(WHITESPACE_CASES))
+def test_unicode_and_control_whitespace_reads_as_postconf_reads_it(name, whitespace_expectations):
+    check(whitespace_expectations[f"ws-{name}"])

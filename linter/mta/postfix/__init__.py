@@ -31,7 +31,7 @@ LISTENER_SETTINGS = {
 
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.mta.postfix.model import build_model
-    from linter.mta.postfix.parse import parse_main, parse_master
+    from linter.mta.postfix.parse import collapse_blanks, parse_main, parse_master
     from linter.mta.postfix.posture import build_posture, pass_service
 
     input_errors: list[Diagnostic] = []
@@ -130,7 +130,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
                 # "value" as postconf -n prints it (runs of whitespace, continuation
                 # joins included, shown as one space); "raw" exactly as Postfix stores it
                 "parameters": {
-                    name: {"value": " ".join(a.value.split()), "raw": a.value, "line": a.line}
+                    name: {"value": collapse_blanks(a.value), "raw": a.value, "line": a.line}
                     for name, a in sorted(model.explicit.items())
                 }
             },

@@ -14,7 +14,13 @@ from typing import Any
 from linter.diagnostics import Diagnostic
 from linter.mta.postfix import params
 from linter.mta.postfix.expand import Expansion, Lookup, expand, references
-from linter.mta.postfix.parse import Assignment, MainCf, MasterCf, MasterEntry
+from linter.mta.postfix.parse import (
+    Assignment,
+    MainCf,
+    MasterCf,
+    MasterEntry,
+    collapse_blanks,
+)
 from linter.source import Span
 
 DEFAULT_VERSION = (3, 7, 11)  # Debian 12's Postfix; the data in params.py is read off it
@@ -86,7 +92,7 @@ class Service:
             "process_limit": self.process_limit,
             "command": self.command,
             # as postconf -P prints them: runs of whitespace shown as one space
-            "overrides": {name: " ".join(o.value.split()) for name, o in self.overrides.items()},
+            "overrides": {name: collapse_blanks(o.value) for name, o in self.overrides.items()},
             "line": self.span.line,
         }
 

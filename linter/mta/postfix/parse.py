@@ -8,18 +8,26 @@ back through continuation lines to the physical line and column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from linter.diagnostics import Diagnostic
-from linter.grammar import parser
+from linter.grammar import parser, terminals
 from linter.source import SourceFile, Span
 
 if TYPE_CHECKING:
     from lark import Token, Tree
 
 _BLANKS = " \t\f\v"
+# Postfix's ISSPACE(): ASCII only; str.split() would also split at "\xa0" or "\x1c".
+_POSTFIX_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def collapse_blanks(value: str) -> str:
+    """``value`` with each run of whitespace made one space, as ``postconf -n`` prints it."""
+    return _POSTFIX_SPACE.sub(" ", value).strip(" ")
 
 
 @dataclass(slots=True)
@@ -186,47 +194,96 @@ def _parse_uncached(grammar: str, text: str, lines: tuple[str, ...]) -> list[Tre
     return result
 
 
+@cache
+def _assignment_line() -> re.Pattern[str]:
+    """The grammar's ``assignment`` rule (NAME _WS? EQUALS _WS? VALUE?) as one regular
+    expression made of the grammar's own terminals. Each terminal's characters exclude
+    the first character of the next, so the match splits a line as Lark's lexer does;
+    tests/test_postfix_fastpath.py checks that against the parser."""
+    t = terminals("postfix_main")
+    blanks = f"(?:{t['_WS']})?"
+    return re.compile(
+        f"(?P<name>{t['NAME']}){blanks}(?:{t['EQUALS']}){blanks}(?P<value>{t['VALUE']})?"
+    )
+
+
+# (rule, end of the name, start of the value, end of the value) of one main.cf line
+_MainShape = tuple[str, int, int, int]
+
+
+def _main_lines(lines: list[LogicalLine]) -> list[_MainShape]:
+    """The shape of each logical line.
+
+    Lines in the common ``name = value`` shape are matched with :func:`_assignment_line`;
+    the others (syntax errors) go through the Lark parser.
+    """
+    fullmatch = _assignment_line().fullmatch
+    shapes: list[_MainShape | None] = []
+    others: list[LogicalLine] = []
+    for logical in lines:
+        m = fullmatch(logical.text)
+        if m is None:
+            shapes.append(None)
+            others.append(logical)
+        elif m.start("value") < 0:
+            end = len(logical.text)
+            shapes.append(("assignment", m.end("name"), end, end))
+        else:
+            shapes.append(("assignment", m.end("name"), m.start("value"), m.end("value")))
+    if others:
+        trees = iter(_parse_lines("postfix_main", others))
+        for index, shape in enumerate(shapes):
+            if shape is None:
+                shapes[index] = _main_shape(next(trees), lines[index].text)
+    return shapes  # type: ignore[return-value]
+
+
+def _main_shape(tree: Tree | None, text: str) -> _MainShape:
+    if tree is None:  # pragma: no cover - the grammar accepts every logical line
+        return ("syntax-error", 0, 0, 0)
+    tokens: list[Token] = list(tree.children)  # type: ignore[arg-type]
+    if tree.data == "assignment" and len(tokens) > 2:
+        start = _offset(tokens[2])
+        return ("assignment", len(tokens[0]), start, start + len(tokens[2]))
+    if tree.data == "assignment":
+        return ("assignment", len(tokens[0]), len(text), len(text))
+    return (str(tree.data), 0, 0, 0)
+
+
 def parse_main(source: SourceFile) -> MainCf:
     fold = fold_lines(source)
     main = MainCf(source.path, comments=fold.comments, diagnostics=list(fold.diagnostics))
     path = source.path
-    for logical, tree in zip(fold.lines, _parse_lines("postfix_main", fold.lines), strict=True):
-        whole = logical.span(path, 0, len(logical.text))
-        if tree is None:  # pragma: no cover - the grammar accepts every logical line
-            main.diagnostics.append(
-                Diagnostic(
-                    "syntax-error", f'cannot parse line: "{logical.text}"', whole, fatal=True
+    for logical, shape in zip(fold.lines, _main_lines(fold.lines), strict=True):
+        kind, name_end, start, end = shape
+        text = logical.text
+        whole = logical.span(path, 0, len(text))
+        if kind == "assignment":
+            main.assignments.append(
+                Assignment(
+                    text[:name_end],
+                    text[start:end],
+                    whole,
+                    logical.span(path, 0, name_end),
+                    logical.span(path, start, end),
                 )
             )
-            continue
-        tokens: list[Token] = list(tree.children)  # type: ignore[arg-type]
-        kind = tree.data
-        if kind == "assignment":
-            name_tok = tokens[0]
-            value_tok = tokens[2] if len(tokens) > 2 else None
-            name_span = logical.span(path, 0, len(name_tok))
-            if value_tok is not None:
-                start = _offset(value_tok)
-                value_span = logical.span(path, start, start + len(value_tok))
-                value = str(value_tok)
-            else:
-                value_span = logical.span(path, len(logical.text), len(logical.text))
-                value = ""
-            main.assignments.append(Assignment(str(name_tok), value, whole, name_span, value_span))
         elif kind == "missing_equals":
             main.diagnostics.append(
                 Diagnostic(
                     "syntax-error",
-                    f"missing '=' after attribute name: \"{logical.text}\"",
+                    f"missing '=' after attribute name: \"{text}\"",
                     whole,
                     fatal=True,
                 )
             )
-        else:  # missing_name
+        elif kind == "missing_name":
             main.diagnostics.append(
-                Diagnostic(
-                    "syntax-error", f'missing attribute name: "{logical.text}"', whole, fatal=True
-                )
+                Diagnostic("syntax-error", f'missing attribute name: "{text}"', whole, fatal=True)
+            )
+        else:  # pragma: no cover - the grammar accepts every logical line
+            main.diagnostics.append(
+                Diagnostic("syntax-error", f'cannot parse line: "{text}"', whole, fatal=True)
             )
     return main
 
@@ -284,29 +341,68 @@ def _flatten(node: Tree | Token, out: list[Token]) -> bool:
     return unclosed
 
 
-def parse_master(source: SourceFile) -> MasterCf:
+@cache
+def _plain_entry() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The grammar's ``entry`` for a line without braces, where every field is one TEXT:
+    TEXT (WS TEXT)*, and TEXT alone to find the fields. Made of the grammar's terminals;
+    tests/test_postfix_fastpath.py checks it against the parser."""
+    t = terminals("postfix_master")
+    return re.compile(f"(?:{t['TEXT']})(?:(?:{t['WS']})(?:{t['TEXT']}))*"), re.compile(t["TEXT"])
+
+
+# (offset, text, unclosed brace) of each field of one master.cf line
+_Fields = list[tuple[int, str, bool]]
+
+
+def _master_lines(lines: list[LogicalLine]) -> list[_Fields | None]:
+    """The fields of each logical line: lines without braces by :func:`_plain_entry`,
+    the others through the Lark parser. None for a line the grammar rejects."""
+    entry, field_text = _plain_entry()
+    shapes: list[_Fields | None] = []
+    others: list[int] = []
+    for index, logical in enumerate(lines):
+        text = logical.text
+        if "{" not in text and "}" not in text and entry.fullmatch(text):
+            shapes.append([(m.start(), m.group(), False) for m in field_text.finditer(text)])
+        else:
+            shapes.append(None)
+            others.append(index)
+    if others:
+        trees = _parse_lines("postfix_master", [lines[i] for i in others])
+        for index, tree in zip(others, trees, strict=True):
+            shapes[index] = None if tree is None else _master_fields(tree)
+    return shapes
+
+
+def _master_fields(tree: Tree) -> _Fields:
     from lark import Token
 
+    fields = []
+    for child in tree.children:
+        if isinstance(child, Token):  # the WS between fields
+            continue
+        tokens: list[Token] = []
+        unclosed = _flatten(child, tokens)
+        fields.append((_offset(tokens[0]), "".join(str(t) for t in tokens), unclosed))
+    return fields
+
+
+def parse_master(source: SourceFile) -> MasterCf:
     fold = fold_lines(source)
     master = MasterCf(source.path, comments=fold.comments, diagnostics=list(fold.diagnostics))
     path = source.path
-    for logical, tree in zip(fold.lines, _parse_lines("postfix_master", fold.lines), strict=True):
+    for logical, fields in zip(fold.lines, _master_lines(fold.lines), strict=True):
         whole = logical.span(path, 0, len(logical.text))
-        if tree is None:  # pragma: no cover - the grammar accepts every logical line
+        if fields is None:  # pragma: no cover - the grammar accepts every logical line
             master.diagnostics.append(
                 Diagnostic(
                     "syntax-error", f'cannot parse line: "{logical.text}"', whole, fatal=True
                 )
             )
             continue
-        words: list[Word] = []
-        for child in tree.children:
-            if isinstance(child, Token):  # the WS between fields
-                continue
-            tokens: list[Token] = []
-            unclosed = _flatten(child, tokens)
-            start = _offset(tokens[0])
-            text = "".join(str(t) for t in tokens)
-            words.append(Word(text, logical.span(path, start, start + len(text)), unclosed))
+        words = [
+            Word(text, logical.span(path, start, start + len(text)), unclosed)
+            for start, text, unclosed in fields
+        ]
         master.entries.append(MasterEntry(words, whole, logical.text))
     return master
