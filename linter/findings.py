@@ -7,7 +7,6 @@ never the line number. The same fingerprint is SARIF's ``partialFingerprints``.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,6 +32,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         basis = "\x1f".join((self.rule, self.span.path, self.key, " ".join(self.value.split())))
+        import hashlib  # only the machine-readable formats and baselines need it
+
         return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
 
     def sort_key(self) -> tuple[Any, ...]:

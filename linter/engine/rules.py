@@ -8,6 +8,7 @@ adds are validated against the schema in full.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -117,7 +118,9 @@ def _check_condition(cond: Any, where: str) -> None:
                 raise RuleError(f"{where}: {exc}") from None
 
 
-def rule_from_data(data: dict[str, Any], path: str) -> Rule:
+def rule_from_data(data: dict[str, Any], path: str, checked: bool = False) -> Rule:
+    """A rule from its file's data. ``checked``: the conditions were already found valid
+    (built-in rules read back from the cache), so their regexes compile on first use."""
     for key in ("id", "title", "severity", "applies_to", "message"):
         if key not in data:
             raise RuleError(f"{path}: missing required key '{key}'")
@@ -127,7 +130,7 @@ def rule_from_data(data: dict[str, Any], path: str) -> Rule:
     builtin = bool(data.get("builtin", False))
     if when is None and not builtin:
         raise RuleError(f"{path}: a rule needs a 'when' condition")
-    if when is not None:
+    if when is not None and not checked:
         _check_condition(when, path)
     fix = data.get("fix", {})
     if isinstance(fix, str):
@@ -173,11 +176,11 @@ def validate(data: dict[str, Any], path: str) -> list[str]:
 
 def rule_files(folder: Path) -> list[Path]:
     """The rule files under ``folder``; ``frameworks/`` holds control mappings, not rules."""
-    return sorted(
-        p
-        for p in folder.rglob("*.yaml")
-        if p.is_file() and "frameworks" not in p.relative_to(folder).parts
-    )
+    found: list[Path] = []
+    for parent, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != "frameworks"]
+        found.extend(Path(parent, f) for f in files if f.endswith(".yaml"))
+    return sorted(p for p in found if p.is_file())
 
 
 def load_folder(folder: Path, check_schema: bool) -> list[Rule]:
@@ -201,11 +204,13 @@ def builtin_rules(with_tests: bool = False) -> tuple[Rule, ...]:
     paths = rule_files(folder)
     if with_tests:
         return tuple(rule_from_data(read_rule_file(p), str(p)) for p in paths)
-    cached = _cached_rule_data(paths)
-    return tuple(rule_from_data(data, path) for path, data in cached)
+    cached, checked = _cached_rule_data(paths)
+    return tuple(rule_from_data(data, path, checked) for path, data in cached)
 
 
-def _cached_rule_data(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
+def _cached_rule_data(paths: list[Path]) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
+    """(path, data) of each rule file, and whether that came from the cache, which holds
+    only rules whose conditions were checked when it was written."""
     import hashlib
 
     from linter import __version__
@@ -222,7 +227,7 @@ def _cached_rule_data(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
     if target is not None and target.is_file():
         try:
             loaded = json.loads(target.read_text(encoding="utf-8"))
-            return [(str(path), dict(data)) for path, data in loaded]
+            return [(str(path), dict(data)) for path, data in loaded], True
         except (OSError, ValueError, TypeError):
             pass
     result = []
@@ -231,10 +236,12 @@ def _cached_rule_data(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
         data.pop("tests", None)
         result.append((str(p), data))
     if target is not None:
+        for path, data in result:
+            rule_from_data(data, path)  # a rule that does not load is not cached
         for old in target.parent.glob("rules-*.json"):
             old.unlink(missing_ok=True)  # caches of other rule versions
         write_atomically(target, json.dumps(result).encode("utf-8"))
-    return result
+    return result, False
 
 
 def load_rules(extra_folders: list[Path] | None = None) -> list[Rule]:

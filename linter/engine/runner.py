@@ -51,10 +51,12 @@ class Selection:
 class _Scope:
     """Fact lookup with ``item`` bound to the current element of ``for_each``."""
 
-    def __init__(self, facts: Facts, item_path: str | None) -> None:
+    def __init__(self, facts: Facts, item_path: str | None, item: Any = MISSING) -> None:
         self.facts = facts
         self.item_path = item_path
-        self._item: Any = facts.get(item_path) if item_path is not None else MISSING
+        if item is MISSING and item_path is not None:
+            item = facts.get(item_path)
+        self._item: Any = item
 
     def path(self, path: str) -> str:
         if self.item_path is not None and (
@@ -92,11 +94,13 @@ def render(template: str, scope: _Scope) -> str:
     return _PLACEHOLDER.sub(lambda m: _text(scope.get(m.group(1))), template)
 
 
-def _items(facts: Facts, path: str) -> list[str]:
+def _scopes(facts: Facts, path: str) -> list[_Scope]:
+    """One scope per element of the list at ``path`` (the element handed over, not looked
+    up again by its path: rules over long lists make this the hot loop)."""
     value = facts.get(path)
     if not isinstance(value, list):
         return []
-    return [f"{path}[{i}]" for i in range(len(value))]
+    return [_Scope(facts, f"{path}[{i}]", item) for i, item in enumerate(value)]
 
 
 def _finding_key(scope: _Scope, location: str | None) -> str:
@@ -133,11 +137,7 @@ def run_rules(
             continue
         if rule.roles and not set(rule.roles) & set(roles):
             continue
-        scopes = (
-            [_Scope(facts, p) for p in _items(facts, rule.for_each)]
-            if rule.for_each
-            else [_Scope(facts, None)]
-        )
+        scopes = _scopes(facts, rule.for_each) if rule.for_each else [_Scope(facts, None)]
         for scope in scopes:
             hits: list[str] = []
             if not evaluate(rule.when, scope.get, hits):
