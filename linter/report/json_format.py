@@ -1,9 +1,14 @@
-"""JSON: ``{"findings": [...], "files": [...]}``, stable keys and order."""
+"""JSON: ``{"findings": [...], "files": [...]}``, stable keys and order.
+
+Indented two spaces, with each finding on one line of its own: easy to read and to grep,
+and written by the json module's C encoder (``indent`` would switch to its pure-Python
+one, which takes longer than the whole check on a file with thousands of findings).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from linter import __version__
 
@@ -25,4 +30,17 @@ def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
     }
     if result.stale_baseline is not None:
         doc["stale_baseline"] = result.stale_baseline
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return _dumps(doc)
+
+
+def _dumps(doc: dict[str, Any]) -> str:
+    members = []
+    for key, value in doc.items():
+        name = json.dumps(key)
+        if key == "findings" and value:
+            rows = ",\n".join("    " + json.dumps(f, ensure_ascii=False) for f in value)
+            members.append(f"  {name}: [\n{rows}\n  ]")
+        else:
+            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            members.append(f"  {name}: {text}")
+    return "{\n" + ",\n".join(members) + "\n}\n"
