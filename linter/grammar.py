@@ -12,7 +12,6 @@ those are cached too, so a run whose lines all have that shape never imports Lar
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import cache
 from typing import TYPE_CHECKING
@@ -52,7 +51,7 @@ def terminals(name: str) -> dict[str, str]:
     Lark, so that reading them costs a small JSON file rather than importing Lark.
     """
     text = (grammars_dir() / f"{name}.lark").read_text(encoding="utf-8")
-    key = hashlib.sha256(f"{_lark_stamp()}\0{text}".encode()).hexdigest()
+    key = f"{_lark_stamp()}\0{text}"  # kept whole: comparing costs less than hashing
     folder = cache_dir()
     cache_file = folder / f"grammar-{name}.terminals.json" if folder else None
     if cache_file is not None:

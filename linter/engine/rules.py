@@ -210,25 +210,31 @@ def builtin_rules(with_tests: bool = False) -> tuple[Rule, ...]:
 
 def _cached_rule_data(paths: list[Path]) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
     """(path, data) of each rule file, and whether that came from the cache, which holds
-    only rules whose conditions were checked when it was written."""
-    import hashlib
+    only rules whose conditions were checked when it was written.
+
+    The cache file is named after the rules folder (installs side by side keep their
+    own) and holds its key, the names, sizes and times of the rule files, in full:
+    comparing it costs less than loading a hash library.
+    """
+    import zlib
 
     from linter import __version__
     from linter.cache import cache_dir, write_atomically
 
-    digest = hashlib.sha256(__version__.encode())
-    stats = []
+    stats = [__version__]
     for p in paths:
         st = p.stat()
         stats.append(f"{p}\0{st.st_size}\0{st.st_mtime_ns}")
-    digest.update("\n".join(stats).encode())
+    key = "\n".join(stats)
     folder = cache_dir()
-    target = folder / f"rules-{digest.hexdigest()[:24]}.json" if folder else None
+    place = str(paths[0].parent if paths else "")
+    target = folder / f"rules-{zlib.crc32(place.encode()):08x}.json" if folder else None
     if target is not None and target.is_file():
         try:
-            loaded = json.loads(target.read_text(encoding="utf-8"))
-            return [(str(path), dict(data)) for path, data in loaded], True
-        except (OSError, ValueError, TypeError):
+            stored = json.loads(target.read_text(encoding="utf-8"))
+            if stored["key"] == key:
+                return [(str(path), dict(data)) for path, data in stored["rules"]], True
+        except (OSError, ValueError, TypeError, KeyError):
             pass
     result = []
     for p in paths:
@@ -238,9 +244,9 @@ def _cached_rule_data(paths: list[Path]) -> tuple[list[tuple[str, dict[str, Any]
     if target is not None:
         for path, data in result:
             rule_from_data(data, path)  # a rule that does not load is not cached
-        for old in target.parent.glob("rules-*.json"):
-            old.unlink(missing_ok=True)  # caches of other rule versions
-        write_atomically(target, json.dumps(result).encode("utf-8"))
+        for old in target.parent.glob("rules-" + "?" * 24 + ".json"):
+            old.unlink(missing_ok=True)  # named by the earlier scheme (a hash of the key)
+        write_atomically(target, json.dumps({"key": key, "rules": result}).encode("utf-8"))
     return result, False
 
 
