@@ -33,7 +33,10 @@ VERSIONS = {"tls1": "TLSv1", "tls1_1": "TLSv1.1", "tls1_2": "TLSv1.2", "tls1_3":
 
 SCRIPT = """\
 ip link set lo up
-{exim} -C {config} -bd -oX 2525 &
+# -bdf: the daemon stays in the foreground, so the kill below really stops it (-bd forks
+# and would outlive the script in its namespace)
+{exim} -C {config} -bdf -oX 2525 &
+daemon=$!
 for i in 1 2 3 4 5 6 7 8 9 10; do
   (echo QUIT | timeout 2 openssl s_client -connect 127.0.0.1:2525 -starttls smtp \\
      -quiet >/dev/null 2>&1) && break
@@ -46,7 +49,8 @@ for v in {versions}; do
        | grep -oE 'New, TLSv[0-9.]+, Cipher is [A-Z0-9_-]+')
   [ -n "$got" ] && echo "accepted $v $got"
 done
-kill %1
+kill $daemon
+wait $daemon
 """
 
 CONFIGS = {
