@@ -99,3 +99,14 @@ def test_unicode_whitespace_is_part_of_a_name(char: str) -> None:
     # postconf 3.7 on "a<char> = b" warns "unused parameter: a?=b" (checked by hand; its
     # "?" hides the byte, so the differential test cannot compare names like this one).
     assert parse._main_lines([as_logical(f"a{char} = b")]) == [("assignment", 2, 5, 6)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 40 + "{", "a}" * 40 + "{", "x {" + "b c" * 40 + "{", "{" + "a " * 40 + "{}"],
+)
+def test_lines_that_miss_the_fast_path_fail_it_at_once(text: str) -> None:
+    # With nested quantifiers and no atomic groups these take about 2**40 steps.
+    entry, _ = parse._simple_entry()
+    assert entry.fullmatch(text) is None
+    assert parse._master_lines([as_logical(text)]) == [lark_master(text)]

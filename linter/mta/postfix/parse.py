@@ -342,12 +342,19 @@ def _flatten(node: Tree | Token, out: list[Token]) -> bool:
 
 
 @cache
-def _plain_entry() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The grammar's ``entry`` for a line without braces, where every field is one TEXT:
-    TEXT (WS TEXT)*, and TEXT alone to find the fields. Made of the grammar's terminals;
-    tests/test_postfix_fastpath.py checks it against the parser."""
+def _simple_entry() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The grammar's ``entry`` for a line whose braces are closed and not nested: fields
+    made of TEXT, RBRACE and LBRACE (TEXT | WS)* RBRACE parts, separated by WS; and the
+    field alone, to find them. Built from the grammar's terminals; a line with nested or
+    unclosed braces does not match and goes to the parser.
+    tests/test_postfix_fastpath.py checks this against the parser."""
     t = terminals("postfix_master")
-    return re.compile(f"(?:{t['TEXT']})(?:(?:{t['WS']})(?:{t['TEXT']}))*"), re.compile(t["TEXT"])
+    # Atomic groups: each run of TEXT or WS is taken whole, as the lexer takes it, so a
+    # line that does not match fails in linear time instead of trying every split.
+    text, blanks = f"(?>{t['TEXT']})", f"(?>{t['WS']})"
+    group = f"(?:{t['LBRACE']})(?:{text}|{blanks})*(?:{t['RBRACE']})"
+    field = f"(?:{text}|{group}|{t['RBRACE']})+"
+    return re.compile(f"{field}(?:(?:{t['WS']}){field})*"), re.compile(field)
 
 
 # (offset, text, unclosed brace) of each field of one master.cf line
@@ -355,14 +362,15 @@ _Fields = list[tuple[int, str, bool]]
 
 
 def _master_lines(lines: list[LogicalLine]) -> list[_Fields | None]:
-    """The fields of each logical line: lines without braces by :func:`_plain_entry`,
-    the others through the Lark parser. None for a line the grammar rejects."""
-    entry, field_text = _plain_entry()
+    """The fields of each logical line: lines of the common shape by
+    :func:`_simple_entry`, the others through the Lark parser. None for a line the
+    grammar rejects."""
+    entry, field_text = _simple_entry()
     shapes: list[_Fields | None] = []
     others: list[int] = []
     for index, logical in enumerate(lines):
         text = logical.text
-        if "{" not in text and "}" not in text and entry.fullmatch(text):
+        if entry.fullmatch(text):
             shapes.append([(m.start(), m.group(), False) for m in field_text.finditer(text)])
         else:
             shapes.append(None)
