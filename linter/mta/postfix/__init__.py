@@ -76,8 +76,11 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     facts.set("posture", posture_dict)
     for path, span in spans.fields.items():
         facts.spans[f"posture.{path}"] = span
+    services_by_key: dict[str, Service] = {}
+    for s in model.services:
+        services_by_key.setdefault(s.key, s)
     for i, listener_span in enumerate(spans.listeners):
-        service = _service_for(model, posture.listeners[i].name)
+        service = _service_for(model, services_by_key.get(posture.listeners[i].name))
         base = f"posture.listeners[{i}]"
         if listener_span is not None:
             facts.spans[base] = listener_span
@@ -145,10 +148,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     return Analysis("postfix", facts, model_dict, diagnostics, comments)
 
 
-def _service_for(model: PostfixModel, key: str) -> Service | None:
+def _service_for(model: PostfixModel, service: Service | None) -> Service | None:
+    """The service whose settings a listener uses: postscreen hands over to smtpd."""
     from linter.mta.postfix.posture import pass_service
 
-    service = next((s for s in model.services if s.key == key), None)
     if service is not None and service.daemon == "postscreen":
         return pass_service(model, service) or service
     return service

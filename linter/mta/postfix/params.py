@@ -1252,6 +1252,7 @@ COMPAT_DEPENDENT: frozenset[str] = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)  # asked for the same few names once per listener
 def default_for(
     name: str, compat_level: str, version: tuple[int, ...] = DEFAULT_VERSION
 ) -> str | None:
