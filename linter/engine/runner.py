@@ -94,13 +94,41 @@ def render(template: str, scope: _Scope) -> str:
     return _PLACEHOLDER.sub(lambda m: _text(scope.get(m.group(1))), template)
 
 
-def _scopes(facts: Facts, path: str) -> list[_Scope]:
+def _scopes(facts: Facts, path: str, when: Any) -> list[_Scope]:
     """One scope per element of the list at ``path`` (the element handed over, not looked
-    up again by its path: rules over long lists make this the hot loop)."""
+    up again by its path: rules over long lists make this the hot loop).
+
+    Elements that fail an ``item.FIELD equals VALUE`` the whole condition requires (most
+    rules over ``diagnostics`` pick one kind) are left out before any scope is made:
+    the condition could not hold for them.
+    """
     value = facts.get(path)
     if not isinstance(value, list):
         return []
-    return [_Scope(facts, f"{path}[{i}]", item) for i, item in enumerate(value)]
+    required = _required_fields(when)
+    return [
+        _Scope(facts, f"{path}[{i}]", item)
+        for i, item in enumerate(value)
+        if not required
+        or not isinstance(item, dict)
+        or all(name not in item or item[name] == want for name, want in required)
+    ]
+
+
+def _required_fields(when: Any) -> list[tuple[str, Any]]:
+    """(FIELD, VALUE) of each ``{fact: item.FIELD, equals: VALUE}`` leaf that ``when``
+    requires: the leaf itself or one of the top-level ``all`` list."""
+    leaves = when.get("all", [when]) if isinstance(when, dict) else []
+    required = []
+    for leaf in leaves:
+        if not isinstance(leaf, dict) or set(leaf) != {"fact", "equals"}:
+            continue
+        fact = leaf["fact"]
+        if isinstance(fact, str) and fact.startswith("item."):
+            name = fact[5:]
+            if name and "." not in name and "[" not in name:
+                required.append((name, leaf["equals"]))
+    return required
 
 
 def _finding_key(scope: _Scope, location: str | None) -> str:
@@ -137,7 +165,9 @@ def run_rules(
             continue
         if rule.roles and not set(rule.roles) & set(roles):
             continue
-        scopes = _scopes(facts, rule.for_each) if rule.for_each else [_Scope(facts, None)]
+        scopes = (
+            _scopes(facts, rule.for_each, rule.when) if rule.for_each else [_Scope(facts, None)]
+        )
         for scope in scopes:
             hits: list[str] = []
             if not evaluate(rule.when, scope.get, hits):
