@@ -19,6 +19,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
@@ -257,10 +258,8 @@ class M4:
                 raise EndOfInput("end of file in string", src, start)
             text, pos = fr.text, fr.pos
             # jump to the next quote character of either kind
-            i = pos
-            n = len(text)
-            while i < n and text[i] != lq[0] and text[i] != rq[0]:
-                i += 1
+            found = _quote_stop(lq[0], rq[0]).search(text, pos)
+            i = found.start() if found else len(text)
             if i > pos:
                 out.append(text[pos:i])
                 fr.pos = i
@@ -1062,3 +1061,9 @@ def _apply(op: str, v: int, w: int) -> int:
         "*": lambda: _wrap32(v * w),
     }
     return int(ops[op]())
+
+
+@lru_cache(maxsize=64)
+def _quote_stop(left: str, right: str) -> re.Pattern[str]:
+    """The first character of either quote: where a quoted string may end or nest."""
+    return re.compile(f"[{re.escape(left)}{re.escape(right)}]")

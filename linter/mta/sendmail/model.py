@@ -18,7 +18,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,9 @@ def _kinds(folder: str) -> frozenset[str]:
 
 
 # ---------------------------------------------------------------- the model
+
+
+MAX_SUGGESTIONS = 100  # "did you mean" searches per file
 
 
 @dataclass
@@ -237,6 +240,7 @@ class _Evaluation:
         self.model = SendmailModel(path)
         self.m4 = M4(self.resolve)
         self.missing_library: set[str] = set()
+        self.suggestions = 0
 
     # -- provenance
 
@@ -377,12 +381,14 @@ class _Evaluation:
         self.model.origins[name] = origin
 
     def _unknown_define(self, name: str, call: Call) -> None:
-        candidates = [m for m in known_macros() if m.startswith("conf")]
-        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        option = option_by_macro().get(close[0]) if close else None
+        # a "did you mean" is a fuzzy search over the known names: plenty for a typo or a
+        # hundred, not for a generated file full of custom names
+        self.suggestions += 1
+        close = _closest_conf_macro(name) if self.suggestions <= MAX_SUGGESTIONS else None
+        hint = f"; did you mean {close}?" if close else ""
+        option = option_by_macro().get(close) if close else None
         if option is not None:
-            hint = f"; did you mean {close[0]} ({option['option']})?"
+            hint = f"; did you mean {close} ({option['option']})?"
         self.model.diagnostics.append(
             Diagnostic(
                 "unknown-define",
@@ -669,3 +675,19 @@ def _smart_host_diagnostics(model: SendmailModel) -> list[Diagnostic]:
             )
         )
     return out
+
+
+@lru_cache(maxsize=1024)
+def _closest_conf_macro(name: str) -> str | None:
+    """The known ``conf*`` macro closest to a misspelt ``name`` (cached: a fleet repeats
+    its typos). difflib's ratio is at most 2*min(a, b)/(a + b) for lengths a and b, so a
+    ratio of 0.8 needs 2/3 <= b/a <= 3/2: only such names are compared, which leaves
+    the answer as it was and saves most of the work."""
+    size = len(name)
+    candidates = [
+        m
+        for m in known_macros()
+        if m.startswith("conf") and 2 * size <= 3 * len(m) and 2 * len(m) <= 3 * size
+    ]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+    return close[0] if close else None
