@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,16 +73,13 @@ def isdigit(c: str) -> bool:
     return "0" <= c <= "9"
 
 
-def _can_start_macro(text: str, i: int) -> bool:
-    c = text[i]
-    return isupper(c) or (c == "_" and i + 1 < len(text) and isupper(text[i + 1]))
+# where a macro name can start (macros_expand()): an upper-case letter, or "_" before one
+_CANDIDATE = re.compile(r"[A-Z]|_(?=[A-Z])")
 
 
 def _skip_to_candidate(text: str, i: int) -> int:
-    n = len(text)
-    while i < n and not _can_start_macro(text, i):
-        i += 1
-    return i
+    found = _CANDIDATE.search(text, i)
+    return found.start() if found else max(i, len(text))
 
 
 def skip_ws(text: str, i: int) -> int:
