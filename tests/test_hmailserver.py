@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linter.check import analyse_set, check
 from linter.discover import detect_format, discover
@@ -681,3 +683,42 @@ def test_sarif_for_hmailserver_findings_is_valid(tmp_path):
     assert [e.message for e in validator(schema).iter_errors(doc)] == []
     results = doc["runs"][0]["results"]
     assert {r["ruleId"] for r in results} >= {"HM001", "MTA001", "HM018"}
+
+
+# ---------------------------------------------------------------- the INI fast path
+
+_INI_PIECES = st.sampled_from(
+    ["[", "]", "=", ";", " ", "\t", "\f", "\xa0", "Key", "Section", "a b", "\n", "\n", '"']
+)
+
+
+def _tokens(items) -> list:
+    return [
+        (rule, [(t.type, str(t), t.line, t.column, t.end_line, t.end_column) for t in toks])
+        for rule, toks in items
+    ]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_INI_PIECES, max_size=30).map("".join))
+def test_ini_lines_read_without_the_parser_match_the_parser(text):
+    from lark.exceptions import LarkError
+
+    from linter.mta.hmailserver import ini
+
+    fast = ini._items_by_line(text)
+    if fast is None:
+        return  # a line of another shape: the parser reads the file
+    try:
+        slow = ini._items_by_parser(text)
+    except LarkError:
+        pytest.fail(f"the fast path read {text!r}, which the grammar rejects")
+    assert _tokens(fast) == _tokens(slow)
+
+
+def test_ini_lines_of_other_shapes_go_to_the_parser():
+    from linter.mta.hmailserver import ini
+
+    for odd in ("NoEquals", "=value", "[Open", "[Sec] tail", "Key=v\n[Sec"):
+        assert ini._items_by_line(odd) is None, odd
+    assert ini._items_by_line("[Sec]\n; c\n\n Key = v \n") is not None
