@@ -4,7 +4,9 @@
 
 FORMAT is one of postfix-main, postfix-master, exim, sendmail-mc, hmailserver-ini,
 hmailserver-xml, hmailserver-json. Each input is written as that format's file and
-checked with every rule. mtalint turns an unexpected exception into an internal-error
+checked with every rule, read as that format whatever its content (as a user's
+``formats:`` mapping would have it): discovery alone would skip most inputs, a .mc file
+without a sendmail macro call for one. mtalint turns an unexpected exception into an internal-error
 finding (MTL001) instead of a traceback; here that finding is the crash, re-raised so
 libFuzzer stops and saves the input. fuzz/run.sh runs every target for a while and
 prints how many inputs each ran.
@@ -42,7 +44,9 @@ class InternalError(Exception):
 def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in FILE_NAMES:
         sys.exit(f"usage: {sys.argv[0]} {{{','.join(FILE_NAMES)}}} [libFuzzer options]")
-    name = FILE_NAMES[sys.argv.pop(1)]
+    fmt = sys.argv.pop(1)
+    name = FILE_NAMES[fmt]
+    mapping = {name: fmt}
     rules = list(builtin_rules())
     options = Options(max_file_size=256 * 1024)
     work = Path(tempfile.mkdtemp(prefix="mtalint-fuzz-"))
@@ -50,7 +54,7 @@ def main() -> None:
 
     def one_input(data: bytes) -> None:
         target.write_bytes(data)
-        result = check([target], rules, Selection(), options)
+        result = check([target], rules, Selection(), options, mapping)
         for finding in result.findings:
             if finding.rule == INTERNAL_ERROR:
                 raise InternalError(finding.message)

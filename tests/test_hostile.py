@@ -7,6 +7,7 @@ the test instead of stalling the suite.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -95,6 +96,8 @@ def test_inputs_the_fuzzer_found(folder: Path, tmp_path: Path) -> None:
     output = proc.stdout + proc.stderr
     assert "internal error" not in output and "Traceback" not in output, output[-2000:]
     assert proc.returncode in (0, 1)
+    # the input must really be read as its format, or the test proves nothing
+    assert json.loads(proc.stdout)["files"], output[-2000:]
 
 
 def test_a_200_mb_file_is_refused_quickly_with_bounded_memory(tmp_path: Path) -> None:

@@ -489,7 +489,23 @@ class _Evaluation:
                 if line.startswith("O "):
                     name, eq, value = line[2:].partition("=")
                     raw[name.strip()] = Option(name.strip(), value if eq else None)
-        text = m4.expand(library()["m4/proto_options.m4"])
+        try:
+            text = m4.expand(library()["m4/proto_options.m4"])
+        except (EndOfInput, ExpansionLimit) as exc:
+            # m4 itself stops the same way in proto.m4 ("end of file in argument list"):
+            # a definition's value carries an unbalanced "(" or quote into the options
+            self.model.evaluated = False
+            self.model.diagnostics.append(
+                Diagnostic(
+                    "m4-syntax",
+                    f"m4: {getattr(exc, 'message', exc)} while cf.m4 writes the options "
+                    "(proto.m4): a define() value holds an unbalanced '(' or quote, so m4 "
+                    "stops and no sendmail.cf is made",
+                    Span(self.path, 1, 1),
+                    fatal=True,
+                )
+            )
+            return
         by_name = {o["option"]: o for o in data()["options"]}
         daemon_lines: list[str] = []
         client_lines: list[str] = []
