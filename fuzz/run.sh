@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# Fuzz every reader for SECONDS each (default 60) and print what ran and what was found.
-#   bash fuzz/run.sh [SECONDS]
+# Fuzz every reader (or the FORMATs named) for SECONDS each (default 60) and print what ran
+# and what was found.
+#   bash fuzz/run.sh [SECONDS] [FORMAT...]
 # Seeds come from the examples and test fixtures; crashes are saved as fuzz/crash-*.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECONDS_EACH=${1:-60}
+shift || true
+ALL_FORMATS="postfix-main postfix-master exim sendmail-mc hmailserver-ini hmailserver-xml hmailserver-json"
+FORMATS=${*:-$ALL_FORMATS}
 python -c 'import atheris' 2>/dev/null || { echo "pip install atheris first" >&2; exit 2; }
+# seeds: the examples and fixtures, and the real-world corpus when ../shared/corpus is there
+CORPUS=../shared/corpus
 declare -A SEEDS=(
-  [postfix-main]="examples/postfix/main.cf tests/fixtures/postfix"
-  [postfix-master]="examples/postfix/master.cf"
-  [exim]="examples/exim"
-  [sendmail-mc]="tests/fixtures"
-  [hmailserver-ini]="tests/fixtures/hmailserver"
+  [postfix-main]="examples/postfix/main.cf tests/fixtures/postfix $CORPUS/postfix-main"
+  [postfix-master]="examples/postfix/master.cf $CORPUS/postfix-master"
+  [exim]="examples/exim $CORPUS/exim"
+  [sendmail-mc]="$CORPUS/sendmail-mc tests/fixtures/fuzz-regressions"
+  [hmailserver-ini]="tests/fixtures/hmailserver $CORPUS/hmailserver"
   [hmailserver-xml]="tests/fixtures/hmailserver"
   [hmailserver-json]="tests/fixtures/hmailserver"
 )
 printf '%-18s %10s %8s  %s\n' format inputs crashes result
-for fmt in postfix-main postfix-master exim sendmail-mc hmailserver-ini hmailserver-xml hmailserver-json; do
+for fmt in $FORMATS; do
   corpus=$(mktemp -d)
   for seed in ${SEEDS[$fmt]}; do
     find "$seed" -type f -size -64k -exec cp {} "$corpus"/ \; 2>/dev/null
