@@ -104,6 +104,23 @@ def mtalint_command() -> list[str]:
     return [sys.executable, "-c", "from linter.cli import main; main()"]
 
 
+def json_check_command(folder: Path, report: Path) -> list[str]:
+    """``mtalint check`` of a large generated ``folder``, all findings as JSON in ``report``."""
+    return [
+        *mtalint_command(),
+        "check",
+        "--exit-zero",
+        "--no-config",
+        "--max-file-size",
+        "100000000",
+        str(folder),
+        "--format",
+        "json",
+        "-o",
+        str(report),
+    ]
+
+
 def run_once(cmd: Sequence[str]) -> float:
     """Wall-clock seconds for one run, output discarded."""
     start = time.perf_counter()
@@ -238,19 +255,7 @@ def throughput(size_mb: float, repeat: int) -> None:
         megabytes = main_cf.stat().st_size / 1_000_000
         lines = text.count("\n")
         report = Path(tmp) / "report.json"
-        cmd = [
-            *mtalint_command(),
-            "check",
-            "--exit-zero",
-            "--no-config",
-            "--max-file-size",
-            "100000000",
-            str(folder),
-            "--format",
-            "json",
-            "-o",
-            str(report),
-        ]
+        cmd = json_check_command(folder, report)
         rows = []
         if works("mtalint check (large main.cf)", cmd):
             elapsed = best_of(repeat, lambda: run_once(cmd))
@@ -445,19 +450,7 @@ def format_throughput(size_mb: float, repeat: int) -> None:
                 size += len(text.encode())
             megabytes = size / 1_000_000
             report = Path(tmp) / "report.json"
-            cmd = [
-                *mtalint_command(),
-                "check",
-                "--exit-zero",
-                "--no-config",
-                "--max-file-size",
-                "100000000",
-                str(folder),
-                "--format",
-                "json",
-                "-o",
-                str(report),
-            ]
+            cmd = json_check_command(folder, report)
             if not works(f"mtalint check ({label})", cmd):
                 continue
             elapsed = best_of(repeat, lambda cmd=cmd: run_once(cmd))
