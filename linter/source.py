@@ -55,8 +55,12 @@ class SourceFile:
         return self.text.split("\n")
 
 
-def decode(path: str, data: bytes) -> str:
+def decode(path: str, data: bytes, lone_cr_ends_line: bool = True) -> str:
     """Decode config bytes the way an admin would expect: UTF-8 (BOM allowed).
+
+    A CR before a LF is dropped; a lone CR ends a line too, unless ``lone_cr_ends_line``
+    is false (Postfix reads it as whitespace inside the line: a file with CR line ends is
+    one long line to postconf).
 
     UTF-16 with a BOM is accepted too (Windows exports). Anything else that is not valid
     UTF-8, or holds NUL bytes, is reported with the position of the first bad byte.
@@ -82,9 +86,10 @@ def decode(path: str, data: bytes) -> str:
             line,
             col,
         ) from None
-    # CRLF and lone CR line ends: the MTAs strip the CR, and so do we.
     if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\r\n", "\n")
+        if lone_cr_ends_line:
+            text = text.replace("\r", "\n")
     return text
 
 
@@ -123,7 +128,10 @@ def read_limited(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) -
 
 
 def read_source(
-    path: Path, display: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path,
+    display: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    lone_cr_ends_line: bool = True,
 ) -> SourceFile:
     name = display or str(path)
-    return SourceFile(name, decode(name, read_limited(path, name, max_bytes)))
+    return SourceFile(name, decode(name, read_limited(path, name, max_bytes), lone_cr_ends_line))

@@ -229,7 +229,8 @@ def test_comparison_accepts_postconfs_answer_and_notices_wrong_ones(generated_ex
 
 
 # Postfix's whitespace is ISSPACE(), ASCII only, and master.cf fields split on " \t\r\n"
-# alone: these bytes are part of names, values and fields, never separators there.
+# alone: "\xa0", "\x1c", "\f" and "\v" are part of names, values and fields there, and a
+# CR is whitespace, not a line end.
 WHITESPACE_CASES = {
     # (in names too, but postconf prints those as "?", which the oracle cannot match:
     # see test_postfix_fastpath.py)
@@ -239,6 +240,13 @@ WHITESPACE_CASES = {
     "master-vt-ff-in-field": {
         "main.cf": MINIMAL_MAIN_CF,
         "master.cf": b"smtp inet n - y - - smtpd\x0b-v\nrelay unix - - y - - smtp\x0c-v\n",
+    },
+    # a CR not before a LF is whitespace inside the line: CR line ends make one long line
+    "cr-line-ends": {"main.cf": b"myhostname = a.example\rmydomain = b.example\r"},
+    "cr-inside-a-line": {"main.cf": b"a\r= b\nmyhostname =\rx.example\r\n\rmydomain = y\n"},
+    "master-cr-between-fields": {
+        "main.cf": MINIMAL_MAIN_CF,
+        "master.cf": b"smtp inet n - y - - smtpd\r-v\nrelay\runix - - y - - smtp\r\n",
     },
     "master-nbsp-in-field": {
         "main.cf": MINIMAL_MAIN_CF,

@@ -43,7 +43,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         if cf is None:
             continue
         try:
-            source = read_source(cf.path, cf.display, options.max_file_size)
+            # a CR not before a LF is whitespace inside the line to Postfix, not a line end
+            source = read_source(
+                cf.path, cf.display, options.max_file_size, lone_cr_ends_line=False
+            )
         except InputError as exc:
             input_errors.append(
                 Diagnostic(

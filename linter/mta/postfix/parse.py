@@ -20,7 +20,10 @@ from linter.source import SourceFile, Span
 if TYPE_CHECKING:
     from lark import Token, Tree
 
-_BLANKS = " \t\f\v"
+# Postfix's ISSPACE() without "\n": what makes a line blank or a continuation, and what
+# is trimmed from the end of a logical line ("\r" too: a CR not before a LF stays in the
+# text, see linter.source.decode)
+_BLANKS = " \t\f\v\r"
 # Postfix's ISSPACE(): ASCII only; str.split() would also split at "\xa0" or "\x1c".
 _POSTFIX_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 
@@ -90,7 +93,7 @@ def fold_lines(source: SourceFile) -> FoldResult:
     def flush() -> None:
         nonlocal current, segments, length
         if current:
-            text = "".join(current).rstrip(" \t\f\v")
+            text = "".join(current).rstrip(_BLANKS)
             lines.append(LogicalLine(text, segments))
         current, segments, length = [], [], 0
 
