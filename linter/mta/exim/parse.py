@@ -106,11 +106,11 @@ class Expansion:
 
 def parse_expansion(text: str) -> Expansion:
     """The balanced tree of ``$variables`` and ``${items}`` in ``text``."""
+    if "$" not in text:
+        return Expansion(None)  # without importing Lark
     from lark import Token
     from lark.exceptions import LarkError
 
-    if "$" not in text:
-        return Expansion(None)
     try:
         tree = _lark().parse(text, start="expansion")
     except LarkError as exc:
