@@ -439,7 +439,8 @@ class _Evaluation:
             self.model.diagnostics.append(
                 Diagnostic(
                     "expansion-limit",
-                    f"m4 expansion does not end ({exc}): a macro expands to itself",
+                    f"m4 expansion does not end ({exc}): a macro expands to itself (or the file is "
+                    "far larger than any real .mc)",
                     self.span(m4.anchor) or Span(self.path, 1, 1),
                     fatal=True,
                 )
