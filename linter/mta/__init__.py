@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from linter.dns import DnsOptions
     from linter.facts import Facts
 
+from linter.limits import DEFAULT_LIMITS, Limits
+
 # format name → MTA
 FORMATS: dict[str, str] = {
     "postfix-main": "postfix",
@@ -41,6 +43,8 @@ class Options:
     exim_defines: dict[str, str] = field(default_factory=dict)
     # --online: DNS checks with these settings; None keeps mtalint off the network
     online: DnsOptions | None = None
+    # bounds on the work one input may cause (linter/limits.py)
+    limits: Limits = DEFAULT_LIMITS
 
 
 @dataclass
