@@ -15,13 +15,14 @@ from typing import Any, NoReturn
 import click
 
 from linter import __version__
+from linter.textsafe import printable
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"mtalint: {message}", err=True)
+    click.echo(f"mtalint: {printable(message)}", err=True)
     sys.exit(code)
 
 
@@ -67,7 +68,7 @@ class _Group(click.Group):
             sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - the promise: never a traceback
             click.echo(
-                f"mtalint: internal error: {type(exc).__name__}: {exc}\n"
+                f"mtalint: internal error: {type(exc).__name__}: {printable(exc)}\n"
                 "This is a bug in mtalint; please report it with the command you ran.",
                 err=True,
             )
@@ -238,7 +239,7 @@ def _run(
 
     result = rerun(path_list)
     for problem in result.problems:
-        click.echo(f"mtalint: {problem}", err=True)
+        click.echo(f"mtalint: {printable(problem)}", err=True)
     if not result.files:
         _fail("no configuration files found in " + ", ".join(str(p) for p in path_list))
     return result, rules, config, rerun
@@ -270,7 +271,8 @@ def _filter_known(
     result.stale_baseline = [e.to_dict() for e in stale]
     for e in stale:
         click.echo(
-            f"mtalint: baseline entry no longer occurs: {e.rule} {e.path}: {e.message}", err=True
+            printable(f"mtalint: baseline entry no longer occurs: {e.rule} {e.path}: {e.message}"),
+            err=True,
         )
     known_count = total - len(result.findings)
     if known_count:
@@ -499,7 +501,7 @@ def check(
         _emit(baseline_text(result.findings), write_baseline)
         click.echo(
             f"mtalint: wrote {len({f.fingerprint for f in result.findings})} finding(s) "
-            f"to {write_baseline}",
+            f"to {printable(write_baseline)}",
             err=True,
         )
         sys.exit(EXIT_CLEAN)
@@ -637,18 +639,25 @@ def parse(
 
     sets, problems = discover([path])
     for problem in problems:
-        click.echo(f"mtalint: {problem}", err=True)
+        click.echo(f"mtalint: {printable(problem)}", err=True)
     if not sets:
         _fail(f"no configuration files found in {path}")
     options = Options(postfix_version=_version(postfix_version), exim_defines=_defines(defines))
     models = [analyse_set(s, options).model for s in sets]
     doc: Any = models[0] if len(models) == 1 else models
+    from linter.textsafe import encodable_json, encodable_values, has_bidi
+
     if fmt == "json":
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        text = encodable_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     else:
         import yaml
 
+        doc = encodable_values(doc)
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        # YAML escapes control characters but writes bidi controls as they are: then
+        # every non-ASCII character as an escape
+        if has_bidi(text):
+            text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=False)
     _emit(text, output)
 
 
@@ -751,7 +760,8 @@ def explain(rule_id: str) -> None:
             for fname, content in case["files"].items():
                 out.append(f"  # {fname}")
                 out += ["  " + line for line in str(content).rstrip().splitlines()]
-    click.echo("\n".join(out))
+    # rule text is ours, but a test file may hold any byte (MTA021's binary main.cf)
+    click.echo("\n".join(printable(line) for line in "\n".join(out).split("\n")))
 
 
 @main.command(name="test-rules")
