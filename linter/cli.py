@@ -688,7 +688,7 @@ def rules_command(check_dir: Path | None, fmt: str, select: tuple[str, ...]) -> 
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             _fail(f"{check_dir}: duplicate rule id(s): {', '.join(dupes)}", EXIT_FINDINGS)
-        click.echo(f"{len(checked)} rule file(s) in {check_dir} are valid")
+        click.echo(f"{len(checked)} rule file(s) in {printable(check_dir)} are valid")
         return
     selection = Selection(select=_split(select))
     chosen = [r for r in builtin_rules() if selection.wants(r)]
@@ -790,7 +790,7 @@ def test_rules(folder: Path | None, verbose: bool) -> None:
         if rule.builtin:
             continue
         if not rule.tests:
-            click.echo(f"FAIL {rule.id}: rule has no tests")
+            click.echo(printable(f"FAIL {rule.id}: rule has no tests"))
             failed += 1
             continue
         for case in run_rule_tests(rule, all_rules):
@@ -798,13 +798,17 @@ def test_rules(folder: Path | None, verbose: bool) -> None:
             if case.skipped:
                 skipped += 1
                 if verbose:
-                    click.echo(f"skip {case.rule} [{case.expect}] {case.name}: {case.detail}")
+                    click.echo(
+                        printable(f"skip {case.rule} [{case.expect}] {case.name}: {case.detail}")
+                    )
                 continue
             if not case.passed:
                 failed += 1
-                click.echo(f"FAIL {case.rule} [{case.expect}] {case.name}: {case.detail}")
+                click.echo(
+                    printable(f"FAIL {case.rule} [{case.expect}] {case.name}: {case.detail}")
+                )
             elif verbose:
-                click.echo(f"ok   {case.rule} [{case.expect}] {case.name}")
+                click.echo(printable(f"ok   {case.rule} [{case.expect}] {case.name}"))
     summary = f"{total - failed - skipped} passed, {failed} failed"
     if skipped:
         summary += f", {skipped} skipped (they need a DNS server; the test suite runs them)"
@@ -847,12 +851,12 @@ def docs(out_dir: Path, check_only: bool) -> None:
         )
         if stale or extra:
             for name in stale:
-                click.echo(f"out of date: {out_dir / name}")
+                click.echo(f"out of date: {printable(out_dir / name)}")
             for name in extra:
-                click.echo(f"no such rule any more: {out_dir / name}")
+                click.echo(f"no such rule any more: {printable(out_dir / name)}")
             click.echo("run 'mtalint docs' to regenerate")
             sys.exit(EXIT_FINDINGS)
-        click.echo(f"{len(pages)} pages up to date in {out_dir}")
+        click.echo(f"{len(pages)} pages up to date in {printable(out_dir)}")
         return
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in pages.items():
@@ -860,7 +864,7 @@ def docs(out_dir: Path, check_only: bool) -> None:
     for stale_page in out_dir.glob("*.md"):
         if stale_page.name not in pages:
             stale_page.unlink()
-    click.echo(f"wrote {len(pages)} pages to {out_dir}")
+    click.echo(f"wrote {len(pages)} pages to {printable(out_dir)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -254,6 +254,21 @@ def test_explain_escapes_rule_text(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not RAW_CONTROL.search(result.output)
 
 
+def test_test_rules_escapes_a_custom_rule(tmp_path: Path) -> None:
+    from test_cli import _rule_folder
+
+    def hostile(data):  # type: ignore[no-untyped-def]
+        for case in data["tests"]:
+            case["name"] = "case \x1b]0;x\x07\u202e\n::error::forged"
+            case["expect"] = "pass" if case["expect"] == "trigger" else "trigger"
+
+    folder = _rule_folder(tmp_path, hostile)
+    proc = mtalint("test-rules", folder, cwd=tmp_path)
+    out = utf8(proc.stdout)
+    assert "FAIL ORG001 [" in out and "case \\x1b]0;x\\x07\\u202e\\x0a::error::forged" in out
+    assert not RAW_CONTROL.search(out) and not WORKFLOW_COMMAND.search(out), out
+
+
 # ---------------------------------------------------------------- names that are not UTF-8
 
 FORMATS = ["text", "json", "sarif", "gitlab", "junit", "github"]
