@@ -63,12 +63,6 @@ def display_path(path: object) -> str:
     return _WORKFLOW_COMMAND.sub(r"\1\\x3a", printable(path))
 
 
-def printable_lines(text: object) -> list[str]:
-    """Multi-line text (a fix spanning lines) as printable lines: split on newlines
-    only, each line escaped."""
-    return [printable(line) for line in str(text).split("\n")]
-
-
 def encodable_json(text: str) -> str:
     """A JSON text (from ``json.dumps(..., ensure_ascii=False)``) with each lone surrogate
     in its strings replaced by the JSON for ``\\xff``: valid UTF-8, valid JSON (a surrogate

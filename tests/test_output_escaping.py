@@ -149,12 +149,12 @@ def test_human_formats_escape_messages_fixes_and_paths(render) -> None:  # type:
     assert "\\u202e" in out
     if render is text_format.render:
         assert not WORKFLOW_COMMAND.search(out), out
-        # the fix keeps its own lines
-        assert "    fix: set\\x1b[2J it\n         then\\u202e reload" in out
+        # the fix too is one line: it quotes configuration values
+        assert "    fix: set\\x1b[2J it\\x0athen\\u202e reload\n" in out
     else:
         # one workflow command per finding, nothing else at the start of a line
         assert [line.split(" ", 1)[0] for line in out.splitlines()] == ["::error"] * 2
-        assert "%0Afix: set\\x1b[2J it%0Athen\\u202e reload" in out
+        assert "%0Afix: set\\x1b[2J it\\x0athen\\u202e reload" in out
 
 
 def test_text_colour_codes_are_still_mtalint_own() -> None:
@@ -190,6 +190,31 @@ def test_text_output_shows_a_hostile_banner_as_escapes(banner_set: Path, colour:
     assert "\\x1b]0;pwned\\x07\\x1b[2J \\u202eevil \\x85 \\u2028 \\x9b" in pf035[0]
     shown = out.replace("\x1b[31m", "").replace("\x1b[33m", "").replace("\x1b[36m", "")
     assert not RAW_CONTROL.search(shown.replace("\x1b[0m", "")), out
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_an_hmailserver_name_with_encoded_newlines_forges_nothing(tmp_path: Path, fmt: str) -> None:
+    """JSON decodes ``\\n`` and ``\\u001b`` in an IP range's name to real characters."""
+    source = ROOT / "tests" / "fixtures" / "hmailserver" / "fresh-install-json"
+    doc = json.loads((source / "hmailserver-settings.json").read_text(encoding="utf-8"))
+    forged = "x\nexport.json:1:1: MTA001 error: forged\r\n::stop-commands::pwned\x1b]0;t\x07"
+    doc["SecurityRanges"][0]["Name"] = forged
+    doc["SecurityRanges"][0]["RequireSMTPAuthExternalToExternal"] = False
+    (tmp_path / "hm").mkdir()
+    (tmp_path / "hm" / "export.json").write_text(json.dumps(doc), encoding="utf-8")
+    proc = mtalint("check", "--no-config", "--format", fmt, "hm", cwd=tmp_path)
+    out = utf8(proc.stdout)
+    assert "x\\x0aexport.json:1:1: MTA001 error: forged\\x0d\\x0a::stop-commands::pwned" in out
+    assert not RAW_CONTROL.search(out), out
+    if fmt == "text":
+        assert not WORKFLOW_COMMAND.search(out)
+        assert all(
+            line.startswith(("hm/export.json:", "    fix: ")) for line in out.splitlines()[:-2]
+        )
+    else:
+        assert all(
+            line.startswith(("::error ", "::warning ", "::notice ")) for line in out.splitlines()
+        )
 
 
 def test_github_stderr_never_carries_a_workflow_command(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from linter.textsafe import printable, printable_lines
+from linter.textsafe import printable
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -36,6 +36,6 @@ def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
         props.append(f"title={_escape_property(printable(f'{f.rule} {f.title}'.strip()))}")
         message = printable(f.message)
         if f.fix:
-            message += "\nfix: " + "\n".join(printable_lines(f.fix.rstrip("\n")))
+            message += f"\nfix: {printable(f.fix.rstrip())}"
         out.append(f"::{_LEVEL[f.severity]} {','.join(props)}::{_escape_data(message)}")
     return "\n".join(out) + ("\n" if out else "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from linter.textsafe import display_path, printable, printable_lines
+from linter.textsafe import display_path, printable
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -27,9 +27,9 @@ def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
         where = f"{display_path(f.span.path)}:{f.span.line}:{f.span.column}"
         lines.append(f"{where}: {printable(f.rule)} {sev}: {printable(f.message)}")
         if f.fix:
-            first, *rest = printable_lines(f.fix.rstrip("\n"))
-            lines.append(f"    fix: {first}")
-            lines.extend(f"         {r}" for r in rest)
+            # one line too: a fix quotes configuration values, and a newline in one would
+            # start a line of its own (a workflow command, after the runner trims blanks)
+            lines.append(f"    fix: {printable(f.fix.rstrip())}")
     counts = {
         s: sum(1 for f in result.findings if f.severity == s) for s in ("error", "warning", "note")
     }
