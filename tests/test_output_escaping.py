@@ -402,3 +402,26 @@ def test_json_formats_keep_exact_values(banner_set: Path) -> None:
         # GitLab's description is one line: whitespace (U+2028 and NEL too) joined by spaces
         want = exact if fmt != "gitlab" else " ".join(exact.split())
         assert any(want in s for s in strings), fmt
+
+
+# ---------------------------------------------------------------- DNS answers
+
+
+def test_a_txt_record_with_an_escape_sequence_shows_as_escapes(tmp_path: Path) -> None:
+    from dns_server import nsd, nsd_missing
+
+    if nsd_missing():
+        pytest.skip(nsd_missing() or "")
+    (tmp_path / "main.cf").write_text(
+        "myhostname = mx.example.com\nmydomain = example.com\nmyorigin = $mydomain\n"
+    )
+    # zone-file escapes: \027 is ESC, \007 BEL, \010 a newline
+    spf = '"v=spf1 +all \\027]0;pwned\\007\\010::stop-commands::x"'
+    zone = f"@ IN MX 10 mx.example.com.\nmx IN A 192.0.2.10\n@ IN TXT {spf}\n"
+    with nsd({"example.com": zone}) as address:
+        online = ("--online", "--resolver", address, "--public-ip", "192.0.2.10")
+        proc = mtalint("check", "--no-config", *online, "--select", "DNS", ".", cwd=tmp_path)
+    out = utf8(proc.stdout)
+    [dns003] = [line for line in out.splitlines() if " DNS003 " in line]
+    assert "\\x1b]0;pwned\\x07" in dns003
+    assert not RAW_CONTROL.search(out) and not WORKFLOW_COMMAND.search(out), out
