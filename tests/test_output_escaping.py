@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 
 import pytest
 
@@ -179,6 +179,29 @@ def test_sarif_uri_is_percent_encoded(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- through the CLI
+
+
+def test_sarif_uris_name_the_files_checked(tmp_path: Path) -> None:
+    from test_cli import _sarif_schema, _validator
+
+    folder = tmp_path / "a b#c%d?e"
+    folder.mkdir()
+    (folder / "main.cf").write_text("myhostname = mx.example.com\nmynetworks = 0.0.0.0/0\n")
+    proc = mtalint("check", "--no-config", "--format", "sarif", folder.name, cwd=tmp_path)
+    doc = json.loads(utf8(proc.stdout))
+    assert list(_validator(_sarif_schema()).iter_errors(doc)) == []
+    [run] = doc["runs"]
+    uris = {a["location"]["uri"] for a in run["artifacts"]}
+    uris |= {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for result in run["results"]
+        for loc in result["locations"]
+    }
+    assert uris == {"a%20b%23c%25d%3Fe/main.cf"}
+    # read back as a URI reference against the checkout: the file that was checked
+    resolved = urlsplit(urljoin(tmp_path.as_uri() + "/", uris.pop()))
+    assert (resolved.query, resolved.fragment) == ("", "")
+    assert Path(unquote(resolved.path)) == folder / "main.cf"
 
 
 @pytest.mark.parametrize("colour", ["--color", "--no-color"])
