@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linter.mta import FORMATS
-from linter.source import InputError, file_kind, open_regular, read_head, shown
+from linter.source import InputError, file_kind, open_regular, outside, read_head, shown
 
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"}
 
@@ -173,7 +173,7 @@ def _probe_folder(path: Path, root: Path) -> str | None:
     """Why a folder given as a link may not be walked: it leads out of ``root``."""
     real = Path(os.path.realpath(path))
     if not real.is_relative_to(os.path.realpath(root)):
-        return f"{_display(path)}: a link to a folder outside {_display(root) or '.'}; not read"
+        return f"{_display(path)}: {outside(root, 'folder')}"
     return None
 
 

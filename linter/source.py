@@ -147,8 +147,14 @@ def confined_target(path: Path, display: str, root: Path) -> Path:
     except OSError as exc:
         raise InputError(display, _os_problem(exc)) from None
     if not inside:
-        raise InputError(display, f"a link to a file outside {shown(root) or '.'}; not read")
+        raise InputError(display, outside(root))
     return real
+
+
+def outside(root: Path, what: str = "file") -> str:
+    """The message for a link that leads out of its confinement root."""
+    where = shown(root)
+    return f"a link to a {what} outside {'the current folder' if where == '.' else where}; not read"
 
 
 def _os_problem(exc: OSError) -> str:
@@ -180,7 +186,7 @@ def open_regular(path: Path, display: str, root: Path | None = None) -> BinaryIO
             # a FIFO or a device (a link to /dev/zero) would never end
             raise InputError(display, f"not a regular file ({file_kind(info.st_mode)}); not read")
         if root is not None and not _descriptor_inside(fd, info, target, root):
-            raise InputError(display, f"a link to a file outside {shown(root) or '.'}; not read")
+            raise InputError(display, outside(root))
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
