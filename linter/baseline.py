@@ -136,7 +136,7 @@ def checkout_at(ref: str, paths: list[Path]) -> Iterator[tuple[Path, list[Path]]
     _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root)
     relative = []
     for p in paths:
-        absolute = (here / p).resolve()
+        absolute = Path(os.path.realpath(here / p))  # a link loop does not raise here
         if not absolute.is_relative_to(root.resolve()):
             raise BaselineError(f"{p} is outside the git repository at {root}")
         relative.append(absolute.relative_to(root.resolve()).as_posix() or ".")

@@ -409,3 +409,18 @@ def test_open_regular_refuses_a_device_without_blocking(tmp_path: Path) -> None:
     regular.write_text("x")
     with open_regular(regular, "file", tmp_path) as handle:
         assert stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+
+
+def test_exim_includes_of_a_link_loop_fail_as_in_exim(tmp_path: Path) -> None:
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "exim.conf").write_text(f".include {tmp_path / 'loop'}\nprimary_hostname = a\n")
+    conf_d = tmp_path / "conf.d"
+    for part in ("main", "acl"):
+        (conf_d / part).mkdir(parents=True)
+    (conf_d / "main" / "01_main").write_text("primary_hostname = a\n")
+    (conf_d / "main" / "02_loop").symlink_to("02_loop")
+    for name, included in (("exim.conf", tmp_path / "loop"), ("conf.d", conf_d / "main/02_loop")):
+        proc = mtalint("check", name, cwd=tmp_path)
+        output = no_crash(proc)
+        assert "MTL001" not in output
+        assert f"failed to open included configuration file {included}" in output

@@ -95,7 +95,8 @@ def read_model(
     try:
         if cf.format == "exim-split":
             parts = split_files(cf.path)
-            text = "".join(f'.include "{p.resolve()}"\n' for p in parts)
+            # absolute as Exim needs them; the opener resolves links (and loops) itself
+            text = "".join(f'.include "{os.path.abspath(p)}"\n' for p in parts)
             top = SourceText(cf.path, cf.display, split_physical(text))
         else:
             top = load_source(cf.path, cf.display, options.max_file_size, root=cf.root)

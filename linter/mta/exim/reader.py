@@ -535,5 +535,5 @@ class Reader:
 def _same_file(source: SourceText, name: str) -> bool:
     try:
         return source.path.resolve() == Path(name).resolve() or source.display == name
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a link loop (Python 3.11)
         return source.display == name
