@@ -177,6 +177,17 @@ def _probe_folder(path: Path, root: Path) -> str | None:
     return None
 
 
+def _split_problems(folder: Path, root: Path) -> list[str]:
+    """What cannot be read of a Debian conf.d: an unreadable part hides its settings."""
+    from linter.mta.exim import split_files
+
+    try:
+        parts = split_files(folder)
+    except InputError as exc:
+        return [f"{exc.path}: {exc.message}"]
+    return [problem for problem in (_probe(part, root) for part in parts) if problem]
+
+
 def _scan(folder: Path) -> list[os.DirEntry[str]]:
     """The entries of a folder, by name (an OSError is the caller's to report)."""
     with os.scandir(folder) as entries:
@@ -202,6 +213,8 @@ def discover(
         key = Path(os.path.realpath(p))
         if key not in found:
             found[key] = ConfigFile(p, _display(p), fmt, root)
+            if fmt == "exim-split":
+                problems.extend(_split_problems(p, root))
 
     def consider(candidate: Path, root: Path) -> str | None:
         """The format of a file met in a folder, after checking it may be read."""

@@ -424,3 +424,25 @@ def test_exim_includes_of_a_link_loop_fail_as_in_exim(tmp_path: Path) -> None:
         output = no_crash(proc)
         assert "MTL001" not in output
         assert f"failed to open included configuration file {included}" in output
+
+
+def test_an_unreadable_part_of_a_debian_exim_conf_d_fails_the_run(shared_tmp: Path) -> None:
+    _needs_root_and_setpriv()
+    conf_d = shared_tmp / "conf.d"
+    for part in ("main", "acl", "router"):
+        (conf_d / part).mkdir(parents=True)
+    (conf_d / "main" / "01_main").write_text("primary_hostname = a\n")
+    (conf_d / "acl" / "30_rcpt").write_text("acl_check_rcpt:\n  accept\n")
+    for path in shared_tmp.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    (conf_d / "acl" / "30_rcpt").chmod(0)
+    (conf_d / "router").chmod(0)
+    proc = mtalint("check", "conf.d", cwd=shared_tmp, as_user="nobody")
+    no_crash(proc)
+    assert "conf.d/router: cannot read folder (Permission denied)" in proc.stderr
+    assert proc.returncode == 2
+    (conf_d / "router").chmod(0o755)
+    proc = mtalint("check", "conf.d", cwd=shared_tmp, as_user="nobody")
+    no_crash(proc)
+    assert "conf.d/acl/30_rcpt: cannot read file: Permission denied" in proc.stderr
+    assert proc.returncode == 2
