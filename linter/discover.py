@@ -3,6 +3,13 @@
 A Postfix ``main.cf`` and ``master.cf`` in one folder form one set; when only one of
 them is named (a pre-commit hook passes just the changed files) its sibling joins the
 set, because neither file means much without the other.
+
+The repository being checked may be hostile (a CI job runs as root on someone else's
+branch). Every path named on the command line has a confinement root
+(:func:`confinement_root`); no file outside it is read, whatever links say, and every
+file is opened without blocking (a FIFO is reported, not waited on). What cannot be read
+(a link out, a FIFO, an unreadable file or folder, a link loop) is a problem line, and
+problems make the run exit 2: a folder that was not read may hold the open relay.
 """
 
 from __future__ import annotations
