@@ -294,7 +294,8 @@ def discover(
             split = path.parent.parent
             if fmt is None and path.parent.name in _EXIM_SPLIT_DIRS and is_exim_split(split):
                 # one file of Debian's split Exim configuration: the whole conf.d is read
-                add(split, "exim-split", root)
+                # (confined to it, when it is in no git work tree)
+                add(split, "exim-split", _git_top_level(path) or Path(os.path.abspath(split)))
                 continue
             if fmt is None:
                 problems.append(

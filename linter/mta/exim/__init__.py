@@ -73,17 +73,14 @@ def read_model(
     files: list[str] = []
 
     def opener(name: str, span: Span) -> SourceText | str | None:
-        try:
-            resolved = Path(os.path.realpath(name, strict=True))
-        except (OSError, RuntimeError):  # missing, or a link loop: Exim cannot open it
-            return None
+        resolved = Path(os.path.realpath(name))  # (a link loop stays unresolved)
         if not resolved.is_relative_to(root):
             return (
                 f".include of {name} is outside the configuration tree "
                 f"({display_path(root) or '.'}); not read"
             )
-        if resolved.is_dir():
-            return None
+        if not resolved.exists() or resolved.is_dir():
+            return None  # missing, a link loop or a folder: Exim cannot open it
         try:
             # opened confined to the tree again: a link swapped in now is not followed
             source = load_source(resolved, display_path(resolved), options.max_file_size, root=root)
