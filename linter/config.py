@@ -8,6 +8,7 @@ error/warning/note), ``rules`` (extra rule folders, relative to the config file)
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,10 @@ class Config:
 
 def find_config(start: Path) -> Path | None:
     """The nearest config file in ``start`` or a parent folder."""
-    folder = start.resolve()
+    try:
+        folder = start.resolve()
+    except RuntimeError:  # a link loop (Python 3.11): discovery reports it
+        folder = Path(os.path.abspath(start))
     if folder.is_file():
         folder = folder.parent
     for candidate_dir in (folder, *folder.parents):

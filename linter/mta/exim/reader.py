@@ -188,8 +188,8 @@ def split_physical(text: str) -> list[str]:
     return out
 
 
-def load_source(path: Path, display: str, max_bytes: int) -> SourceText:
-    data = read_limited(path, display, max_bytes)
+def load_source(path: Path, display: str, max_bytes: int, root: Path | None = None) -> SourceText:
+    data = read_limited(path, display, max_bytes, root)
     try:
         text = decode_config(data)
     except ValueError as exc:
@@ -535,5 +535,5 @@ class Reader:
 def _same_file(source: SourceText, name: str) -> bool:
     try:
         return source.path.resolve() == Path(name).resolve() or source.display == name
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a link loop (Python 3.11)
         return source.display == name

@@ -45,7 +45,11 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         try:
             # a CR not before a LF is whitespace inside the line to Postfix, not a line end
             source = read_source(
-                cf.path, cf.display, options.max_file_size, lone_cr_ends_line=False
+                cf.path,
+                cf.display,
+                options.max_file_size,
+                lone_cr_ends_line=False,
+                root=cf.root,
             )
         except InputError as exc:
             input_errors.append(

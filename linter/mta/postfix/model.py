@@ -453,11 +453,13 @@ def _check_names(model: PostfixModel) -> None:
         settings.extend(
             (name, o.value, o.span, {"service": s.key}) for name, o in s.overrides.items()
         )
-    for name, value, span, where in settings:
+    for name, _value, span, where in settings:
         if known(name):
             continue
         hint = suggest(name)
-        message = f"unused parameter: {name}={value}"
+        # the name only: the value of a parameter Postfix does not use may be anything,
+        # a credential pasted into the wrong file included, and the name fixes a typo
+        message = f"unused parameter: {name}"
         if "service" in where:
             message += f" in service {where['service']}"
         if hint:
