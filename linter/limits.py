@@ -22,6 +22,13 @@ class Limits:
 
     # Largest file read, in bytes (also --max-file-size)
     max_file_size: int = 10 * 1024 * 1024
+    # Characters one Postfix $name expansion may produce (beyond its own text). Postfix
+    # has no bound (postconf -x builds 10 MB values from a 300-byte main.cf); real values
+    # are at most a few kilobytes, a long mynetworks tens of kilobytes.
+    postfix_expansion_size: int = 1_000_000
+    # Characters all $name expansions of one Postfix configuration may produce together,
+    # which bounds both time (about a second) and memory (expansions are remembered).
+    postfix_expansion_work: int = 50_000_000
 
     @classmethod
     def names(cls) -> list[str]:
