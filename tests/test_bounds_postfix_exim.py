@@ -159,3 +159,138 @@ def test_a_number_that_fits_is_compared_as_a_number():
     # postconf -x: ${{9223372036854775807} == {09223372036854775807} ? {eq} : {ne}} = eq
     text = "${{9223372036854775807} == {09223372036854775807} ? {eq} : {ne}}"
     assert expand(text, {}.get).value == "eq"
+
+
+# ---------------------------------------------------------------- Exim reading
+
+
+def exim_fan_out(folder: Path, copies: int = 50) -> None:
+    """exim.conf includes f2 50 times, f2 includes f3 50 times, f3 includes f4 50 times:
+    125,000 reads of f4 from 9 KB of files."""
+    (folder / "f4.conf").write_text("# leaf\n")
+    for outer, inner in (("f3", "f4"), ("f2", "f3")):
+        (folder / f"{outer}.conf").write_text(f".include {folder}/{inner}.conf\n" * copies)
+    (folder / "exim.conf").write_text(
+        "primary_hostname = mx.example.com\n" + f".include {folder}/f2.conf\n" * copies
+    )
+
+
+def test_exim_include_fan_out_is_bounded(tmp_path):
+    # exim -bV reads it all (5.7 s here); mtalint ran past 120 s before the bound
+    exim_fan_out(tmp_path)
+    doc, elapsed = check(tmp_path, "exim.conf")
+    [limit] = findings(doc, "MTL005")
+    assert "exim_includes" in limit["message"] and limit["path"] == "f2.conf"
+    assert elapsed < 20
+
+
+def test_exim_lines_read_bound(tmp_path):
+    from linter.discover import discover
+    from linter.mta import Options
+    from linter.mta.exim import read_model
+
+    (tmp_path / "part.conf").write_text("# line\n" * 60)
+    (tmp_path / "exim.conf").write_text(
+        "primary_hostname = mx.example.com\n" + ".include part.conf\n" * 3
+    )
+    [config_set], _ = discover([tmp_path / "exim.conf"])
+    options = Options(limits=Limits(exim_lines_read=150))
+    _, diagnostics, _ = read_model(config_set, options)
+    [limit] = [d for d in diagnostics if d.kind == "limit-exceeded"]
+    assert limit.span.line == 4 and limit.data["limit"] == "exim_lines_read"
+
+
+def exim_macro_bomb(levels: int) -> str:
+    """Each macro six copies of the one before; Exim expands a definition's value when
+    it reads it, so A7 is 4.7 MB and A8 28 MB."""
+    lines = ["A0 = xxxxxxxxxxxxxxxx"]
+    lines += [f"A{i} = " + " ".join([f"A{i - 1}"] * 6) for i in range(1, levels + 1)]
+    return "\n".join(lines) + f"\nprimary_hostname = A{levels}\n"
+
+
+def test_exim_macro_bomb_is_bounded(tmp_path):
+    # 228 bytes: exim -bV runs past 120 s; 205 bytes (A7): exim -bV accepts it in 2.5 s
+    (tmp_path / "exim.conf").write_text(exim_macro_bomb(8))
+    doc, elapsed = check(tmp_path, "exim.conf")
+    [limit] = findings(doc, "MTL005")
+    assert limit["line"] == 8 and "exim_macro_line_size" in limit["message"]
+    assert elapsed < 15
+
+
+def test_exim_macro_work_bound_stops_reading(tmp_path):
+    from linter.discover import discover
+    from linter.mta import Options
+    from linter.mta.exim import read_model
+
+    (tmp_path / "exim.conf").write_text(exim_macro_bomb(4) + ".ifdef A1\n")
+    [config_set], _ = discover([tmp_path / "exim.conf"])
+    _, diagnostics, _ = read_model(config_set, Options(limits=Limits(exim_macro_work=20_000)))
+    [limit] = [d for d in diagnostics if d.kind == "limit-exceeded"]
+    assert limit.data["limit"] == "exim_macro_work"
+    # reading stopped there: no ".endif missing" about the .ifdef after it
+    assert not [d for d in diagnostics if "endif" in d.message]
+
+
+def test_exim_macro_substitution_is_unchanged_within_the_bounds():
+    from linter.mta.exim.reader import Reader, SourceText, split_physical
+
+    text = "AB = 1\nA = 2\nX = AB A _Z AAB\n"
+    reader = Reader(
+        SourceText(Path("exim.conf"), "exim.conf", split_physical(text)), lambda *_: None
+    )
+    line = reader.next_line()
+    while line is not None and not line.text.startswith("X"):
+        reader.read_macro_assignment(line)
+        line = reader.next_line()
+    assert line is not None and line.text == "X = 1 2 _Z 21"
+
+
+# ---------------------------------------------------------------- Exim numbers
+
+
+@pytest.mark.parametrize(
+    ("condition", "relay"),
+    [
+        # acl.c ACLC_CONDITION: digits → Uatoi() != 0; atoi() saturates, so a huge number
+        # is true, like "1"
+        ("9" * 4301, "open"),
+        ("0" * 4301, "closed"),
+        # the port is out of range: never the client's port; Exim's "==" fails
+        ("${if ={$received_port}{" + "9" * 4301 + "}{yes}{no}}", "unknown"),
+    ],
+)
+def test_exim_huge_numbers_in_conditions(tmp_path, condition, relay):
+    (tmp_path / "exim.conf").write_text(
+        "primary_hostname = mx.example.com\nacl_smtp_rcpt = acl_check_rcpt\nbegin acl\n"
+        f"acl_check_rcpt:\n  accept condition = {condition}\n  deny\n"
+    )
+    doc, _ = check(tmp_path, "exim.conf")
+    assert not findings(doc, "MTL001")
+    open_relay = findings(doc, "MTA001")
+    assert bool(open_relay) == (relay == "open")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        # an expanded string: exim -bV accepts it
+        ("message_size_limit = " + "9" * 4301, None),
+        # exim -bV: 'absolute value of integer "999..." is too large (overflow)'
+        ("smtp_accept_max = " + "9" * 4301, "too large"),
+        # readconf_readtime() wraps in a C int: "invalid time value" when negative
+        ("callout_domain_negative_expire = " + "9" * 4301 + "s", "invalid time value"),
+        ("callout_domain_negative_expire = 2147483648s", "invalid time value"),
+        ("callout_domain_negative_expire = 99999999999s", None),  # wraps to 1215752191
+        # exim -bV: 'integer "999..." is too large (overflow)'
+        ("deliver_queue_load_max = " + "9" * 4301, "too large"),
+    ],
+)
+def test_exim_huge_option_values(tmp_path, line, message):
+    (tmp_path / "exim.conf").write_text(f"primary_hostname = mx.example.com\n{line}\n")
+    doc, _ = check(tmp_path, "exim.conf")
+    assert not findings(doc, "MTL001")
+    rejected = findings(doc, "MTA021")
+    if message:
+        assert any(message in f["message"] for f in rejected)
+    else:
+        assert rejected == []
