@@ -101,7 +101,7 @@ def read_model(
     except InputError as exc:
         diag = Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
         return None, [diag], [cf.display]
-    reader = Reader(top, opener)
+    reader = Reader(top, opener, limits=options.limits)
     reader.add_builtins(table.BUILTIN_MACROS)
     for name, value in options.exim_defines.items():
         reader.define_command_line(name, value)
