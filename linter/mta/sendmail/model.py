@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from linter.diagnostics import Diagnostic
-from linter.mta.sendmail.m4 import M4, Call, EndOfInput, ExpansionLimit, Macro, Source
+from linter.mta.sendmail.m4 import (
+    M4,
+    Call,
+    EndOfInput,
+    ExpansionLimit,
+    Macro,
+    OutputLimit,
+    Source,
+)
 from linter.source import Span
 
 CF_DIR = "/usr/share/sendmail/cf/"
@@ -434,6 +442,16 @@ class _Evaluation:
                     fatal=True,
                 )
             )
+        except OutputLimit as exc:  # a bound of mtalint's own: GNU m4 would finish
+            self.model.evaluated = False
+            self.model.diagnostics.append(
+                Diagnostic(
+                    "limit-exceeded",
+                    str(exc),
+                    self.span(m4.anchor) or Span(self.path, 1, 1),
+                    data={"limit": exc.limit},
+                )
+            )
         except ExpansionLimit as exc:
             self.model.evaluated = False
             self.model.diagnostics.append(
@@ -453,6 +471,11 @@ class _Evaluation:
         for msg in self.m4.messages:
             text = " ".join(msg.text.split())
             span = self.span(msg.call) or Span(self.path, 1, 1)
+            if msg.kind == "limit":
+                self.model.diagnostics.append(
+                    Diagnostic("limit-exceeded", text, span, data={"limit": msg.limit})
+                )
+                continue
             if msg.kind == "error":
                 if any(f"/{rel}'" in text for rel in self.missing_library):
                     continue  # reported as an unknown FEATURE/OSTYPE/... at its statement
