@@ -56,7 +56,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     if source is not None:
         tree = parse_mc(source)
         model = build_model(
-            Source(source.path, source.text, "user"), cf.path.parent, options.max_file_size
+            Source(source.path, source.text, "user"),
+            cf.path.parent,
+            options.max_file_size,
+            options.limits,
         )
         comments.extend(Comment(cf.display, c.line, c.text) for c in tree.comments)
         diagnostics.extend(tree.diagnostics)
