@@ -134,14 +134,18 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     posture_dict = posture.to_dict()
     facts.set("roles", list(posture.roles))
     facts.set("posture", posture_dict)
+    # a span without a file or line (a default, an ACL given inline) is no place for a fix:
+    # the finding then falls back to the fact above it or the file's first line
     for path, span in spans.fields.items():
-        facts.spans[f"posture.{path}"] = span
+        if _located(span):
+            facts.spans[f"posture.{path}"] = span
     for i, listener_span in enumerate(spans.listeners):
         base = f"posture.listeners[{i}]"
-        if listener_span is not None:
+        if listener_span is not None and _located(listener_span):
             facts.spans[base] = listener_span
         for fact, span in spans.listener_fields[i].items():
-            facts.spans[f"{base}.{fact}"] = span
+            if _located(span):
+                facts.spans[f"{base}.{fact}"] = span
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span
@@ -176,6 +180,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         ],
     }
     return Analysis("exim", facts, model_dict, diagnostics, comments)
+
+
+def _located(span: Span) -> bool:
+    return bool(span.path) and span.line > 0
 
 
 def _exim_document(model: EximModel) -> dict[str, Any]:

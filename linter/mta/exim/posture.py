@@ -16,13 +16,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from linter.mta.exim import options as table
-from linter.mta.exim.acl import AclEvaluator, Client, Decision, network_of
+from linter.mta.exim.acl import AclEvaluator, Client, Decision, expand_for_port, network_of
 from linter.mta.exim.model import Driver, EximModel, Setting, list_items
 from linter.posture import (
     SSL_TLS_PROTOCOLS,
@@ -43,6 +44,16 @@ WILDCARDS = {"0.0.0.0", "::0", "::", "0:0:0:0:0:0:0:0"}  # noqa: S104 - addresse
 PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
 # drivers that act as a server whatever their options say (their init sets ->server)
 ALWAYS_SERVER = {"cyrus_sasl", "gsasl", "heimdal_gssapi"}
+# the option whose presence makes a driver a server (its init function: plaintext.c
+# "if (ablock->server_condition) ablock->server = TRUE"); without it the authenticator
+# is never advertised
+SERVER_OPTION = {
+    "plaintext": "server_condition",
+    "external": "server_condition",
+    "cram_md5": "server_secret",
+    "spa": "server_password",
+    "dovecot": "server_socket",
+}
 # ${if def:tls_in_cipher} and the other spellings of "only inside TLS"
 _TLS_GATE = re.compile(
     r"^\$\{if\s*(?:def:\s*\$?(?:tls_in_cipher|tls_cipher)\s*"
@@ -102,6 +113,7 @@ class Authenticator:
     advertised: str
     client_tls_gated: bool
     client_send: str = ""
+    advertise_condition: str | None = None
 
     def to_fact(self) -> dict[str, Any]:
         return {
@@ -160,6 +172,18 @@ def _kind_name(d: Driver) -> str:
 # ---------------------------------------------------------------- authenticators
 
 
+def advertised_when(condition: str) -> str:
+    """What a ``server_advertise_condition`` value means: always, tls, never, conditional."""
+    text = condition.strip()
+    if _TLS_GATE.match(text):
+        return "tls"
+    if text.lower() in ("", "no", "false", "0"):
+        return "never"
+    if text.lower() in ("yes", "true") or (text.isdecimal() and int(text) != 0):
+        return "always"
+    return "conditional"
+
+
 def authenticators(model: EximModel) -> list[Authenticator]:
     out: list[Authenticator] = []
     for d in model.authenticators:
@@ -168,27 +192,19 @@ def authenticators(model: EximModel) -> list[Authenticator]:
             driver_setting(d, "public_name").value if "public_name" in d.options else ""
         ) or d.name
         server_options = [n for n in d.options if n.startswith("server_")]
-        server = driver in ALWAYS_SERVER or bool(
-            [
-                n
-                for n in server_options
-                if n not in ("server_advertise_condition", "server_debug_print")
-            ]
-        )
+        if driver in SERVER_OPTION:
+            server = SERVER_OPTION[driver] in d.options
+        else:
+            server = driver in ALWAYS_SERVER or bool(
+                [
+                    n
+                    for n in server_options
+                    if n not in ("server_advertise_condition", "server_debug_print")
+                ]
+            )
         client = any(n.startswith("client_") and n != "client_condition" for n in d.options)
         advertise = d.options.get("server_advertise_condition")
-        if advertise is None:
-            advertised = "always"
-        else:
-            text = advertise.value.strip()
-            if _TLS_GATE.match(text):
-                advertised = "tls"
-            elif text.lower() in ("", "no", "false", "0"):
-                advertised = "never"
-            elif text.lower() in ("yes", "true") or (text.isdecimal() and int(text) != 0):
-                advertised = "always"
-            else:
-                advertised = "conditional"
+        advertised = "always" if advertise is None else advertised_when(advertise.value)
         condition = d.options.get("client_condition")
         send = d.options.get("client_send")
         # Debian's client authenticators refuse to send outside TLS inside client_send:
@@ -209,6 +225,7 @@ def authenticators(model: EximModel) -> list[Authenticator]:
                     condition is not None and bool(_CLIENT_TLS_GATE.match(condition.value.strip()))
                 ),
                 client_send=send.value if send is not None else "",
+                advertise_condition=advertise.value if advertise is not None else None,
             )
         )
     return out
@@ -228,6 +245,8 @@ class _Builder:
         self.remote_routable = any(
             r.driver in ("dnslookup", "manualroute", "ipliteral") for r in model.routers
         )
+        # the address family of the listener being judged (None: both)
+        self.family: int | None = None
 
     def span(self, name: str) -> Span | None:
         setting = self.model.main.get(table.ALIASES.get(name, name))
@@ -237,6 +256,8 @@ class _Builder:
 
     def chain(self, client: Client, last: str = "acl_smtp_rcpt") -> Decision:
         """The connect → HELO → MAIL → RCPT (or VRFY) ACLs for one client."""
+        if client.family is None and self.family is not None:
+            client = dataclasses.replace(client, family=self.family)
         depends: list[str] = []
         decision = Decision("deny", None, "")
         for option in ("acl_smtp_connect", "acl_smtp_helo", "acl_smtp_mail", last):
@@ -312,6 +333,9 @@ class _Builder:
             public = everywhere or not all(_is_loopback(a) for a in addresses)
             address = "*" if everywhere else ", ".join(addresses)
             spans: dict[str, Span] = {}
+            # unset local_interfaces is "<; ::0 ; 0.0.0.0": both families
+            families = {_family(a) for a in (addresses if plain or own_ports else [])}
+            self.family = families.pop() if len(families) == 1 else None
             out.append(self.listener(address, port, public, port in tls_ports, spans))
             self.spans.listeners.append(
                 self.span("local_interfaces") if port in dict(own_ports).values() else listen_span
@@ -334,8 +358,8 @@ class _Builder:
             if port == 25
             else "other"
         )
-        stranger = Client(port=port, remote_routable=self.remote_routable)
-        advertise = self.acls.host_list(model.value("tls_advertise_hosts"), stranger)
+        stranger = Client(port=port, remote_routable=self.remote_routable, family=self.family)
+        advertise = self.acls.host_list(self.for_port("tls_advertise_hosts", port), stranger)
         if implicit:
             tls = "implicit"
             span = self.span("tls_on_connect_ports")
@@ -357,11 +381,13 @@ class _Builder:
         if self.span("tls_certificate") is not None:
             spans["tls_certificate"] = self.span("tls_certificate")  # type: ignore[assignment]
 
-        gate_all = _TLS_GATE.match(model.value("auth_advertise_hosts").strip()) is not None
-        auth_hosts = self.acls.host_list(model.value("auth_advertise_hosts"), stranger)
+        auth_advertise = self.for_port("auth_advertise_hosts", port)
+        gate_all = _TLS_GATE.match(auth_advertise.strip()) is not None
+        auth_hosts = self.acls.host_list(auth_advertise, stranger)
+        auths = [self.auth_for_port(a, port) for a in self.auths]
         offered = [
             a
-            for a in self.auths
+            for a in auths
             if a.server
             and a.advertised != "never"
             and (auth_hosts != "no" or gate_all)
@@ -413,6 +439,22 @@ class _Builder:
             banner_expanded=self.expand_banner(banner.value),
         )
 
+    def for_port(self, option: str, port: int) -> str:
+        """A main option's value on this port (``${if eq{$received_port}{25}{*}{}}``)."""
+        value = self.model.value(option)
+        resolved = expand_for_port(value, port)
+        return value if resolved is None else resolved
+
+    @staticmethod
+    def auth_for_port(auth: Authenticator, port: int) -> Authenticator:
+        """The authenticator as advertised on this port."""
+        if auth.advertised != "conditional" or auth.advertise_condition is None:
+            return auth
+        resolved = expand_for_port(auth.advertise_condition, port)
+        if resolved is None:
+            return auth
+        return dataclasses.replace(auth, advertised=advertised_when(resolved))
+
     def relay(self, port: int, auth_offered: bool, spans: dict[str, Span]) -> RelayPolicy:
         routable = self.remote_routable
         stranger = self.chain(Client(port=port, remote_routable=routable))
@@ -423,6 +465,12 @@ class _Builder:
             spans["relay"] = rcpt_span
         stranger_span = spans.get("relay")
         if stranger.outcome == "accept":
+            # a trusted host list that matches everyone: the fix goes in the list
+            for c in stranger.statement.conditions if stranger.statement is not None else []:
+                named = self.list_span(c.value or "") if c.name == "hosts" else None
+                if named is not None and not c.negated:
+                    spans["relay"] = named
+                    break
             return RelayPolicy(
                 "open", reason=f"a client from anywhere may relay ({stranger.describe()})"
             )
@@ -441,8 +489,10 @@ class _Builder:
             for c in st.conditions:
                 if c.name != "hosts" or c.negated or c.value is None:
                     continue
-                if not any(list_items(c.value)):
-                    continue  # "hosts = :" matches only local (non-SMTP) submissions
+                if not any(self.host_items(c.value)):
+                    # "hosts = :" matches only local (non-SMTP) submissions; an empty
+                    # named list nobody
+                    continue
                 member = self.chain(Client(member_of=c.value, port=port, remote_routable=routable))
                 # "unknown": an opaque deny before it might stop a trusted host; it is
                 # still a list trusted to relay
@@ -721,6 +771,13 @@ class _Builder:
                 # but older versions stay: seen in handshakes with a running Exim
                 enabled.discard("TLSv1.3")
         return [p for p in SSL_TLS_PROTOCOLS if p in enabled]
+
+
+def _family(address: str) -> int | None:
+    try:
+        return ipaddress.ip_address(address.strip("[]")).version
+    except ValueError:
+        return None
 
 
 def _is_public(item: str) -> bool:

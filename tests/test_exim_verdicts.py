@@ -1,0 +1,216 @@
+"""Single Exim configurations whose verdicts were wrong, each against the real Exim's ``-bh``.
+
+Every case is a whole configuration that ``exim -bV`` accepts; for each listener port the
+posture must agree with SMTP sessions (test_exim_relay.compare: relay, STARTTLS, AUTH
+before TLS, HELO), and the case states the verdict the spec gives, so a case fails when
+mtalint and Exim disagree and when both drift together. IPv6 strangers are tried too when
+the listener is reachable over IPv6.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from exim_oracle_bh import bv_ok, relays, session
+from exim_oracle_bv import exim_missing
+from test_exim_relay import compare, posture_of
+
+pytestmark = pytest.mark.skipif(exim_missing() is not None, reason=exim_missing() or "")
+
+STRANGER6 = "2001:db8::200"
+
+ROUTERS = """
+begin routers
+smarthost:
+  driver = manualroute
+  domains = ! +local_domains
+  transport = remote_smtp
+  route_list = * 192.0.2.99
+local:
+  driver = redirect
+  domains = +local_domains
+  data = :blackhole:
+
+begin transports
+remote_smtp:
+  driver = smtp
+"""
+
+STOCK_RCPT = """
+acl_check_rcpt:
+  accept hosts = :
+  accept hosts = +relay_from_hosts
+  accept authenticated = *
+  require message = relay not permitted
+    domains = +local_domains : +relay_to_domains
+  accept
+"""
+
+AUTH = """
+begin authenticators
+plain:
+  driver = plaintext
+  public_name = PLAIN
+  server_condition = ${if eq{$auth2}{user}{yes}{no}}
+  server_prompts = :
+"""
+
+
+def config(
+    relay_from: str = "",
+    relay_to: str = "",
+    main: str = "",
+    rcpt: str = STOCK_RCPT,
+    acls: str = "",
+    auth: str = "",
+) -> str:
+    return (
+        "primary_hostname = mx.example.com\n"
+        "domainlist local_domains = @ : example.com\n"
+        f"domainlist relay_to_domains = {relay_to}\n"
+        f"hostlist relay_from_hosts = {relay_from}\n"
+        "acl_smtp_rcpt = acl_check_rcpt\n"
+        f"{main}\nbegin acl\n{rcpt}\n{acls}\n{ROUTERS}\n{auth}"
+    )
+
+
+# name → (configuration, {port: {listener attribute: value}}); "relay" is the verdict,
+# "v6" whether an IPv6 stranger relays under -bh (None: not a question -bh can answer)
+CASES: dict[str, tuple[str, dict[int, dict[str, object]]]] = {
+    # 1. a list whose last item is negated ends with an implicit "*"
+    "hostlist ending in a negation": (
+        config(relay_from="!10.0.0.0/8"),
+        {25: {"relay": "open", "v6": True}},
+    ),
+    "accept hosts = !net": (
+        config(rcpt="acl_check_rcpt:\n  accept hosts = !10.0.0.0/8\n"),
+        {25: {"relay": "open", "v6": True}},
+    ),
+    "domainlist ending in a negation": (
+        config(relay_to="!example.org"),
+        {25: {"relay": "open", "v6": True}},
+    ),
+    "accept domains = !domain": (
+        config(rcpt="acl_check_rcpt:\n  accept domains = !example.org\n"),
+        {25: {"relay": "open", "v6": True}},
+    ),
+    "negation then star": (
+        config(relay_from="!10.0.0.0/8 : *"),
+        {25: {"relay": "open", "v6": True}},
+    ),
+    "negation before a network": (
+        config(relay_from="!10.0.0.9 : 10.0.0.0/8"),
+        {25: {"relay": "networks", "v6": False}},
+    ),
+    # 2. networks that together cover a whole address family
+    "two halves of IPv4": (
+        config(relay_from="0.0.0.0/1 : 128.0.0.0/1"),
+        {25: {"relay": "open", "v6": False}},
+    ),
+    "address with /0": (config(relay_from="192.0.2.1/0"), {25: {"relay": "open", "v6": False}}),
+    "IPv6 everything, dual stack": (
+        config(relay_from="<; ::/0"),
+        {25: {"relay": "open", "v6": True}},
+    ),
+    "IPv6 everything, IPv4 listener": (
+        config(relay_from="<; ::/0", main="local_interfaces = 0.0.0.0\n"),
+        {25: {"relay": "networks", "v6": None}},  # -bh cannot know that IPv6 clients cannot connect
+    ),
+    "half of IPv4": (config(relay_from="0.0.0.0/1"), {25: {"relay": "networks", "v6": False}}),
+    # 3. @mx_primary names domains whose MX is this host, never a stranger's domain
+    "relay_to_domains = @mx_primary": (
+        config(relay_to="@mx_primary"),
+        {25: {"relay": "closed", "v6": False}},
+    ),
+    # 4. a plaintext authenticator without server_condition is not a server
+    "plaintext without server_condition": (
+        config(
+            main="tls_advertise_hosts =\n",
+            auth="begin authenticators\nplain:\n  driver = plaintext\n"
+            "  public_name = PLAIN\n  server_prompts = :\n",
+        ),
+        {25: {"relay": "closed", "auth": "none", "auth_before_tls": False}},
+    ),
+    "plaintext with server_condition": (
+        config(main="tls_advertise_hosts =\n", auth=AUTH),
+        {25: {"relay": "authenticated", "auth": "offered", "auth_before_tls": True}},
+    ),
+    # 5. $received_port in the advertising options is decided per listener
+    "STARTTLS on 25 only": (
+        config(
+            main="daemon_smtp_ports = 25 : 587\n"
+            "tls_advertise_hosts = ${if eq{$received_port}{25}{*}{}}\n",
+            auth=AUTH,
+        ),
+        {
+            25: {"tls": "optional", "auth_before_tls": True},
+            587: {"tls": "none", "auth_before_tls": True},
+        },
+    ),
+    "AUTH on 587 only": (
+        config(
+            main="daemon_smtp_ports = 25 : 587\n"
+            "auth_advertise_hosts = ${if eq {$received_port}{587} {*}{}}\n",
+            auth=AUTH,
+        ),
+        {
+            25: {"tls": "optional", "auth": "none", "auth_before_tls": False},
+            587: {"tls": "optional", "auth": "offered", "auth_before_tls": True},
+        },
+    ),
+    "server_advertise_condition on 587 only": (
+        config(
+            main="daemon_smtp_ports = 25 : 587\n",
+            auth=AUTH + "  server_advertise_condition = ${if ={$received_port}{587}}\n",
+        ),
+        {
+            25: {"auth": "none", "auth_before_tls": False},
+            587: {"auth": "offered", "auth_before_tls": True},
+        },
+    ),
+    # 8. Debian's "too many bad recipients" deny cannot fire on the first RCPT
+    "rcpt_count deny before relay_from_hosts = *": (
+        config(
+            relay_from="*",
+            rcpt="acl_check_rcpt:\n"
+            "  deny condition = ${if and {{>{$rcpt_count}{10}}"
+            "{<{$recipients_count}{${eval:$rcpt_count/2}}} }}\n"
+            "    message = Rejected for too many bad recipients\n" + STOCK_RCPT.split(":", 1)[1],
+        ),
+        {25: {"relay": "open", "v6": True}},
+    ),
+    "accept after many recipients": (
+        config(rcpt="acl_check_rcpt:\n  accept condition = ${if >{$rcpt_count}{1}}\n"),
+        {25: {"relay": "open"}},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_verdict_matches_exim(name: str, tmp_path: Path) -> None:
+    text, expected = CASES[name]
+    path = tmp_path / "exim.conf"
+    path.write_text(text)
+    assert bv_ok(path), text
+    problems, _ = compare(path)
+    assert not problems, "\n".join(problems) + "\n\n" + text
+    posture = posture_of(path)
+    seen = {
+        li.port: {
+            k: li.relay.verdict if k == "relay" else getattr(li, k) for k in want if k != "v6"
+        }
+        for li in posture.listeners
+        for want in [expected.get(li.port, {})]
+    }
+    assert seen == {p: {k: v for k, v in w.items() if k != "v6"} for p, w in expected.items()}
+    for port, want in expected.items():
+        if want.get("v6") is not None:
+            assert relays(path, STRANGER6, port) is want["v6"], f"IPv6 on {port}\n{text}"
+
+
+def test_ipv6_session_works(tmp_path: Path) -> None:
+    """The IPv6 stranger above is a real client to -bh (not a refused argument)."""
+    path = tmp_path / "exim.conf"
+    path.write_text(config())
+    assert session(path, STRANGER6, 25, []).ehlo
