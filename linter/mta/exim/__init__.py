@@ -159,6 +159,12 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         for name, setting in transport.options.items():
             if setting.span is not None:
                 facts.spans[f"exim.smtp_transports[{i}].{name}"] = setting.span
+        # the clear-text AUTH finding goes where the transport is told to authenticate
+        auth_option = derived["smtp_transports"][i].get("auth_option")
+        if auth_option and auth_option in transport.options:
+            auth_span = transport.options[auth_option].span
+            if auth_span is not None:
+                facts.spans[f"exim.smtp_transports[{i}].auth_without_tls"] = auth_span
     for kind, named in model.lists.items():
         for name, nl in named.items():
             facts.spans[f"exim.lists.{kind}.{name}"] = nl.span

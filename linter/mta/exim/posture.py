@@ -63,7 +63,10 @@ _TLS_GATE = re.compile(
     r"(?:\{\s*(?:yes|true|1|\*)\s*\}\s*(?:\{\s*(?:no|false|0)?\s*\}\s*)?)?\}$"
 )
 _CLIENT_TLS_GATE = re.compile(r"^\$\{if\s*def:\s*\$?tls_out_cipher\s*(?:\{[^{}]*\}\s*)*\}$")
-_CLIENT_SEND_GATE = re.compile(r"\$\{if\s*!\s*eq\s*\{\s*\$tls_out_cipher\s*\}\s*\{\s*\}")
+# ${if !eq{$tls_out_cipher}{}{...}fail}, also inside and{} (Debian's LOGIN client_send)
+_CLIENT_SEND_GATE = re.compile(
+    r"\$\{if\s*(?:and\s*\{\s*\{\s*)?!\s*eq\s*\{\s*\$tls_out_cipher\s*\}\s*\{\s*\}"
+)
 # what $version_number and friends show: Debian 12's Exim
 EXIM_VERSION = table.EXIM_VERSION
 
@@ -844,6 +847,42 @@ def build_posture(model: EximModel) -> tuple[Posture, PostureSpans]:
     return posture, builder.spans
 
 
+def exposed_transports(model: EximModel, acls: AclEvaluator) -> dict[str, dict[str, Any]]:
+    """Per smtp transport that may authenticate without TLS: the option that makes it
+    authenticate and the clear-text mechanisms it could then use.
+
+    A transport authenticates to the hosts of hosts_require_auth / hosts_try_auth; it
+    keeps the password inside TLS when it speaks TLS on connect or hosts_require_tls
+    covers those hosts (``*``, or every item of the AUTH list); a client authenticator
+    keeps it there itself with client_condition / client_send gated on $tls_out_cipher.
+    """
+    mechanisms = [
+        a.public_name
+        for a in authenticators(model)
+        if a.client and a.plaintext and not a.client_tls_gated
+    ]
+    out: dict[str, dict[str, Any]] = {}
+    for t in model.transports:
+        if t.driver != "smtp" or not mechanisms:
+            continue
+        option = next(
+            (n for n in ("hosts_require_auth", "hosts_try_auth") if driver_setting(t, n).value),
+            "",
+        )
+        if not option:
+            continue
+        if driver_setting(t, "protocol").value.strip() in ("smtps", "submissions"):
+            continue
+        require_tls = driver_setting(t, "hosts_require_tls").value
+        auth_items = set(list_items(driver_setting(t, option).value))
+        if acls.host_list(require_tls, Client()) == "yes" or (
+            auth_items and auth_items <= set(list_items(require_tls))
+        ):
+            continue
+        out[t.name] = {"auth_option": option, "auth_without_tls": mechanisms}
+    return out
+
+
 def analysis_facts(model: EximModel) -> dict[str, Any]:
     """Derived facts the Exim rules judge (``exim.auth``, ``exim.rcpt_acl``, ...)."""
     acls = AclEvaluator(model)
@@ -874,6 +913,9 @@ def analysis_facts(model: EximModel) -> dict[str, Any]:
                 },
             }
         )
+    exposed = exposed_transports(model, acls)
+    for fact in smtp:
+        fact.update(exposed.get(str(fact["name"]), {"auth_option": "", "auth_without_tls": []}))
     lists = {
         kind: {
             name: {"value": nl.value, "items": list_items(nl.value), "line": nl.span.line}
