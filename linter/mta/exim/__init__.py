@@ -151,6 +151,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         facts.spans[f"diagnostics[{i}]"] = d.span
     exim_doc = _exim_document(model)
     derived = analysis_facts(model)
+    derived["tls_listeners"] = _tls_listeners(posture)
     facts.set("exim", {**{k: v for k, v in exim_doc.items() if k != "main"}, **derived})
     for i, auth in enumerate(model.authenticators):
         facts.spans[f"exim.auth[{i}]"] = auth.span
@@ -186,6 +187,22 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         ],
     }
     return Analysis("exim", facts, model_dict, diagnostics, comments)
+
+
+def _tls_listeners(posture: Any) -> dict[str, list[str]]:
+    """Listeners by what TLS protects there: "strict" where clients must use it or send
+    passwords (implicit or required TLS, submission ports), "opportunistic" where a
+    sending MTA may use it (STARTTLS offered on port 25 and others)."""
+    strict: list[str] = []
+    opportunistic: list[str] = []
+    for li in posture.listeners:
+        if li.tls in ("implicit", "required") or (
+            li.role in ("submission", "submissions") and li.tls != "none"
+        ):
+            strict.append(li.name)
+        elif li.tls == "optional":
+            opportunistic.append(li.name)
+    return {"strict": strict, "opportunistic": opportunistic}
 
 
 def _located(span: Span) -> bool:
