@@ -214,3 +214,38 @@ def test_ipv6_session_works(tmp_path: Path) -> None:
     path = tmp_path / "exim.conf"
     path.write_text(config())
     assert session(path, STRANGER6, 25, []).ehlo
+
+
+def greeting(path: Path, client: str, port: int) -> str:
+    """The reply code Exim greets a client with."""
+    from exim_oracle_bh import _run
+
+    _, out, _ = _run(path, client, port, "QUIT\r\n")
+    codes = [ln[:3] for ln in out.splitlines() if ln[:3].isdigit()]
+    return codes[0] if codes else ""
+
+
+# 6. a connect ACL that refuses everyone: no greeting, so no listener findings
+CONNECT_ACLS = {
+    "deny everyone": ("acl_check_connect:\n  deny message = go away\n", True),
+    "inline deny": (None, True),
+    "trusted network only": (
+        "acl_check_connect:\n  accept hosts = 192.0.2.0/24\n  deny\n",
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CONNECT_ACLS))
+def test_connect_acl_refusing_everyone(name: str, tmp_path: Path) -> None:
+    acl, refuses_all = CONNECT_ACLS[name]
+    option = "acl_smtp_connect = " + ("deny" if acl is None else "acl_check_connect")
+    text = config(main="daemon_smtp_ports = 25 : 587\n" + option + "\n", acls=acl or "", auth=AUTH)
+    path = tmp_path / "exim.conf"
+    path.write_text(text)
+    assert bv_ok(path), text
+    for port in (25, 587):
+        assert greeting(path, "198.51.100.200", port).startswith("5")
+        assert greeting(path, "192.0.2.7", port).startswith("5") is refuses_all
+    listeners = posture_of(path).listeners
+    assert (listeners == []) is refuses_all

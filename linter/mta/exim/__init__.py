@@ -113,7 +113,7 @@ def read_model(
 
 
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
-    from linter.mta.exim.posture import analysis_facts, build_posture
+    from linter.mta.exim.posture import analysis_facts, build_posture, connect_refusal
 
     model, diagnostics, files = read_model(config_set, options)
     primary = config_set.files[0]
@@ -169,6 +169,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     for kind, named in model.lists.items():
         for name, nl in named.items():
             facts.spans[f"exim.lists.{kind}.{name}"] = nl.span
+    refusal = connect_refusal(model)
+    if refusal is not None and refusal.statement is not None:
+        # the statement that refuses (for an inline "deny", the option's line)
+        facts.spans["exim.connect_refused"] = refusal.statement.span
     rcpt = model.main.get("acl_smtp_rcpt")
     if rcpt is not None and rcpt.span is not None:
         facts.spans["exim.rcpt_acl"] = rcpt.span

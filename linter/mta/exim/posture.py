@@ -297,6 +297,24 @@ class _Builder:
             refusal = refusal or decision
         return refusal
 
+    def connect_refusal(self) -> Decision | None:
+        """The connect ACL's refusal of every client (no greeting, nothing accepted), or
+        None when some client (a stranger, a host of a list it trusts) gets through."""
+        acl, _ = self.acls.resolve("acl_smtp_connect")
+        if acl is None:
+            return None
+        refusal = self.acls.run(acl, Client(remote_routable=self.remote_routable))
+        if refusal.outcome != "deny":
+            return None
+        for st in acl.statements:
+            for c in st.conditions:
+                if c.name != "hosts" or c.value is None:
+                    continue
+                member = Client(member_of=c.value, remote_routable=self.remote_routable)
+                if self.acls.run(acl, member).outcome != "deny":
+                    return None
+        return refusal
+
     def tls_refusal(self, port: int) -> Decision | None:
         """What refuses a client without TLS, when one with TLS (and AUTH) is not refused."""
         if self.refused(port=port, tls=True, authenticated=True):
@@ -803,6 +821,14 @@ def _widest(items: list[str]) -> int | None:
 def build_posture(model: EximModel) -> tuple[Posture, PostureSpans]:
     builder = _Builder(model)
     listeners = builder.listeners()
+    notes = []
+    refusal = builder.connect_refusal()
+    if refusal is not None:
+        # every connection gets a 5xx instead of a greeting: these listeners take no mail,
+        # offer no TLS and no AUTH (EX032 says so, once)
+        listeners = []
+        builder.spans.listeners, builder.spans.listener_fields = [], []
+        notes.append(f"acl_smtp_connect refuses every client ({refusal.describe()})")
     outbound = builder.outbound()
     tls = builder.tls_settings(listeners)
     local_domains = model.lists["domainlist"].get("local_domains")
@@ -819,7 +845,6 @@ def build_posture(model: EximModel) -> tuple[Posture, PostureSpans]:
     def any_set(option: str) -> bool:
         return any(t.options[option].value for t in transports if option in t.options)
 
-    notes = []
     for listener in listeners:
         if listener.relay.verdict == "unknown":
             notes.append(f"relay verdict for {listener.name}: {listener.relay.reason}")
@@ -883,6 +908,11 @@ def exposed_transports(model: EximModel, acls: AclEvaluator) -> dict[str, dict[s
     return out
 
 
+def connect_refusal(model: EximModel) -> Decision | None:
+    """What makes the connect ACL refuse every client, or None."""
+    return _Builder(model).connect_refusal()
+
+
 def analysis_facts(model: EximModel) -> dict[str, Any]:
     """Derived facts the Exim rules judge (``exim.auth``, ``exim.rcpt_acl``, ...)."""
     acls = AclEvaluator(model)
@@ -923,7 +953,13 @@ def analysis_facts(model: EximModel) -> dict[str, Any]:
         }
         for kind, named in model.lists.items()
     }
+    refusal = connect_refusal(model)
     return {
+        "connect_refused": {
+            "refused": refusal is not None,
+            "by": refusal.describe() if refusal is not None else "",
+            "line": refusal.statement.span.line if refusal and refusal.statement else 0,
+        },
         "lists": lists,
         "rcpt_acl": {"problem": problem, "value": model.value("acl_smtp_rcpt")},
         "auth": [a.to_fact() for a in authenticators(model)],
