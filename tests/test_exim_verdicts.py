@@ -249,3 +249,90 @@ def test_connect_acl_refusing_everyone(name: str, tmp_path: Path) -> None:
         assert greeting(path, "192.0.2.7", port).startswith("5") is refuses_all
     listeners = posture_of(path).listeners
     assert (listeners == []) is refuses_all
+
+
+# 11. VRFY and EXPN: answered (250/252) exactly when the posture / EX031 says so; they
+# need neither HELO nor MAIL, so only the connect ACL runs before their own
+VRFY_EXPN = {
+    "both accepted, MAIL denied": ("acl_smtp_vrfy = accept\nacl_smtp_expn = accept\n", True),
+    "unset": ("", False),
+    "connect ACL refuses strangers": (
+        "acl_smtp_vrfy = accept\nacl_smtp_expn = accept\nacl_smtp_connect = acl_check_connect\n",
+        False,
+    ),
+    "loopback only": ("acl_smtp_vrfy = local_only\nacl_smtp_expn = local_only\n", False),
+}
+VRFY_ACLS = """
+acl_check_mail:
+  deny
+acl_check_connect:
+  accept hosts = 192.0.2.0/24
+  deny
+local_only:
+  accept hosts = 127.0.0.1
+  deny
+"""
+
+
+@pytest.mark.parametrize("name", list(VRFY_EXPN))
+def test_vrfy_expn_match_exim(name: str, tmp_path: Path) -> None:
+    from linter.discover import discover
+    from linter.mta import Options
+    from linter.mta.exim import analyse
+
+    main, answered = VRFY_EXPN[name]
+    text = config(main=main + "acl_smtp_mail = acl_check_mail\n", acls=VRFY_ACLS)
+    path = tmp_path / "exim.conf"
+    path.write_text(text)
+    assert bv_ok(path), text
+    s = session(path, "198.51.100.200", 25, ["VRFY postmaster@example.com", "EXPN postmaster"])
+    codes = dict(s.replies)
+    vrfy = codes.get("VRFY postmaster@example.com", "")
+    expn = codes.get("EXPN postmaster", "")
+    # an unset or denying ACL gives "252 Administrative prohibition"; a local address 250
+    assert (vrfy == "250") is answered, s.raw[-400:]
+    assert (expn == "250") is answered, s.raw[-400:]
+    listeners = posture_of(path).listeners
+    assert any(li.vrfy for li in listeners) is answered
+    sets, _ = discover([path])
+    facts = analyse(sets[0], Options()).facts
+    assert bool(facts.get("exim.expn_answered")) is answered
+
+
+# 11. a macro never defined, used as a file path: -bV accepts the file, -bt defers
+ALIAS_ROUTER = """primary_hostname = mx.example.com
+{define}domainlist local_domains = @ : example.com
+begin routers
+system_aliases:
+  driver = redirect
+  domains = +local_domains
+  allow_fail
+  allow_defer
+  data = ${{lookup{{$local_part}}lsearch{{SYSTEM_ALIASES_FILE}}}}
+local:
+  driver = redirect
+  domains = +local_domains
+  data = :blackhole:
+"""
+
+
+@pytest.mark.parametrize("defined", [False, True])
+def test_undefined_macro_path_defers(defined: bool, tmp_path: Path) -> None:
+    from exim_oracle_bv import run_exim
+
+    from linter.discover import discover
+    from linter.mta import Options
+    from linter.mta.exim import analyse
+
+    aliases = tmp_path / "aliases"
+    aliases.write_text("postmaster: :blackhole:\n")
+    define = f"SYSTEM_ALIASES_FILE = {aliases}\n" if defined else ""
+    path = tmp_path / "exim.conf"
+    path.write_text(ALIAS_ROUTER.format(define=define))
+    assert bv_ok(path)
+    rc, out, _ = run_exim(path, "-bt", "postmaster@example.com")
+    deferred = "cannot be resolved at this time" in out
+    assert deferred is not defined, out
+    sets, _ = discover([path])
+    found = analyse(sets[0], Options()).facts.get("exim.undefined_macro_paths")
+    assert bool(found) is deferred

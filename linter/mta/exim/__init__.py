@@ -113,7 +113,12 @@ def read_model(
 
 
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
-    from linter.mta.exim.posture import analysis_facts, build_posture, connect_refusal
+    from linter.mta.exim.posture import (
+        analysis_facts,
+        build_posture,
+        connect_refusal,
+        undefined_macro_paths,
+    )
 
     model, diagnostics, files = read_model(config_set, options)
     primary = config_set.files[0]
@@ -152,6 +157,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     exim_doc = _exim_document(model)
     derived = analysis_facts(model)
     derived["tls_listeners"] = _tls_listeners(posture)
+    derived["expn_answered"] = list(spans.expn_listeners)
+    expn = model.main.get("acl_smtp_expn")
+    if expn is not None and expn.span is not None:
+        facts.spans["exim.expn_answered"] = expn.span
     facts.set("exim", {**{k: v for k, v in exim_doc.items() if k != "main"}, **derived})
     for i, auth in enumerate(model.authenticators):
         facts.spans[f"exim.auth[{i}]"] = auth.span
@@ -173,6 +182,8 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     if refusal is not None and refusal.statement is not None:
         # the statement that refuses (for an inline "deny", the option's line)
         facts.spans["exim.connect_refused"] = refusal.statement.span
+    for i, item in enumerate(undefined_macro_paths(model)):
+        facts.spans[f"exim.undefined_macro_paths[{i}]"] = item["span"]
     rcpt = model.main.get("acl_smtp_rcpt")
     if rcpt is not None and rcpt.span is not None:
         facts.spans["exim.rcpt_acl"] = rcpt.span

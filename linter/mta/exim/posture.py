@@ -67,6 +67,8 @@ _CLIENT_TLS_GATE = re.compile(r"^\$\{if\s*def:\s*\$?tls_out_cipher\s*(?:\{[^{}]*
 _CLIENT_SEND_GATE = re.compile(
     r"\$\{if\s*(?:and\s*\{\s*\{\s*)?!\s*eq\s*\{\s*\$tls_out_cipher\s*\}\s*\{\s*\}"
 )
+# the ACLs a client passes before RCPT
+RCPT_PATH = ("acl_smtp_connect", "acl_smtp_helo", "acl_smtp_mail")
 # what $version_number and friends show: Debian 12's Exim
 EXIM_VERSION = table.EXIM_VERSION
 
@@ -99,6 +101,8 @@ class PostureSpans:
     fields: dict[str, Span] = field(default_factory=dict)
     # per listener: fact name (relay, tls, auth, ...) → span
     listener_fields: list[dict[str, Span]] = field(default_factory=list)
+    # public listeners where a stranger's EXPN is answered (acl_smtp_expn accepts)
+    expn_listeners: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -263,7 +267,9 @@ class _Builder:
             client = dataclasses.replace(client, family=self.family)
         depends: list[str] = []
         decision = Decision("deny", None, "")
-        for option in ("acl_smtp_connect", "acl_smtp_helo", "acl_smtp_mail", last):
+        # VRFY and EXPN need neither HELO nor MAIL: only the connect ACL runs before theirs
+        before = ("acl_smtp_connect",) if last != "acl_smtp_rcpt" else RCPT_PATH
+        for option in (*before, last):
             acl, problem = self.acls.resolve(option)
             if acl is None:
                 if problem in ("expanded", "file"):
@@ -439,6 +445,9 @@ class _Builder:
         if banner.span is not None:
             spans["banner"] = spans["banner_expanded"] = banner.span
         vrfy = self.chain(Client(port=port, domain_in="local_domains"), "acl_smtp_vrfy")
+        expn = self.chain(Client(port=port, domain_in="local_domains"), "acl_smtp_expn")
+        if public and expn.outcome == "accept":
+            self.spans.expn_listeners.append(f"{address}:{port}")
         if self.span("acl_smtp_vrfy") is not None:
             spans["vrfy"] = self.span("acl_smtp_vrfy")  # type: ignore[assignment]
         return Listener(
@@ -828,6 +837,7 @@ def build_posture(model: EximModel) -> tuple[Posture, PostureSpans]:
         # offer no TLS and no AUTH (EX032 says so, once)
         listeners = []
         builder.spans.listeners, builder.spans.listener_fields = [], []
+        builder.spans.expn_listeners = []
         notes.append(f"acl_smtp_connect refuses every client ({refusal.describe()})")
     outbound = builder.outbound()
     tls = builder.tls_settings(listeners)
@@ -908,6 +918,48 @@ def exposed_transports(model: EximModel, acls: AclEvaluator) -> dict[str, dict[s
     return out
 
 
+# where a value names a file: a single-key lookup's file (${lookup{k}lsearch{FILE}}),
+# ${readfile{FILE}}, and the options that are a path themselves
+_FILE_ARGUMENT = re.compile(
+    r"(?:\b(?:[a-z]*lsearch\*?@?|cdb|dbm[a-z]*|dsearch|json)\s*(?:,[^{}]*)?|\breadfile\s*)"
+    r"\{\s*([^{}$]*)\}"
+)
+PATH_OPTIONS = {"file", "directory", "include_directory", "create_file"}
+# a macro name (spec, "Macros in the configuration file"): an upper-case letter, then
+# letters, digits and underscores; one that is still in a value was never defined
+# (written in capitals here, so that a relative "Maildir" is not taken for one)
+_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]+(?![A-Za-z0-9_])")
+
+
+def undefined_macro_paths(model: EximModel) -> list[dict[str, Any]]:
+    """Router and transport options whose file path starts with a name that looks like a
+    macro and was left as it is: Exim then opens a relative path called like the macro,
+    and every address that reaches the option defers ("cannot be resolved at this time":
+    exim -bt) while exim -bV accepts the file."""
+    out: list[dict[str, Any]] = []
+    for d in (*model.routers, *model.transports):
+        for name, setting in d.options.items():
+            paths = [m.group(1).strip() for m in _FILE_ARGUMENT.finditer(setting.value)]
+            if name in PATH_OPTIONS:
+                paths.append(setting.value.strip())
+            for path in paths:
+                m = _MACRO_NAME.match(path)
+                if m is None or path.startswith("/"):
+                    continue
+                out.append(
+                    {
+                        "macro": m.group(0),
+                        "driver": d.name,
+                        "kind": _kind_name(d),
+                        "option": name,
+                        "line": setting.span.line if setting.span else d.span.line,
+                        "span": setting.span or d.span,
+                    }
+                )
+                break
+    return out
+
+
 def connect_refusal(model: EximModel) -> Decision | None:
     """What makes the connect ACL refuse every client, or None."""
     return _Builder(model).connect_refusal()
@@ -960,6 +1012,9 @@ def analysis_facts(model: EximModel) -> dict[str, Any]:
             "by": refusal.describe() if refusal is not None else "",
             "line": refusal.statement.span.line if refusal and refusal.statement else 0,
         },
+        "undefined_macro_paths": [
+            {k: v for k, v in item.items() if k != "span"} for item in undefined_macro_paths(model)
+        ],
         "lists": lists,
         "rcpt_acl": {"problem": problem, "value": model.value("acl_smtp_rcpt")},
         "auth": [a.to_fact() for a in authenticators(model)],
