@@ -157,6 +157,8 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     exim_doc = _exim_document(model)
     derived = analysis_facts(model)
     derived["tls_listeners"] = _tls_listeners(posture)
+    # MTA001 reports an open relay with the lists behind it: the list rules then say nothing
+    derived["relay_open"] = any(li.relay.verdict == "open" for li in posture.listeners)
     derived["expn_answered"] = list(spans.expn_listeners)
     expn = model.main.get("acl_smtp_expn")
     if expn is not None and expn.span is not None:

@@ -495,14 +495,17 @@ class _Builder:
             spans["relay"] = rcpt_span
         stranger_span = spans.get("relay")
         if stranger.outcome == "accept":
-            # a trusted host list that matches everyone: the fix goes in the list
-            for c in stranger.statement.conditions if stranger.statement is not None else []:
-                named = self.list_span(c.value or "") if c.name == "hosts" else None
-                if named is not None and not c.negated:
-                    spans["relay"] = named
-                    break
+            culprits = self.open_lists(stranger, port)
+            if culprits:
+                # the named list that lets everyone through is where the fix goes
+                spans["relay"] = culprits[0][1]
+            because = "".join(
+                f"; {kind} {name} = {value} (line {span.line}) matches {who}"
+                for kind, span, name, value, who in culprits
+            )
             return RelayPolicy(
-                "open", reason=f"a client from anywhere may relay ({stranger.describe()})"
+                "open",
+                reason=f"a client from anywhere may relay ({stranger.describe()}{because})",
             )
         if stranger.outcome == "unknown":
             return RelayPolicy(
@@ -546,6 +549,36 @@ class _Builder:
             if member.outcome == "accept":
                 return RelayPolicy("authenticated", reason="only authenticated clients may relay")
         return RelayPolicy("closed", reason=f"no client may relay ({stranger.describe()})")
+
+    def open_lists(self, stranger: Decision, port: int) -> list[tuple[str, Span, str, str, str]]:
+        """The named lists that make an open relay: a host list trusted by the accepting
+        statement that matches every host, and a domain list the RCPT ACL relays to
+        that matches every domain. Each as (kind, span, name, value, what it matches):
+        the evidence EX025 and EX003 would otherwise repeat."""
+        out: list[tuple[str, Span, str, str, str]] = []
+        client = Client(port=port, remote_routable=self.remote_routable, family=self.family)
+        for c in stranger.statement.conditions if stranger.statement is not None else []:
+            if c.name != "hosts" or c.negated:
+                continue
+            for item in list_items(c.value or ""):
+                named = self.model.lists["hostlist"].get(item[1:]) if item[:1] == "+" else None
+                if named is not None and self.acls.host_list(named.value, client) == "yes":
+                    out.append(("hostlist", named.span, named.name, named.value, "every host"))
+        acl, _ = self.acls.resolve("acl_smtp_rcpt")
+        used = {
+            item[1:]
+            for st in (acl.statements if acl is not None else [])
+            for c in st.conditions
+            if c.name == "domains"
+            for item in list_items(c.value or "")
+            if item[:1] == "+"
+        }
+        for name, named in self.model.lists["domainlist"].items():
+            if name == "local_domains" or name not in used or named.span is None:
+                continue
+            if self.acls.domain_list(named.value, client) == "yes":
+                out.append(("domainlist", named.span, name, named.value, "every domain"))
+        return out
 
     def list_span(self, value: str) -> Span | None:
         """The line of the first named list a host list refers to."""
