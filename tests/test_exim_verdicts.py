@@ -336,3 +336,21 @@ def test_undefined_macro_path_defers(defined: bool, tmp_path: Path) -> None:
     sets, _ = discover([path])
     found = analyse(sets[0], Options()).facts.get("exim.undefined_macro_paths")
     assert bool(found) is deferred
+
+
+# an RCPT ACL that refuses everyone: no submission listener to judge (EX020 says why)
+@pytest.mark.parametrize("rcpt_option", ["", "acl_smtp_rcpt = deny\n", "acl_smtp_rcpt = nosuch\n"])
+def test_rcpt_acl_refusing_everyone(rcpt_option: str, tmp_path: Path) -> None:
+    from exim_oracle_bh import delivers_locally
+
+    text = config(relay_from="127.0.0.1", main="daemon_smtp_ports = 25 : 587\n", auth=AUTH)
+    text = text.replace("acl_smtp_rcpt = acl_check_rcpt\n", rcpt_option)
+    path = tmp_path / "exim.conf"
+    path.write_text(text)
+    assert bv_ok(path), text
+    for port in (25, 587):
+        for client in ("198.51.100.200", "127.0.0.1"):
+            for authenticate in (False, True):
+                assert not relays(path, client, port, authenticate)
+                assert not delivers_locally(path, client, port, authenticate)
+    assert {li.role for li in posture_of(path).listeners} == {"smtp", "other"}

@@ -208,13 +208,13 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
 
 def _tls_listeners(posture: Any) -> dict[str, list[str]]:
     """Listeners by what TLS protects there: "strict" where clients must use it or send
-    passwords (implicit or required TLS, submission ports), "opportunistic" where a
-    sending MTA may use it (STARTTLS offered on port 25 and others)."""
+    passwords (implicit or required TLS, submission ports, AUTH offered), "opportunistic"
+    where only a sending MTA may use it (STARTTLS offered on port 25 and others)."""
     strict: list[str] = []
     opportunistic: list[str] = []
     for li in posture.listeners:
         if li.tls in ("implicit", "required") or (
-            li.role in ("submission", "submissions") and li.tls != "none"
+            li.tls != "none" and (li.role in ("submission", "submissions") or li.auth != "none")
         ):
             strict.append(li.name)
         elif li.tls == "optional":

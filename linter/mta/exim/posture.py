@@ -254,6 +254,7 @@ class _Builder:
         )
         # the address family of the listener being judged (None: both)
         self.family: int | None = None
+        self.rcpt_refuses_all = self.rcpt_refuses_everyone()
 
     def span(self, name: str) -> Span | None:
         setting = self.model.main.get(table.ALIASES.get(name, name))
@@ -321,6 +322,14 @@ class _Builder:
                     return None
         return refusal
 
+    def rcpt_refuses_everyone(self) -> bool:
+        """acl_smtp_rcpt is unset (Exim denies every SMTP recipient), names no ACL (a
+        temporary error for each), or is an inline deny."""
+        acl, problem = self.acls.resolve("acl_smtp_rcpt")
+        if problem in ("unset", "undefined"):
+            return True
+        return problem == "inline" and acl is not None and acl.name in ("deny", "drop", "defer")
+
     def tls_refusal(self, port: int) -> Decision | None:
         """What refuses a client without TLS, when one with TLS (and AUTH) is not refused."""
         if self.refused(port=port, tls=True, authenticated=True):
@@ -385,6 +394,10 @@ class _Builder:
             if port == 25
             else "other"
         )
+        if role in ("submission", "submissions") and self.rcpt_refuses_all:
+            # no client, authenticated or not, gets a recipient accepted here: it takes
+            # no submissions, so there is no submission policy to judge (EX020 says why)
+            role = "other"
         stranger = Client(port=port, remote_routable=self.remote_routable, family=self.family)
         advertise = self.acls.host_list(self.for_port("tls_advertise_hosts", port), stranger)
         if implicit:
