@@ -354,3 +354,56 @@ def test_rcpt_acl_refusing_everyone(rcpt_option: str, tmp_path: Path) -> None:
                 assert not relays(path, client, port, authenticate)
                 assert not delivers_locally(path, client, port, authenticate)
     assert {li.role for li in posture_of(path).listeners} == {"smtp", "other"}
+
+
+# 10. every finding has a file and a line where the fix goes (no "file=,line=0")
+def test_every_finding_has_a_place(tmp_path: Path) -> None:
+    from test_exim_relay import SEEDS, generate
+
+    from linter.check import check
+    from linter.engine.rules import load_rules
+    from linter.engine.runner import Selection
+    from linter.mta import Options
+
+    rules = load_rules()
+    texts = [generate(seed) for seed in SEEDS] + [
+        config(rcpt="acl_check_rcpt:\n  accept\n").replace(
+            "acl_smtp_rcpt = acl_check_rcpt", "acl_smtp_rcpt = accept"
+        ),
+        *(text for text, _ in CASES.values()),
+    ]
+    for i, text in enumerate(texts):
+        folder = tmp_path / f"c{i}"
+        folder.mkdir()
+        (folder / "exim.conf").write_text(text)
+    result = check([tmp_path], rules, Selection(), Options())
+    assert result.findings
+    unplaced = [f for f in result.findings if not f.span.path or f.span.line < 1]
+    assert not unplaced, [(f.rule, f.message) for f in unplaced[:5]]
+
+
+# 9. one smtp_banner, one banner item naming the listeners it greets on (for the
+# cross-MTA banner rule to report it once, at the setting)
+def test_one_banner_item_for_all_listeners(tmp_path: Path) -> None:
+    from linter.discover import discover
+    from linter.mta import Options
+    from linter.mta.exim import analyse
+
+    path = tmp_path / "exim.conf"
+    path.write_text(
+        config(
+            main="daemon_smtp_ports = 25 : 465 : 587\nsmtp_banner = $smtp_active_hostname Exim\n"
+        )
+    )
+    sets, _ = discover([path])
+    facts = analyse(sets[0], Options()).facts
+    banners = facts.get("exim.banners")
+    assert [b["listeners"] for b in banners] == [["*:25", "*:465", "*:587"]]
+    assert banners[0]["expanded"] == "mx.example.com Exim"
+    assert facts.span_of("exim.banners[0]").line == 7
+    # Exim sends that greeting on every port
+    from exim_oracle_bh import _run
+
+    for port in (25, 587):
+        out = _run(path, "198.51.100.200", port, "QUIT\r\n")[1]
+        assert "220 mx.example.com Exim" in out

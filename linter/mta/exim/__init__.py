@@ -160,6 +160,22 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     # MTA001 reports an open relay with the lists behind it: the list rules then say nothing
     derived["relay_open"] = any(li.relay.verdict == "open" for li in posture.listeners)
     derived["expn_answered"] = list(spans.expn_listeners)
+    # one greeting for all listeners (smtp_banner is a main option): one item naming them,
+    # for a banner rule that reports a setting once rather than once per listener
+    banner = model.setting("smtp_banner")
+    derived["banners"] = (
+        [
+            {
+                "value": posture.listeners[0].banner,
+                "expanded": posture.listeners[0].banner_expanded,
+                "listeners": [li.name for li in posture.listeners],
+            }
+        ]
+        if posture.listeners
+        else []
+    )
+    if posture.listeners and banner.span is not None:
+        facts.spans["exim.banners[0]"] = banner.span
     expn = model.main.get("acl_smtp_expn")
     if expn is not None and expn.span is not None:
         facts.spans["exim.expn_answered"] = expn.span
