@@ -407,3 +407,26 @@ def test_one_banner_item_for_all_listeners(tmp_path: Path) -> None:
     for port in (25, 587):
         out = _run(path, "198.51.100.200", port, "QUIT\r\n")[1]
         assert "220 mx.example.com Exim" in out
+
+
+def test_lists_naming_each_other_many_times_are_judged_quickly(tmp_path: Path) -> None:
+    """14 host and domain lists, each naming the next eight times: 8**14 paths through
+    them, each list worked out once (this used to run for minutes)."""
+    import time
+
+    lines = ["primary_hostname = mx.example.com", "domainlist local_domains = @"]
+    for i in range(14):
+        lines.append(f"hostlist h{i} = " + " : ".join([f"+h{i + 1}"] * 8))
+        lines.append(f"domainlist d{i} = " + " : ".join([f"+d{i + 1}"] * 8))
+    lines += ["hostlist h14 = 10.0.0.1", "domainlist d14 = example.org"]
+    lines += ["acl_smtp_rcpt = acl_check_rcpt", "begin acl", "acl_check_rcpt:"]
+    lines += ["  accept hosts = +h0", "  accept domains = +d0", "  deny"]
+    path = tmp_path / "exim.conf"
+    path.write_text("\n".join(lines) + "\n")
+    assert bv_ok(path)
+    start = time.monotonic()
+    listeners = posture_of(path).listeners
+    assert time.monotonic() - start < 10
+    assert [li.relay.verdict for li in listeners] == ["networks"]
+    assert not relays(path, "198.51.100.200", 25)
+    assert relays(path, "10.0.0.1", 25)

@@ -113,6 +113,10 @@ class AclEvaluator:
 
     def __init__(self, model: EximModel) -> None:
         self.model = model
+        # named lists refer to each other: each (list, client) is worked out once, so
+        # lists that name the next one many times cost linear, not exponential, time
+        self._host_memo: dict[tuple[str, str | None, int], tuple[_Ranges, _Ranges] | None] = {}
+        self._domain_memo: dict[tuple[str, str | None], Answer] = {}
 
     # ------------------------------------------------------------ lists
 
@@ -192,6 +196,14 @@ class AclEvaluator:
     ) -> tuple[_Ranges, _Ranges] | None:
         """(addresses the host list matches, addresses narrow items name), or None when
         an expansion or an undefined named list makes it unknown."""
+        key = (value, client.member_of, family)
+        if key not in self._host_memo:
+            self._host_memo[key] = self._coverage_of(value, client, family, depth)
+        return self._host_memo[key]
+
+    def _coverage_of(
+        self, value: str, client: Client, family: int, depth: int
+    ) -> tuple[_Ranges, _Ranges] | None:
         if "${" in value or depth > 20:
             return None
         undecided: _Ranges = [(0, _FAMILY_SIZE[family])]
@@ -237,14 +249,17 @@ class AclEvaluator:
 
     def domain_list(self, value: str, client: Client, depth: int = 0) -> Answer:
         """Does the recipient domain match the domain list? (first match wins)."""
-        return self._first_match(
-            "domainlist",
-            value,
-            depth,
-            lambda item: _domain_item(item, client),
-            lambda inner, d: self.domain_list(inner, client, d),
-            client.domain_in,
-        )
+        key = (value, client.domain_in)
+        if key not in self._domain_memo:
+            self._domain_memo[key] = self._first_match(
+                "domainlist",
+                value,
+                depth,
+                lambda item: _domain_item(item, client),
+                lambda inner, d: self.domain_list(inner, client, d),
+                client.domain_in,
+            )
+        return self._domain_memo[key]
 
     # ------------------------------------------------------------ conditions
 

@@ -601,16 +601,18 @@ class _Builder:
                 return named.span
         return None
 
-    def host_items(self, value: str, depth: int = 0) -> list[str]:
-        """The positive items of a host list, named lists expanded."""
+    def host_items(self, value: str, depth: int = 0, seen: set[str] | None = None) -> list[str]:
+        """The positive items of a host list, named lists expanded (each once)."""
         out: list[str] = []
+        seen = set() if seen is None else seen
         for item in list_items(value):
             if item.startswith("!") or depth > 20:
                 continue
             if item.startswith("+"):
                 named = self.model.lists["hostlist"].get(item[1:])
-                if named is not None:
-                    out.extend(self.host_items(named.value, depth + 1))
+                if named is not None and item not in seen:
+                    seen.add(item)
+                    out.extend(self.host_items(named.value, depth + 1, seen))
                 continue
             if not item:
                 continue
