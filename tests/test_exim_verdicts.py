@@ -117,6 +117,10 @@ CASES: dict[str, tuple[str, dict[int, dict[str, object]]]] = {
         config(relay_from="<; ::/0", main="local_interfaces = 0.0.0.0\n"),
         {25: {"relay": "networks", "v6": None}},  # -bh cannot know that IPv6 clients cannot connect
     ),
+    "IPv6 everything, disable_ipv6": (
+        config(relay_from="<; ::/0", main="disable_ipv6 = true\n"),
+        {25: {"relay": "networks", "v6": None}},  # -bh still takes an IPv6 client
+    ),
     "half of IPv4": (config(relay_from="0.0.0.0/1"), {25: {"relay": "networks", "v6": False}}),
     # 3. @mx_primary names domains whose MX is this host, never a stranger's domain
     "relay_to_domains = @mx_primary": (

@@ -371,6 +371,8 @@ class _Builder:
             spans: dict[str, Span] = {}
             # unset local_interfaces is "<; ::0 ; 0.0.0.0": both families
             families = {_family(a) for a in (addresses if plain or own_ports else [])}
+            if model.value("disable_ipv6") == "true":
+                families = {4}  # no IPv6 socket at all
             self.family = families.pop() if len(families) == 1 else None
             out.append(self.listener(address, port, public, port in tls_ports, spans))
             self.spans.listeners.append(
