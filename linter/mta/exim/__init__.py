@@ -223,19 +223,21 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
 
 
 def _tls_listeners(posture: Any) -> dict[str, list[str]]:
-    """Listeners by what TLS protects there: "strict" where clients must use it or send
-    passwords (implicit or required TLS, submission ports, AUTH offered), "opportunistic"
-    where only a sending MTA may use it (STARTTLS offered on port 25 and others)."""
-    strict: list[str] = []
-    opportunistic: list[str] = []
+    """Listeners by what TLS protects there: "mandatory" (implicit TLS, or TLS required by
+    the ACLs: MTA013 judges their protocols), "credentials" (TLS offered where passwords
+    are sent: the submission ports, a listener that offers AUTH), "opportunistic" (only a
+    sending MTA may use it: STARTTLS on port 25 and others)."""
+    out: dict[str, list[str]] = {"mandatory": [], "credentials": [], "opportunistic": []}
     for li in posture.listeners:
-        if li.tls in ("implicit", "required") or (
-            li.tls != "none" and (li.role in ("submission", "submissions") or li.auth != "none")
+        if li.tls in ("implicit", "required"):
+            out["mandatory"].append(li.name)
+        elif li.tls == "optional" and (
+            li.role in ("submission", "submissions") or li.auth != "none"
         ):
-            strict.append(li.name)
+            out["credentials"].append(li.name)
         elif li.tls == "optional":
-            opportunistic.append(li.name)
-    return {"strict": strict, "opportunistic": opportunistic}
+            out["opportunistic"].append(li.name)
+    return out
 
 
 def _located(span: Span) -> bool:
