@@ -2,6 +2,9 @@
 
     python scripts/corpus_findings.py > after.json
     python scripts/corpus_findings.py --summary after.json [before.json]
+    python scripts/corpus_findings.py --precision
+
+The last counts the judged findings of tests/precision/ (true, false, errors) per format.
 
 Each corpus entry is copied under the name its MTA reads (main.cf, master.cf, exim.conf;
 sendmail .mc and hMailServer files keep theirs) and checked with the rules of this
@@ -65,10 +68,35 @@ def summary(path: Path) -> collections.Counter[tuple[str, str]]:
     return counts
 
 
+def precision() -> None:
+    import yaml
+
+    counts: collections.Counter[tuple[str, str]] = collections.Counter()
+    for path in sorted((ROOT / "tests" / "precision").glob("*/*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        fmt = path.parent.name
+        counts[(fmt, "files")] += 1
+        for item in doc.get("findings") or []:
+            verdict = "true" if item.get("verdict") else "false"
+            counts[(fmt, verdict)] += 1
+            if item.get("severity") == "error" or str(item.get("rule", "")) == "":
+                continue
+    formats = sorted({fmt for fmt, _ in counts})
+    print(f"{'corpus':<16}{'files':>7}{'true':>7}{'false':>7}{'precision':>11}")
+    for fmt in formats:
+        true, false = counts[(fmt, "true")], counts[(fmt, "false")]
+        share = f"{100 * true / (true + false):.0f} %" if true + false else "-"
+        print(f"{fmt:<16}{counts[(fmt, 'files')]:>7}{true:>7}{false:>7}{share:>11}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--summary", nargs="+", type=Path, help="count findings in JSON files")
+    parser.add_argument("--precision", action="store_true", help="count judged findings")
     args = parser.parse_args()
+    if args.precision:
+        precision()
+        return
     if args.summary:
         tables = [summary(p) for p in args.summary]
         keys = sorted(set().union(*tables))
