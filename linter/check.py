@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -33,6 +34,10 @@ class CheckResult:
     stale_baseline: list[dict[str, str]] | None = None
     problems: list[str] = field(default_factory=list)
     suppressed: int = 0
+    # what went wrong inside mtalint, one line per config set: the run exits 3
+    internal_errors: list[str] = field(default_factory=list)
+    # the configuration file used and the rules it switched off (shown in reports)
+    configuration: dict[str, Any] | None = None
 
 
 def analyse_set(config_set: ConfigSet, options: Options) -> Analysis:
@@ -123,6 +128,7 @@ class SetResult:
     findings: list[Finding]
     suppressed: int = 0
     analysis: Analysis | None = None
+    internal_error: str | None = None
 
 
 def check(
@@ -157,17 +163,7 @@ def check(
             address, port = parse_resolver(options.online.resolver)
         resolver = Resolver(ResolverSettings(address, port, budget=options.online.budget))
     if jobs > 1 and len(sets) > 1 and resolver is None:
-        from concurrent.futures import ProcessPoolExecutor
-
-        # the rules and options go to each worker once, not with every config set
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            initializer=_init_worker,
-            initargs=(rules, selection, options, role_map, today),
-        ) as pool:
-            outcomes = list(
-                pool.map(_check_set_in_worker, sets, chunksize=max(1, len(sets) // (jobs * 4)))
-            )
+        outcomes = _check_in_workers(sets, jobs, (rules, selection, options, role_map, today))
     else:
         outcomes = [
             check_set(s, rules, selection, options, role_map, today, resolver) for s in sets
@@ -176,6 +172,8 @@ def check(
         result.files.extend(outcome.files)
         result.findings.extend(outcome.findings)
         result.suppressed += outcome.suppressed
+        if outcome.internal_error is not None:
+            result.internal_errors.append(outcome.internal_error)
         if outcome.analysis is not None:
             result.analyses.append(outcome.analysis)
             result.analysed_sets.append(config_set)
@@ -197,6 +195,59 @@ def _check_set_in_worker(config_set: ConfigSet) -> SetResult:
     return outcome
 
 
+def _check_in_workers(sets: list[ConfigSet], jobs: int, setup: tuple[Any, ...]) -> list[SetResult]:
+    """Check ``sets`` in ``jobs`` processes, in order.
+
+    A worker that dies (killed by a signal, out of memory) breaks the whole pool, and
+    the pool does not say which set it was on: the sets left unchecked are then checked
+    again one at a time, each in a process of its own, so the set that kills its
+    process is named and every other set keeps its findings.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    rules, selection = setup[0], setup[1]
+    outcomes: list[SetResult | None] = [None] * len(sets)
+    # the rules and options go to each worker once, not with every config set
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=setup) as pool:
+        futures = [pool.submit(_check_set_in_worker, s) for s in sets]
+        for i, future in enumerate(futures):
+            with contextlib.suppress(BrokenProcessPool):
+                outcomes[i] = future.result()
+    for i, config_set in enumerate(sets):
+        if outcomes[i] is not None:
+            continue
+        try:
+            with ProcessPoolExecutor(
+                max_workers=1, initializer=_init_worker, initargs=setup
+            ) as alone:
+                outcomes[i] = alone.submit(_check_set_in_worker, config_set).result()
+        except BrokenProcessPool:
+            outcomes[i] = _internal_error(
+                config_set, rules, selection, "the worker process checking it died"
+            )
+    return [o for o in outcomes if o is not None]
+
+
+def _internal_error(
+    config_set: ConfigSet, rules: list[Rule], selection: Selection, what: str
+) -> SetResult:
+    """The result of a set whose check failed inside mtalint: one MTL001 finding (at
+    the set's first file) and the message that makes the run exit 3."""
+    names = ", ".join(f.display for f in config_set.files)
+    message = f"internal error while checking {names}: {what}"
+    finding = _meta_finding(
+        rules,
+        selection,
+        INTERNAL_ERROR,
+        message,
+        Span(config_set.files[0].display, 1, 1),
+        "internal",
+    )
+    files = [f.display for f in config_set.files]
+    return SetResult(files, [finding] if finding else [], internal_error=message)
+
+
 def check_set(
     config_set: ConfigSet,
     rules: list[Rule],
@@ -215,26 +266,9 @@ def check_set(
     try:
         analysis = analyse_set(config_set, set_options)
     except RecursionError:
-        finding = _meta_finding(
-            rules,
-            selection,
-            INTERNAL_ERROR,
-            "input nests too deeply to analyse",
-            Span(config_set.files[0].display, 1, 1),
-            "internal",
-        )
-        return SetResult(files, [finding] if finding else [])
+        return _internal_error(config_set, rules, selection, "input nests too deeply to analyse")
     except Exception as exc:  # noqa: BLE001 - reported as a finding naming the file
-        names = ", ".join(f.display for f in config_set.files)
-        finding = _meta_finding(
-            rules,
-            selection,
-            INTERNAL_ERROR,
-            f"internal error while analysing {names}: {type(exc).__name__}: {exc}",
-            Span(config_set.files[0].display, 1, 1),
-            "internal",
-        )
-        return SetResult(files, [finding] if finding else [])
+        return _internal_error(config_set, rules, selection, f"{type(exc).__name__}: {exc}")
     if resolver is not None and options.online is not None:
         from linter.dns.checks import dns_facts
 

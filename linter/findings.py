@@ -34,7 +34,9 @@ class Finding:
         basis = "\x1f".join((self.rule, self.span.path, self.key, " ".join(self.value.split())))
         import hashlib  # only the machine-readable formats and baselines need it
 
-        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+        # surrogatepass: a file name that is not UTF-8 holds lone surrogates (Python's
+        # surrogate escapes); every other text hashes as before
+        return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.span.path, self.span.line, self.span.column, self.rule, self.message)

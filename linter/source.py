@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
 
 
 class InputError(Exception):
@@ -116,11 +117,19 @@ def read_limited(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES) -
                 raise InputError(display, "not a regular file; not read")
             if info.st_size > max_bytes:
                 raise InputError(display, _too_large(info.st_size, max_bytes))
-            # read no more than the limit, whatever the size said (a growing file)
-            data = handle.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise InputError(display, _too_large(len(data), max_bytes))
-        return data
+            # read no more than the limit, whatever the size said (a growing file), and
+            # in chunks: read(limit) would allocate the whole limit up front
+            chunks = []
+            total = 0
+            while total <= max_bytes:
+                chunk = handle.read(min(READ_CHUNK, max_bytes + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        if total > max_bytes:
+            raise InputError(display, _too_large(total, max_bytes))
+        return b"".join(chunks)
     except InputError:
         raise
     except OSError as exc:
