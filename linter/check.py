@@ -182,51 +182,76 @@ def check(
 
 
 _WORKER: tuple[Any, ...] = ()
+_STARTED: Any = None  # per set index: 0 not started, 1 being checked, 2 checked
+
+_RUNNING, _DONE = 1, 2
 
 
-def _init_worker(*args: Any) -> None:
-    global _WORKER
+def _init_worker(started: Any, *args: Any) -> None:
+    global _WORKER, _STARTED
+    _STARTED = started
     _WORKER = args
 
 
-def _check_set_in_worker(config_set: ConfigSet) -> SetResult:
+def _check_set_in_worker(index: int, config_set: ConfigSet) -> SetResult:
+    _STARTED[index] = _RUNNING
     outcome = check_set(config_set, *_WORKER)
     outcome.analysis = None  # facts hold resolvers (closures): they stay in the worker
+    _STARTED[index] = _DONE
     return outcome
 
 
 def _check_in_workers(sets: list[ConfigSet], jobs: int, setup: tuple[Any, ...]) -> list[SetResult]:
-    """Check ``sets`` in ``jobs`` processes, in order.
+    """Check ``sets`` in ``jobs`` processes; the outcomes in the order of ``sets``.
 
-    A worker that dies (killed by a signal, out of memory) breaks the whole pool, and
-    the pool does not say which set it was on: the sets left unchecked are then checked
-    again one at a time, each in a process of its own, so the set that kills its
-    process is named and every other set keeps its findings.
+    A worker that dies (killed by a signal, out of memory) breaks the whole pool, which
+    does not say what the worker was doing. Each worker marks the set it is on, so the
+    sets being checked when the pool broke are checked again one at a time, each in a
+    process of its own: the set that kills its process is named (an internal error),
+    and the sets not reached are checked in a new pool, keeping their findings.
     """
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    import multiprocessing
 
     rules, selection = setup[0], setup[1]
     outcomes: list[SetResult | None] = [None] * len(sets)
+    todo = list(range(len(sets)))
+    while todo:
+        started = multiprocessing.RawArray("b", len(sets))
+        _run_pool(sets, todo, min(jobs, len(todo)), (started, *setup), outcomes)
+        left = [i for i in todo if outcomes[i] is None]
+        # the sets in the hands of a worker when the pool broke; if none was (a worker
+        # died between sets), each set left is a suspect: the loop always ends
+        suspects = [i for i in left if started[i] == _RUNNING] or left
+        for i in suspects:
+            _run_pool(sets, [i], 1, (multiprocessing.RawArray("b", len(sets)), *setup), outcomes)
+            if outcomes[i] is None:
+                outcomes[i] = _internal_error(
+                    sets[i], rules, selection, "the worker process checking it died"
+                )
+        todo = [i for i in left if outcomes[i] is None]
+    return [o for o in outcomes if o is not None]
+
+
+def _run_pool(
+    sets: list[ConfigSet],
+    indexes: list[int],
+    workers: int,
+    initargs: tuple[Any, ...],
+    outcomes: list[SetResult | None],
+) -> None:
+    """Check the sets at ``indexes`` in a pool of ``workers`` processes, filling
+    ``outcomes``; the sets of a pool that broke are left at None."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     # the rules and options go to each worker once, not with every config set
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=setup) as pool:
-        futures = [pool.submit(_check_set_in_worker, s) for s in sets]
-        for i, future in enumerate(futures):
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=initargs
+    ) as pool:
+        futures = [(i, pool.submit(_check_set_in_worker, i, sets[i])) for i in indexes]
+        for i, future in futures:
             with contextlib.suppress(BrokenProcessPool):
                 outcomes[i] = future.result()
-    for i, config_set in enumerate(sets):
-        if outcomes[i] is not None:
-            continue
-        try:
-            with ProcessPoolExecutor(
-                max_workers=1, initializer=_init_worker, initargs=setup
-            ) as alone:
-                outcomes[i] = alone.submit(_check_set_in_worker, config_set).result()
-        except BrokenProcessPool:
-            outcomes[i] = _internal_error(
-                config_set, rules, selection, "the worker process checking it died"
-            )
-    return [o for o in outcomes if o is not None]
 
 
 def _internal_error(

@@ -577,7 +577,7 @@ def check(
         jobs,
         limit_args,
     )
-    protected = _protected(result, path_list, config)
+    protected = _protected(result, path_list, config) + ((baseline,) if baseline else ())
     if write_baseline is not None:
         from linter.baseline import NEVER_KNOWN, baseline_text
 

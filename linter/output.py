@@ -113,8 +113,9 @@ def _refuse_protected(
             continue
         if _same_file(info, other) and stat.S_ISREG(info.st_mode):
             raise OutputError(
-                f"refusing to write over {shown(path)}: it is a file being checked"
-                + (f" ({shown(name)})" if os.fspath(name) != os.fspath(path) else "")
+                f"refusing to write over {shown(path)}: this run reads it"
+                + (f" as {shown(name)}" if os.fspath(name) != os.fspath(path) else "")
+                + " (a file being checked, the configuration or the baseline)"
             )
 
 

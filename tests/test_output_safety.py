@@ -202,17 +202,24 @@ def test_folder_is_refused(project: Path) -> None:
         ["check", ".", "-o", "link.cf"],  # a symbolic link to main.cf
         ["report", ".", "--format", "md", "-o", "main.cf"],
         ["parse", "main.cf", "-o", "main.cf"],
+        ["check", ".", "--baseline", "base.json", "-o", "base.json"],
+        ["check", ".", "--config", "conf.yaml", "-o", "conf.yaml"],
     ],
 )
 def test_a_file_being_checked_is_never_overwritten(project: Path, args: list[str]) -> None:
     (project / "master.cf").write_text("smtp inet n - y - - smtpd\n")
     os.link(project / "main.cf", project / "alias.cf")
     (project / "link.cf").symlink_to("main.cf")
+    baseline = '{"tool": "mtalint", "format": 1, "findings": []}'
+    (project / "base.json").write_text(baseline)
+    (project / "conf.yaml").write_text("fail_on: error\n")
     code, _, err = run(args, project)
     assert code == 2, err
     assert "being checked" in err
     assert (project / "main.cf").read_text() == OPEN_RELAY
     assert (project / "master.cf").read_text() == "smtp inet n - y - - smtpd\n"
+    assert (project / "base.json").read_text() == baseline
+    assert (project / "conf.yaml").read_text() == "fail_on: error\n"
 
 
 # ---------------------------------------------------------------- modes and names
