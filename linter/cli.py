@@ -111,6 +111,9 @@ def _load_setup(paths: list[Path], config_file: Path | None, no_config: bool) ->
         _fail(str(exc))
     # a configuration can switch rules off: never unseen
     click.echo(f"mtalint: using configuration {shown(path)}", err=True)
+    if config.rule_folders:
+        folders = ", ".join(shown(p) for p in config.rule_folders)
+        click.echo(f"mtalint: configuration {shown(path)} adds rules from {folders}", err=True)
     return config
 
 

@@ -130,9 +130,14 @@ def test_configuration_at_the_git_root_is_used_and_named(tmp_path: Path) -> None
     assert doc["configuration"]["file"] == config
     assert "MTA001" in doc["configuration"]["disabled_rules"]
     code, out, err = run_in(repo, "check", "--format", "sarif", "hosts/mx")
-    properties = json.loads(out)["runs"][0]["properties"]
+    sarif = json.loads(out)
+    properties = sarif["runs"][0]["properties"]
     assert properties["mtalint/configuration"] == config
     assert "MTA001" in properties["mtalint/disabledRules"]
+    from test_cli import _sarif_schema, _validator
+
+    errors = list(_validator(_sarif_schema()).iter_errors(sarif))
+    assert not errors, errors[0].message
 
 
 def test_rules_the_command_line_leaves_out_are_not_counted_as_disabled(tmp_path: Path) -> None:
@@ -185,3 +190,11 @@ def test_limits_in_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.mtalint.limits]\nmax_file_size = 20\n")
     code, doc = run(str(tmp_path))
     assert any("over the limit of 20 bytes" in f["message"] for f in doc["findings"])
+
+
+def test_rule_folders_of_the_configuration_are_named(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "policy").mkdir()
+    (repo / ".mtalint.yaml").write_text("rules: [policy]\n")
+    code, _, err = run_in(repo, "check", "hosts/mx")
+    assert f"adds rules from {repo / 'policy'}" in err
