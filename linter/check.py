@@ -257,10 +257,19 @@ def _run_pool(
 def _internal_error(
     config_set: ConfigSet, rules: list[Rule], selection: Selection, what: str
 ) -> SetResult:
-    """The result of a set whose check failed inside mtalint: one MTL001 finding (at
-    the set's first file) and the message that makes the run exit 3."""
+    """A set whose check failed inside mtalint: MTL001 at its first file, and the
+    message that makes the run exit 3."""
     names = ", ".join(f.display for f in config_set.files)
     message = f"internal error while checking {names}: {what}"
+    outcome = _unchecked(config_set, rules, selection, message)
+    outcome.internal_error = message
+    return outcome
+
+
+def _unchecked(
+    config_set: ConfigSet, rules: list[Rule], selection: Selection, message: str
+) -> SetResult:
+    """A set that could not be checked: one MTL001 finding (never in a baseline)."""
     finding = _meta_finding(
         rules,
         selection,
@@ -270,7 +279,7 @@ def _internal_error(
         "internal",
     )
     files = [f.display for f in config_set.files]
-    return SetResult(files, [finding] if finding else [], internal_error=message)
+    return SetResult(files, [finding] if finding else [])
 
 
 def check_set(
@@ -291,7 +300,9 @@ def check_set(
     try:
         analysis = analyse_set(config_set, set_options)
     except RecursionError:
-        return _internal_error(config_set, rules, selection, "input nests too deeply to analyse")
+        # input deeper than a reader's recursion: the set is reported unchecked (MTL001,
+        # an error no baseline hides) without failing the run as a crash would
+        return _unchecked(config_set, rules, selection, "input nests too deeply to analyse")
     except Exception as exc:  # noqa: BLE001 - reported as a finding naming the file
         return _internal_error(config_set, rules, selection, f"{type(exc).__name__}: {exc}")
     if resolver is not None and options.online is not None:

@@ -303,3 +303,26 @@ def test_worker_killed_by_a_signal_is_named_and_the_rest_checked(
     assert {f["fingerprint"] for f in findings(serial)} == {
         f["fingerprint"] for f in findings(out) if f["rule"] != "MTL001"
     }
+
+
+def test_too_deep_input_is_never_hidden_by_a_baseline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linter.check
+
+    fleet(tmp_path, 2)
+    real = linter.check.analyse_set
+
+    def analyse(config_set, options):  # type: ignore[no-untyped-def]
+        if "h001" in config_set.display:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(config_set, options)
+
+    monkeypatch.setattr(linter.check, "analyse_set", analyse)
+    code, _, err = run(["check", "hosts", "--write-baseline", "base.json"], tmp_path)
+    assert code == 0, err
+    assert "MTL001" not in (tmp_path / "base.json").read_text()
+    code, out, _ = run(["check", "hosts", "--format", "json", "--baseline", "base.json"], tmp_path)
+    assert code == 1
+    [finding] = findings(out)
+    assert finding["rule"] == "MTL001" and "nests too deeply" in finding["message"]
