@@ -15,13 +15,14 @@ import click
 
 from linter import __version__
 from linter.output import OutputError, encode, shown, write_atomically
+from linter.textsafe import printable
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    click.echo(f"mtalint: {message}", err=True)
+    click.echo(f"mtalint: {printable(message)}", err=True)
     sys.exit(code)
 
 
@@ -69,7 +70,7 @@ class _Group(click.Group):
             sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - the promise: never a traceback
             click.echo(
-                f"mtalint: internal error: {type(exc).__name__}: {exc}\n"
+                f"mtalint: internal error: {type(exc).__name__}: {printable(exc)}\n"
                 "This is a bug in mtalint; please report it with the command you ran.",
                 err=True,
             )
@@ -283,7 +284,7 @@ def _run(
     if config.path is not None:
         result.configuration = {"file": shown(config.path), "disabled_rules": disabled}
     for problem in result.problems:
-        click.echo(f"mtalint: {problem}", err=True)
+        click.echo(f"mtalint: {printable(problem)}", err=True)
     if not result.files:
         _fail("no configuration files found in " + ", ".join(str(p) for p in path_list))
     return result, rules, config, rerun
@@ -355,7 +356,8 @@ def _filter_known(
     result.stale_baseline = [e.to_dict() for e in stale]
     for e in stale:
         click.echo(
-            f"mtalint: baseline entry no longer occurs: {e.rule} {e.path}: {e.message}", err=True
+            printable(f"mtalint: baseline entry no longer occurs: {e.rule} {e.path}: {e.message}"),
+            err=True,
         )
     known_count = total - len(result.findings)
     if known_count:
@@ -732,7 +734,7 @@ def parse(
 
     sets, problems = discover([path])
     for problem in problems:
-        click.echo(f"mtalint: {problem}", err=True)
+        click.echo(f"mtalint: {printable(problem)}", err=True)
     if not sets:
         _fail(f"no configuration files found in {path}")
     limits = _limits({}, None, limit_args)
@@ -744,12 +746,19 @@ def parse(
     )
     models = [analyse_set(s, options).model for s in sets]
     doc: Any = models[0] if len(models) == 1 else models
+    from linter.textsafe import encodable_json, encodable_values, has_bidi
+
     if fmt == "json":
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        text = encodable_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     else:
         import yaml
 
+        doc = encodable_values(doc)
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        # YAML escapes control characters but writes bidi controls as they are: then
+        # every non-ASCII character as an escape
+        if has_bidi(text):
+            text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=False)
     _emit(text, output, protected=tuple(f.path for s in sets for f in s.files) + (path,))
 
 
@@ -780,7 +789,7 @@ def rules_command(check_dir: Path | None, fmt: str, select: tuple[str, ...]) -> 
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             _fail(f"{check_dir}: duplicate rule id(s): {', '.join(dupes)}", EXIT_FINDINGS)
-        click.echo(f"{len(checked)} rule file(s) in {check_dir} are valid")
+        click.echo(f"{len(checked)} rule file(s) in {printable(check_dir)} are valid")
         return
     selection = Selection(select=_split(select))
     chosen = [r for r in builtin_rules() if selection.wants(r)]
@@ -852,7 +861,8 @@ def explain(rule_id: str) -> None:
             for fname, content in case["files"].items():
                 out.append(f"  # {fname}")
                 out += ["  " + line for line in str(content).rstrip().splitlines()]
-    click.echo("\n".join(out))
+    # rule text is ours, but a test file may hold any byte (MTA021's binary main.cf)
+    click.echo("\n".join(printable(line) for line in "\n".join(out).split("\n")))
 
 
 @main.command(name="test-rules")
@@ -881,7 +891,7 @@ def test_rules(folder: Path | None, verbose: bool) -> None:
         if rule.builtin:
             continue
         if not rule.tests:
-            click.echo(f"FAIL {rule.id}: rule has no tests")
+            click.echo(printable(f"FAIL {rule.id}: rule has no tests"))
             failed += 1
             continue
         for case in run_rule_tests(rule, all_rules):
@@ -889,13 +899,17 @@ def test_rules(folder: Path | None, verbose: bool) -> None:
             if case.skipped:
                 skipped += 1
                 if verbose:
-                    click.echo(f"skip {case.rule} [{case.expect}] {case.name}: {case.detail}")
+                    click.echo(
+                        printable(f"skip {case.rule} [{case.expect}] {case.name}: {case.detail}")
+                    )
                 continue
             if not case.passed:
                 failed += 1
-                click.echo(f"FAIL {case.rule} [{case.expect}] {case.name}: {case.detail}")
+                click.echo(
+                    printable(f"FAIL {case.rule} [{case.expect}] {case.name}: {case.detail}")
+                )
             elif verbose:
-                click.echo(f"ok   {case.rule} [{case.expect}] {case.name}")
+                click.echo(printable(f"ok   {case.rule} [{case.expect}] {case.name}"))
     summary = f"{total - failed - skipped} passed, {failed} failed"
     if skipped:
         summary += f", {skipped} skipped (they need a DNS server; the test suite runs them)"
@@ -938,12 +952,12 @@ def docs(out_dir: Path, check_only: bool) -> None:
         )
         if stale or extra:
             for name in stale:
-                click.echo(f"out of date: {out_dir / name}")
+                click.echo(f"out of date: {printable(out_dir / name)}")
             for name in extra:
-                click.echo(f"no such rule any more: {out_dir / name}")
+                click.echo(f"no such rule any more: {printable(out_dir / name)}")
             click.echo("run 'mtalint docs' to regenerate")
             sys.exit(EXIT_FINDINGS)
-        click.echo(f"{len(pages)} pages up to date in {out_dir}")
+        click.echo(f"{len(pages)} pages up to date in {printable(out_dir)}")
         return
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in pages.items():
@@ -951,7 +965,7 @@ def docs(out_dir: Path, check_only: bool) -> None:
     for stale_page in out_dir.glob("*.md"):
         if stale_page.name not in pages:
             stale_page.unlink()
-    click.echo(f"wrote {len(pages)} pages to {out_dir}")
+    click.echo(f"wrote {len(pages)} pages to {printable(out_dir)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -66,7 +66,10 @@ def project_root(folder: Path) -> Path:
 
 def find_config(start: Path) -> Path | None:
     """The nearest config file in ``start`` or a parent folder inside the project."""
-    folder = start.resolve()
+    try:
+        folder = start.resolve()
+    except RuntimeError:  # a link loop (Python 3.11): discovery reports it
+        folder = Path(os.path.abspath(start))
     if folder.is_file():
         folder = folder.parent
     root = project_root(folder)

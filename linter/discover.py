@@ -3,17 +3,27 @@
 A Postfix ``main.cf`` and ``master.cf`` in one folder form one set; when only one of
 them is named (a pre-commit hook passes just the changed files) its sibling joins the
 set, because neither file means much without the other.
+
+The repository being checked may be hostile (a CI job runs as root on someone else's
+branch). Every path named on the command line has a confinement root
+(:func:`confinement_root`); no file outside it is read, whatever links say, and every
+file is opened without blocking (a FIFO is reported, not waited on). What cannot be read
+(a link out, a FIFO, an unreadable file or folder, a link loop) is a problem line, and
+problems make the run exit 2: a folder that was not read may hold the open relay.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from linter.mta import FORMATS
+from linter.source import InputError, file_kind, open_regular, outside, read_head, shown
 
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"}
 
@@ -48,12 +58,8 @@ _EXIM_SPLIT_DIRS = ("main", "acl", "router", "transport", "retry", "rewrite", "a
 
 
 def _looks_like_exim(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(1024 * 1024)
-    except OSError:
-        return False
-    return _EXIM_SECTIONS.search(head) is not None
+    head = read_head(path, 1024 * 1024)
+    return head is not None and _EXIM_SECTIONS.search(head) is not None
 
 
 def is_exim_split(path: Path) -> bool:
@@ -72,12 +78,8 @@ _MC_CALLS = re.compile(
 
 
 def _looks_like_mc(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(65536)
-    except OSError:
-        return False
-    return _MC_CALLS.search(head.decode("latin-1")) is not None
+    head = read_head(path, 65536)
+    return head is not None and _MC_CALLS.search(head.decode("latin-1")) is not None
 
 
 @dataclass
@@ -85,6 +87,9 @@ class ConfigFile:
     path: Path
     display: str
     format: str
+    # the confinement root: every read of this file (and of what it includes) must stay
+    # inside this folder once links are resolved (see confinement_root)
+    root: Path | None = None
 
 
 @dataclass
@@ -116,64 +121,181 @@ def detect_format(path: Path, mapping: dict[str, str] | None = None) -> str | No
     return None
 
 
-def _inside(candidate: Path, root: Path) -> bool:
-    try:
-        return candidate.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):  # a link loop
-        return False
-
-
 def _display(path: Path) -> str:
+    return shown(path)
+
+
+def _is_candidate(path: Path, mapping: dict[str, str] | None) -> bool:
+    """Whether a file of this name could be a configuration (only these are opened)."""
+    name = path.name
+    if any(
+        fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(str(path), pattern)
+        for pattern in mapping or {}
+    ):
+        return True
+    return (
+        name in KNOWN_NAMES
+        or name == "configure"
+        or name.endswith(".mc")
+        or name.lower().endswith(_HMAILSERVER_SUFFIXES)
+    )
+
+
+def _git_top_level(path: Path) -> Path | None:
+    """The work tree holding ``path``: the nearest folder above it with a ``.git``."""
+    for folder in Path(os.path.abspath(path)).parents:
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return None
+
+
+def confinement_root(path: Path) -> Path:
+    """The folder that no file read for ``path`` (a path named on the command line) may
+    leave, once links are resolved.
+
+    A folder that is not itself a link is its own root: what is checked is what lies
+    under it. A named file (pre-commit names each changed file), or a folder given as a
+    link, is confined to the git work tree that holds it (its sibling main.cf/master.cf,
+    its hMailServer exports and its includes may be anywhere in that repository), or to
+    its own folder when it is in no work tree. A link whose target stays inside the root
+    is followed; one that leads out of it is reported and not read.
+    """
+    if path.is_dir() and not path.is_symlink():
+        return Path(os.path.abspath(path))
+    top = _git_top_level(path)
+    return top if top is not None else Path(os.path.abspath(path)).parent
+
+
+def _probe(path: Path, root: Path) -> str | None:
+    """Why ``path`` may not be read (a problem line), or None: it is a regular file
+    inside ``root`` that this user can open. Opening never blocks."""
     try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
+        with open_regular(path, _display(path), root):
+            return None
+    except InputError as exc:
+        return f"{exc.path}: {exc.message}"
+
+
+def _probe_folder(path: Path, root: Path) -> str | None:
+    """Why a folder given as a link may not be walked: it leads out of ``root``."""
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(os.path.realpath(root)):
+        return f"{_display(path)}: {outside(root, 'folder')}"
+    return None
+
+
+def _split_problems(folder: Path, root: Path) -> list[str]:
+    """What cannot be read of a Debian conf.d: an unreadable part hides its settings."""
+    from linter.mta.exim import split_files
+
+    try:
+        parts = split_files(folder)
+    except InputError as exc:
+        return [f"{exc.path}: {exc.message}"]
+    return [problem for problem in (_probe(part, root) for part in parts) if problem]
+
+
+def _scan(folder: Path) -> list[os.DirEntry[str]]:
+    """The entries of a folder, by name (an OSError is the caller's to report)."""
+    with os.scandir(folder) as entries:
+        return sorted(entries, key=lambda e: e.name)
+
+
+def _folder_problem(folder: Path, exc: OSError) -> str:
+    return f"{_display(folder)}: cannot read folder ({exc.strerror or exc}); not checked"
 
 
 def discover(
     paths: list[Path], mapping: dict[str, str] | None = None
 ) -> tuple[list[ConfigSet], list[str]]:
-    """Config sets for ``paths``, and a list of problems (missing or unknown paths)."""
+    """Config sets for ``paths``, and a list of problems: paths that are missing,
+    unknown, unreadable, not regular files, or links out of their confinement root.
+
+    A problem makes the run exit 2: a folder that cannot be read may hold the open relay.
+    """
     problems: list[str] = []
     found: dict[Path, ConfigFile] = {}
 
-    def add(p: Path, fmt: str) -> None:
-        resolved = p.resolve()
-        if resolved not in found:
-            found[resolved] = ConfigFile(p, _display(p), fmt)
+    def add(p: Path, fmt: str, root: Path) -> None:
+        key = Path(os.path.realpath(p))
+        if key not in found:
+            found[key] = ConfigFile(p, _display(p), fmt, root)
+            if fmt == "exim-split":
+                problems.extend(_split_problems(p, root))
+
+    def consider(candidate: Path, root: Path) -> str | None:
+        """The format of a file met in a folder, after checking it may be read."""
+        if not _is_candidate(candidate, mapping):
+            return None
+        problem = _probe(candidate, root)
+        if problem is not None:
+            problems.append(problem)
+            return None
+        return detect_format(candidate, mapping)
+
+    def walk(top: Path, root: Path) -> None:
+        # iterative, so a tree thousands of folders deep meets no recursion limit
+        stack = [top]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = _scan(folder)
+            except OSError as exc:
+                problems.append(_folder_problem(folder, exc))
+                continue
+            subfolders = []
+            for entry in entries:
+                candidate = folder / entry.name
+                try:
+                    is_folder = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    is_folder = False
+                if is_folder:
+                    if entry.name in SKIP_DIRS or entry.name.startswith("."):
+                        continue
+                    if is_exim_split(candidate):
+                        add(candidate, "exim-split", root)
+                    else:
+                        subfolders.append(candidate)
+                    continue
+                fmt = consider(candidate, root)
+                if fmt is not None:
+                    add(candidate, fmt, root)
+            stack.extend(reversed(subfolders))
 
     for path in paths:
-        if path.is_dir() and is_exim_split(path):
-            add(path, "exim-split")
-        elif path.is_dir():
-            for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
-                dirnames[:] = sorted(
-                    d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
-                )
-                for d in list(dirnames):
-                    if is_exim_split(Path(dirpath) / d):
-                        add(Path(dirpath) / d, "exim-split")
-                        dirnames.remove(d)
-                for name in sorted(filenames):
-                    candidate = Path(dirpath) / name
-                    if candidate.is_symlink() and not _inside(candidate, path):
-                        # a link out of the tree (to /etc/shadow, to a home directory)
-                        # would put that file's content into findings and CI logs
-                        problems.append(
-                            f"{_display(candidate)}: a link to a file outside "
-                            f"{_display(path)}; not read"
-                        )
-                        continue
-                    fmt = detect_format(candidate, mapping)
-                    if fmt is not None:
-                        add(candidate, fmt)
-        elif path.is_file():
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            if exc.errno == errno.ENOENT and not os.path.lexists(path):
+                problems.append(f"{path}: no such file or directory")
+            elif exc.errno == errno.ENOENT:
+                problems.append(f"{_display(path)}: a link to nothing (dangling); not read")
+            elif exc.errno == errno.ELOOP:
+                problems.append(f"{_display(path)}: a symbolic link loop; not read")
+            else:
+                problems.append(f"{_display(path)}: cannot read ({exc.strerror or exc})")
+            continue
+        root = confinement_root(path)
+        if stat.S_ISDIR(mode):
+            problem = _probe_folder(path, root) if path.is_symlink() else None
+            if problem is not None:
+                problems.append(problem)
+            elif is_exim_split(path):
+                add(path, "exim-split", root)
+            else:
+                walk(path, root)
+        elif stat.S_ISREG(mode):
+            problem = _probe(path, root)
+            if problem is not None:
+                problems.append(problem)
+                continue
             fmt = detect_format(path, mapping)
             split = path.parent.parent
             if fmt is None and path.parent.name in _EXIM_SPLIT_DIRS and is_exim_split(split):
                 # one file of Debian's split Exim configuration: the whole conf.d is read
-                add(split, "exim-split")
+                # (confined to it, when it is in no git work tree)
+                add(split, "exim-split", _git_top_level(path) or Path(os.path.abspath(split)))
                 continue
             if fmt is None:
                 problems.append(
@@ -181,30 +303,41 @@ def discover(
                     "(map its name to a format with 'formats:' in .mtalint.yaml)"
                 )
                 continue
-            add(path, fmt)
+            add(path, fmt, root)
             sibling = SIBLINGS.get(fmt)
             if sibling:
                 other = path.parent / sibling
-                if other.is_file():
-                    add(other, KNOWN_NAMES[sibling])
+                if os.path.lexists(other):
+                    problem = _probe(other, root)
+                    if problem is not None:
+                        problems.append(problem)
+                    else:
+                        add(other, KNOWN_NAMES[sibling], root)
             if FORMATS[fmt] in FOLDER_SETS:
-                for other in sorted(path.parent.iterdir()):
-                    other_fmt = detect_format(other, mapping) if other.is_file() else None
-                    if other_fmt is not None and FORMATS[other_fmt] == FORMATS[fmt]:
-                        add(other, other_fmt)
-        elif path.exists():
-            problems.append(f"{_display(path)}: not a regular file or folder; not read")
+                try:
+                    entries = _scan(path.parent)
+                except OSError as exc:
+                    problems.append(_folder_problem(path.parent, exc))
+                    entries = []
+                for entry in entries:
+                    other = path.parent / entry.name
+                    if other.name.lower().endswith(_HMAILSERVER_SUFFIXES):
+                        other_fmt = consider(other, root)
+                        if other_fmt is not None and FORMATS[other_fmt] == FORMATS[fmt]:
+                            add(other, other_fmt, root)
         else:
-            problems.append(f"{path}: no such file or directory")
+            problems.append(
+                f"{_display(path)}: not a regular file or folder ({file_kind(mode)}); not read"
+            )
 
     sets: dict[tuple[str, Path], ConfigSet] = {}
     for cf in found.values():
         mta = FORMATS[cf.format]
         root = cf.path.parent
-        key = (mta, root.resolve())
+        key = (mta, Path(os.path.realpath(root)))
         display = _display(root) if str(root) != "" else "."
         if cf.format in STANDALONE:
-            key, display = (mta, cf.path.resolve()), cf.display
+            key, display = (mta, Path(os.path.realpath(cf.path))), cf.display
         if key not in sets:
             sets[key] = ConfigSet(mta, root, display)
         sets[key].files.append(cf)

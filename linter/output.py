@@ -45,18 +45,9 @@ def encode(text: str) -> bytes:
 
 def shown(path: str | os.PathLike[str]) -> str:
     """A path as it can be printed: control characters and undecodable bytes as \\xNN."""
-    out = []
-    for ch in os.fspath(path):
-        code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif code < 0x20 or 0x7F <= code < 0xA0:
-            out.append(f"\\x{code:02x}")
-        elif 0xD800 <= code <= 0xDFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    from linter.textsafe import printable
+
+    return printable(os.fspath(path))
 
 
 def _same_file(a: os.stat_result, b: os.stat_result) -> bool:

@@ -146,6 +146,29 @@ def test_links_out_of_the_tree_are_not_followed(tmp_path: Path) -> None:
     assert "outside" in proc.stderr
 
 
+def test_links_out_of_the_tree_are_not_followed_from_a_named_file(tmp_path: Path) -> None:
+    # pre-commit names the changed file; its main.cf sibling, or the file itself, is a
+    # link to a secret outside the repository
+    secret = tmp_path / "secret"
+    secret.write_text("aws_secret_access_key = leaked-secret-value\n")
+    host = tmp_path / "repo" / "host"
+    host.mkdir(parents=True)
+    (host / "master.cf").write_text("smtp inet n - n - - smtpd\n")
+    (host / "main.cf").symlink_to(secret)
+    for name in ("host/master.cf", "host/main.cf"):
+        proc = mtalint("check", name, "--format", "json", cwd=tmp_path / "repo")
+        assert "leaked-secret-value" not in proc.stdout + proc.stderr
+        assert "host/main.cf: a link to a file outside" in proc.stderr
+        assert proc.returncode == 2
+
+
+def test_a_fifo_in_a_scanned_folder_does_not_hang(tmp_path: Path) -> None:
+    for name in ("main.cf", "configure", "x.mc", "hMailServer.INI", "export.json"):
+        os.mkfifo(tmp_path / name)
+    proc = mtalint("check", ".", cwd=tmp_path)
+    assert proc.returncode == 2 and "not a regular file (a FIFO)" in proc.stderr
+
+
 def test_exim_includes_stay_in_the_tree(tmp_path: Path) -> None:
     secret = tmp_path / "secret.conf"
     secret.write_text("smtp_banner = leaked-secret-value\n")

@@ -393,3 +393,17 @@ def test_reader_does_not_allocate_the_limit(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert data == b"x" * 100_000
     assert peak < 16 * 1024 * 1024, peak
+
+
+def test_limit_reaches_a_reader_through_the_options(tmp_path: Path) -> None:
+    # --limit and limits: reach Options.limits, which each MTA reader consults
+    (tmp_path / "main.cf").write_text("a = 0123456789\nb = $a$a$a$a\nmyhostname = $b\n")
+    code, out, err = run(
+        ["check", "main.cf", "--format", "json", "--limit", "postfix_expansion_size=20"], tmp_path
+    )
+    assert [f["line"] for f in json.loads(out)["findings"] if f["rule"] == "MTL005"] == [2], err
+    code, out, err = run(["check", "main.cf", "--format", "json"], tmp_path)
+    assert "MTL005" not in {f["rule"] for f in json.loads(out)["findings"]}
+    (tmp_path / ".mtalint.yaml").write_text("limits: {postfix_expansion_size: 20}\n")
+    code, out, err = run(["check", "main.cf", "--format", "json"], tmp_path)
+    assert "MTL005" in {f["rule"] for f in json.loads(out)["findings"]}

@@ -10,7 +10,8 @@ the repository and ``location.lines.begin``. GitLab ignores the other Code Clima
 The fingerprint is what GitLab compares between the target branch and the merge request
 to tell new issues from old ones, and it shows one issue per fingerprint: it is the
 finding's own fingerprint (rule, file, subject and value, not the line), so moving a
-setting does not make its finding "new".
+setting does not make its finding "new". A file name that is not UTF-8 is written with
+escapes (``bad\\xff``, see :mod:`linter.textsafe`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any
+
+from linter.textsafe import encodable_json
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -92,4 +95,4 @@ def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
             base if count == 0 else hashlib.sha256(f"{base}\x1f{count}".encode()).hexdigest()[:32]
         )
         issues.append(_issue(finding, fingerprint))
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return encodable_json(json.dumps(issues, indent=2, ensure_ascii=False)) + "\n"

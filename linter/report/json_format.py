@@ -3,6 +3,8 @@
 Indented two spaces, with each finding on one line of its own: easy to read and to grep,
 and written by the json module's C encoder (``indent`` would switch to its pure-Python
 one, which takes longer than the whole check on a file with thousands of findings).
+Values are exact, except that a file name that is not UTF-8 is written with escapes
+(``bad\\xff``, see :mod:`linter.textsafe`): UTF-8 cannot carry it as it is.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from linter import __version__
+from linter.textsafe import encodable_json
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -45,4 +48,4 @@ def _dumps(doc: dict[str, Any]) -> str:
         else:
             text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
             members.append(f"  {name}: {text}")
-    return "{\n" + ",\n".join(members) + "\n}\n"
+    return encodable_json("{\n" + ",\n".join(members) + "\n}\n")

@@ -14,7 +14,9 @@ Layout, chosen for what the consumers display:
 
 ``junit-10.xsd`` has no ``file``/``line`` attributes on ``<testcase>``, so the location is in
 the name and the classname instead. Text is made safe for XML 1.0: characters XML cannot
-carry (control characters, lone surrogates) are written as ``\\xNN``/``\\uNNNN``.
+carry (control characters, lone surrogates) are written as ``\\xNN``/``\\uNNNN``, the same
+escapes as every other format (:mod:`linter.textsafe`): a name that is not UTF-8 shows its
+byte, ``bad\\xff``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TYPE_CHECKING
+
+from linter.textsafe import escape_char
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -34,11 +38,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml_text(text: str) -> str:
-    def visible(m: re.Match[str]) -> str:
-        code = ord(m.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _NOT_XML.sub(visible, text)
+    return _NOT_XML.sub(lambda m: escape_char(m.group()), text)
 
 
 def _failure_text(f: Finding) -> str:

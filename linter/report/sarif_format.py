@@ -3,6 +3,11 @@
 What code scanning needs and peers often miss: every rule in ``tool.driver.rules`` with
 descriptions and help, ``security-severity`` as a string, ``partialFingerprints`` so a
 finding is tracked across commits, and regions whose lines start at 1.
+
+An artifact's ``uri`` is a URI reference (RFC 3986): the path percent-encoded, so
+``a b#c/main.cf`` is not read as the path ``a b`` and a fragment, and a name that is not
+UTF-8 by its bytes (``%FF``). Other values are exact, except that such a name is written
+with escapes elsewhere (``bad\\xff``, see :mod:`linter.textsafe`).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from linter import __version__
+from linter.textsafe import encodable_json, uri_path
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -64,7 +70,7 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
                 {
                     "physicalLocation": {
                         "artifactLocation": {
-                            "uri": s.path.replace("\\", "/"),
+                            "uri": uri_path(s.path),
                             "uriBaseId": "%SRCROOT%",
                         },
                         "region": region,
@@ -99,7 +105,7 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
                     }
                 },
                 "artifacts": [
-                    {"location": {"uri": p.replace("\\", "/"), "uriBaseId": "%SRCROOT%"}}
+                    {"location": {"uri": uri_path(p), "uriBaseId": "%SRCROOT%"}}
                     for p in result.files
                 ],
                 "results": results,
@@ -110,4 +116,4 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
 
 
 def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
-    return json.dumps(build(result, rules), indent=2, ensure_ascii=False) + "\n"
+    return encodable_json(json.dumps(build(result, rules), indent=2, ensure_ascii=False)) + "\n"

@@ -1,8 +1,14 @@
-"""Compiler-style text: ``path:line:col: ID severity: message``, then the fix."""
+"""Compiler-style text: ``path:line:col: ID severity: message``, then the fix.
+
+What a configuration or a file name contributes is shown through :mod:`linter.textsafe`:
+one finding is one line, and no escape sequence reaches the terminal but our colours.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from linter.textsafe import display_path, printable
 
 if TYPE_CHECKING:
     from linter.check import CheckResult
@@ -18,11 +24,12 @@ def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
         sev = f.severity
         if colour:
             sev = f"{_COLOURS.get(sev, '')}{sev}{_RESET}"
-        lines.append(f"{f.span.path}:{f.span.line}:{f.span.column}: {f.rule} {sev}: {f.message}")
+        where = f"{display_path(f.span.path)}:{f.span.line}:{f.span.column}"
+        lines.append(f"{where}: {printable(f.rule)} {sev}: {printable(f.message)}")
         if f.fix:
-            first, *rest = f.fix.splitlines()
-            lines.append(f"    fix: {first}")
-            lines.extend(f"         {r}" for r in rest)
+            # one line too: a fix quotes configuration values, and a newline in one would
+            # start a line of its own (a workflow command, after the runner trims blanks)
+            lines.append(f"    fix: {printable(f.fix.rstrip())}")
     counts = {
         s: sum(1 for f in result.findings if f.severity == s) for s in ("error", "warning", "note")
     }

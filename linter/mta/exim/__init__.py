@@ -42,7 +42,14 @@ def split_files(folder: Path) -> list[Path]:
         sub = folder / section
         if not sub.is_dir():
             continue
-        names = sorted(p.name for p in sub.iterdir() if p.is_file())
+        try:
+            # every entry but a folder: a FIFO or an unreadable file is then reported
+            # when it is opened, not skipped in silence
+            names = sorted(p.name for p in sub.iterdir() if not p.is_dir())
+        except OSError as exc:
+            raise InputError(
+                display_path(sub), f"cannot read folder ({exc.strerror or exc}); not checked"
+            ) from None
         for name in names:
             base = name[:-4] if name.endswith(".rul") else name
             if not _SPLIT_NAME.match(base):
@@ -66,20 +73,17 @@ def read_model(
     files: list[str] = []
 
     def opener(name: str, span: Span) -> SourceText | str | None:
-        path = Path(name)
-        try:
-            resolved = path.resolve()
-        except OSError:
-            return None
+        resolved = Path(os.path.realpath(name))  # (a link loop stays unresolved)
         if not resolved.is_relative_to(root):
             return (
                 f".include of {name} is outside the configuration tree "
                 f"({display_path(root) or '.'}); not read"
             )
-        if not resolved.is_file():
-            return None
+        if not resolved.exists() or resolved.is_dir():
+            return None  # missing, a link loop or a folder: Exim cannot open it
         try:
-            source = load_source(resolved, display_path(resolved), options.max_file_size)
+            # opened confined to the tree again: a link swapped in now is not followed
+            source = load_source(resolved, display_path(resolved), options.max_file_size, root=root)
         except InputError as exc:
             return f"included file {name}: {exc.message}"
         files.append(source.display)
@@ -88,15 +92,16 @@ def read_model(
     try:
         if cf.format == "exim-split":
             parts = split_files(cf.path)
-            text = "".join(f'.include "{p.resolve()}"\n' for p in parts)
+            # absolute as Exim needs them; the opener resolves links (and loops) itself
+            text = "".join(f'.include "{os.path.abspath(p)}"\n' for p in parts)
             top = SourceText(cf.path, cf.display, split_physical(text))
         else:
-            top = load_source(cf.path, cf.display, options.max_file_size)
+            top = load_source(cf.path, cf.display, options.max_file_size, root=cf.root)
             files.append(cf.display)
     except InputError as exc:
         diag = Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
         return None, [diag], [cf.display]
-    reader = Reader(top, opener)
+    reader = Reader(top, opener, limits=options.limits)
     reader.add_builtins(table.BUILTIN_MACROS)
     for name, value in options.exim_defines.items():
         reader.define_command_line(name, value)

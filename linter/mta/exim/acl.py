@@ -25,7 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from linter.mta.exim.model import VERBS, Acl, AclCondition, AclStatement, EximModel, list_items
+from linter.limits import decimal
+from linter.mta.exim.model import (
+    VERBS,
+    Acl,
+    AclCondition,
+    AclStatement,
+    EximModel,
+    atoi,
+    list_items,
+)
 from linter.source import Span
 
 Answer = Literal["yes", "no", "unknown"]
@@ -226,20 +235,23 @@ class AclEvaluator:
     def _literal_condition(self, value: str, client: Client) -> tuple[Answer, Answer]:
         if _HELO_GIVEN.match(value):
             return CHOSEN  # the client decides whether to say HELO/EHLO
-        if value.lower() in _TRUE_WORDS or (value.isdecimal() and int(value) != 0):
+        if value.lower() in _TRUE_WORDS or (value.isdecimal() and atoi(value) not in (None, 0)):
             return FORCED_TRUE
         if value.lower() in _FALSE_WORDS:
             return FORCED_FALSE
         m = _PORT_TEST.match(value)
+        port = decimal(m.group("port")) if m else None
+        if m and port is None:
+            return UNKNOWN  # out of range: Exim's expansion fails (== ) or never matches
         if m and client.port is not None:
-            equal = int(m.group("port")) == client.port
+            equal = port == client.port
             if m.group("neg"):
                 equal = not equal
             result = m.group("yes") if equal else m.group("no")
             if m.group("yes") is None:
                 result = "true" if equal else ""
             text = (result or "").strip().lower()
-            if text in _TRUE_WORDS or (text.isdecimal() and int(text) != 0):
+            if text in _TRUE_WORDS or (text.isdecimal() and atoi(text) not in (None, 0)):
                 return FORCED_TRUE
             if text in _FALSE_WORDS:
                 return FORCED_FALSE

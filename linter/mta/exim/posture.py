@@ -21,9 +21,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from linter.limits import decimal
 from linter.mta.exim import options as table
 from linter.mta.exim.acl import AclEvaluator, Client, Decision, network_of
-from linter.mta.exim.model import Driver, EximModel, Setting, list_items
+from linter.mta.exim.model import Driver, EximModel, Setting, atoi, list_items
 from linter.posture import (
     SSL_TLS_PROTOCOLS,
     Identity,
@@ -130,12 +131,12 @@ def interface(item: str) -> tuple[str, int | None]:
     item = item.strip()
     m = re.fullmatch(r"\[([^\]]+)\]:(\d+)", item)
     if m:
-        return m.group(1), int(m.group(2))
+        return m.group(1), decimal(m.group(2))
     head, dot, tail = item.rpartition(".")
     if dot and tail.isdecimal():
         try:
             ipaddress.ip_address(head)
-            return head, int(tail)
+            return head, decimal(tail)
         except ValueError:
             pass
     return item.strip("[]"), None
@@ -185,7 +186,9 @@ def authenticators(model: EximModel) -> list[Authenticator]:
                 advertised = "tls"
             elif text.lower() in ("", "no", "false", "0"):
                 advertised = "never"
-            elif text.lower() in ("yes", "true") or (text.isdecimal() and int(text) != 0):
+            elif text.lower() in ("yes", "true") or (
+                text.isdecimal() and atoi(text) not in (None, 0)
+            ):
                 advertised = "always"
             else:
                 advertised = "conditional"
@@ -585,7 +588,7 @@ class _Builder:
         assert m is not None
         host = m.group(1) or m.group(3) or first
         port_text = m.group(2) or m.group(4) or ""
-        port: int | None = int(port_text) if port_text else None
+        port: int | None = decimal(port_text) if port_text else None
         if port is None and transport is not None:
             if "port" in transport.options:
                 port_text = transport.options["port"].value.strip()

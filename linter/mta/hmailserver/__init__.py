@@ -40,9 +40,9 @@ def read_database(model: HMailModel, cf: ConfigFile, options: Options) -> None:
     from linter.mta.hmailserver.text import decode_export
 
     if cf.format == "hmailserver-7z":
-        data = read_archive(cf.path, cf.display, options.max_file_size)
+        data = read_archive(cf.path, cf.display, options.max_file_size, cf.root)
     else:
-        data = read_limited(cf.path, cf.display, options.max_file_size)
+        data = read_limited(cf.path, cf.display, options.max_file_size, cf.root)
     text = decode_export(cf.display, data, xml=cf.format != "hmailserver-json")
     if cf.format == "hmailserver-json":
         load_export(model, cf.display, text)
@@ -56,11 +56,17 @@ def read_model(config_set: ConfigSet, options: Options) -> HMailModel:
     from linter.mta.hmailserver.text import decode_ini
 
     model = HMailModel()
-    ini_files = [f for f in config_set.files if f.format == "hmailserver-ini"]
+    # hMailServer reads hMailServer.INI by that name: another INI in the folder (a copy,
+    # an old one) is reported as not read, however it sorts
+    ini_files = sorted(
+        (f for f in config_set.files if f.format == "hmailserver-ini"),
+        key=lambda f: (f.path.name.lower() != "hmailserver.ini", f.display),
+    )
     if ini_files:
         cf = ini_files[0]
         try:
-            text = decode_ini(cf.display, read_limited(cf.path, cf.display, options.max_file_size))
+            data = read_limited(cf.path, cf.display, options.max_file_size, cf.root)
+            text = decode_ini(cf.display, data)
         except InputError as exc:
             model.diagnostics.append(_input_error(exc))
         else:

@@ -31,7 +31,7 @@ from linter.mta.hmailserver.model import (
     Route,
 )
 from linter.mta.hmailserver.settings import BY_DB, RANGE_BITS
-from linter.source import InputError, Span
+from linter.source import InputError, Span, open_regular
 
 BACKUP_XML = "hmailserverbackup.xml"
 # BackupInformation Mode bits (BackupManager.h): 1 settings, 2 domains, 4 messages
@@ -186,7 +186,7 @@ def parse_xml(path: str, text: str) -> tuple[Node, list[tuple[int, str]]]:
     return root, target.comments
 
 
-def read_archive(path: Path, display: str, max_bytes: int) -> bytes:
+def read_archive(path: Path, display: str, max_bytes: int, root: Path | None = None) -> bytes:
     """The bytes of ``hMailServerBackup.xml`` inside an ``HMBackup*.7z`` archive."""
     try:
         import py7zr
@@ -198,7 +198,10 @@ def read_archive(path: Path, display: str, max_bytes: int) -> bytes:
             "pip install 'mtalint[7z]' (or check the hMailServerBackup.xml inside it)",
         ) from None
     try:
-        with py7zr.SevenZipFile(path, mode="r") as archive:
+        with (
+            open_regular(path, display, root) as handle,
+            py7zr.SevenZipFile(handle, mode="r") as archive,
+        ):
             if archive.needs_password():
                 raise InputError(
                     display, "the 7z archive is encrypted; check its hMailServerBackup.xml"

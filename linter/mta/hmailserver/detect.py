@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from linter.mta.hmailserver.text import utf16_kind
+from linter.source import read_head
 
 HEAD_BYTES = 256 * 1024
 
@@ -35,10 +36,8 @@ _JSON_PROPERTIES = re.compile(
 
 
 def _head(path: Path) -> str | None:
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(HEAD_BYTES)
-    except OSError:
+    data = read_head(path, HEAD_BYTES)  # never blocks on a FIFO
+    if data is None:
         return None
     kind = utf16_kind(data)
     if kind is not None:

@@ -33,6 +33,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.mta.postfix.model import build_model
     from linter.mta.postfix.parse import collapse_blanks, parse_main, parse_master
     from linter.mta.postfix.posture import build_posture, pass_service
+    from linter.mta.postfix.unknown import mask_unknown
 
     input_errors: list[Diagnostic] = []
     main = master = None
@@ -45,7 +46,11 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         try:
             # a CR not before a LF is whitespace inside the line to Postfix, not a line end
             source = read_source(
-                cf.path, cf.display, options.max_file_size, lone_cr_ends_line=False
+                cf.path,
+                cf.display,
+                options.max_file_size,
+                lone_cr_ends_line=False,
+                root=cf.root,
             )
         except InputError as exc:
             input_errors.append(
@@ -64,8 +69,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         else:
             master = tree
 
-    model = build_model(main, master, options.postfix_version)  # type: ignore[arg-type]
-    diagnostics = input_errors + model.diagnostics
+    model = build_model(main, master, options.postfix_version, options.limits)  # type: ignore[arg-type]
     posture, spans = build_posture(model)
     if options.roles:
         posture.roles = list(options.roles)  # type: ignore[arg-type]
@@ -75,15 +79,21 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     facts.default_span = Span(primary.display, 1, 1) if primary else None
     facts.set("mta", "postfix")
     facts.set("roles", list(posture.roles))
-    posture_dict = posture.to_dict()
-    facts.set("posture", posture_dict)
-    for path, span in spans.fields.items():
-        facts.spans[f"posture.{path}"] = span
     services_by_key: dict[str, Service] = {}
     for s in model.services:
         services_by_key.setdefault(s.key, s)
+    listener_services = [
+        _service_for(model, services_by_key.get(x.name)) for x in posture.listeners
+    ]
+    posture_dict = posture.to_dict()
+    mask_unknown(model, posture_dict, listener_services)
+    # after the posture: an expansion limit it reached is reported too
+    diagnostics = input_errors + model.diagnostics
+    facts.set("posture", posture_dict)
+    for path, span in spans.fields.items():
+        facts.spans[f"posture.{path}"] = span
     for i, listener_span in enumerate(spans.listeners):
-        service = _service_for(model, services_by_key.get(posture.listeners[i].name))
+        service = listener_services[i]
         base = f"posture.listeners[{i}]"
         if listener_span is not None:
             facts.spans[base] = listener_span
@@ -201,7 +211,7 @@ def _param(
     model: PostfixModel, name: str, service: Service | None = None
 ) -> tuple[Any, Span | None]:
     setting = model.setting(name, service)
-    if setting.origin == "default" and setting.why == "unknown":
+    if setting.origin == "default" and setting.why == "unknown" or model.unknown(name, service):
         return MISSING, None
     return model.value(name, service), setting.span
 

@@ -27,10 +27,10 @@ LISTENER_OPTIONS = {
 }
 
 
-def read_mc(path: Path, display: str, max_bytes: int) -> SourceFile:
+def read_mc(path: Path, display: str, max_bytes: int, root: Path | None = None) -> SourceFile:
     from linter.mta.sendmail.model import _decode
 
-    data = read_limited(path, display, max_bytes)
+    data = read_limited(path, display, max_bytes, root)
     if b"\x00" in data:
         raise InputError(display, "binary file: NUL byte found, not a text configuration")
     return SourceFile(display, _decode(data.removeprefix(b"\xef\xbb\xbf")))
@@ -47,7 +47,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     diagnostics: list[Diagnostic] = []
     comments: list[Comment] = []
     try:
-        source = read_mc(cf.path, cf.display, options.max_file_size)
+        source = read_mc(cf.path, cf.display, options.max_file_size, cf.root)
     except InputError as exc:
         diagnostics.append(
             Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)

@@ -24,7 +24,7 @@ from typing import Any
 
 from linter.diagnostics import Diagnostic
 from linter.mta.sendmail.m4 import M4, Call, EndOfInput, ExpansionLimit, Macro, Source
-from linter.source import Span
+from linter.source import InputError, Span, read_limited
 
 CF_DIR = "/usr/share/sendmail/cf/"
 _LIBRARY_PATH = re.compile(
@@ -311,14 +311,24 @@ class _Evaluation:
                 )
             )
             return Source(name, "", "library")
-        if not resolved.is_file():
+        if not resolved.exists() or resolved.is_dir():
             return None
         try:
-            if resolved.stat().st_size > self.max_bytes:
-                return Source(name, "", "library")
-            text = _decode(resolved.read_bytes())
-        except OSError:
-            return None
+            # opened confined to the folder again (a link swapped in now is not
+            # followed), never blocking on a FIFO, never over the size limit
+            data = read_limited(resolved, name, self.max_bytes, self.root)
+        except InputError as exc:
+            self.model.diagnostics.append(
+                Diagnostic(
+                    "include-not-followed",
+                    f"include(`{name}') is not read ({exc.message}), so what it sets is "
+                    "not checked",
+                    self.span(anchor) or Span(self.path, 1, 1),
+                    data={"file": name},
+                )
+            )
+            return Source(name, "", "library")
+        text = _decode(data)
         display = str(Path(self.path).parent / Path(name)) if not name.startswith("/") else name
         return Source(display, text, "user")
 
