@@ -12,13 +12,10 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from linter.engine.conditions import OPERATORS, ConditionError, compiled, leaf_paths
 from linter.resources import rules_dir
-
-if TYPE_CHECKING:
-    import yaml
 
 SEVERITIES = ("error", "warning", "note")
 SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
@@ -63,20 +60,17 @@ class Rule:
         return paths[0] if paths else None
 
 
-def _loader() -> type[yaml.SafeLoader]:
-    import yaml  # only when rule files are read, not when the JSON cache serves them
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def read_rule_file(path: Path) -> dict[str, Any]:
+    # only when rule files are read, not when the JSON cache serves them
     import yaml
+
+    from linter.yamlsafe import load_yaml
 
     try:
         if path.stat().st_size > MAX_RULE_FILE_BYTES:
             raise RuleError(f"{path}: rule file larger than {MAX_RULE_FILE_BYTES} bytes")
         text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+        data = load_yaml(text)  # safe_load, with aliases bounded
     except RuleError:
         raise
     except (OSError, UnicodeDecodeError) as exc:
