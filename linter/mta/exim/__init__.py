@@ -142,6 +142,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             facts.spans[base] = listener_span
         for fact, span in spans.listener_fields[i].items():
             facts.spans[f"{base}.{fact}"] = span
+    from linter.blocklists import put_facts
+    from linter.mta.exim.blocklists import blocklists
+
+    put_facts(facts, blocklists(model))
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span
