@@ -235,6 +235,7 @@ def test_default_listeners() -> None:
 def test_tls_auth_and_smtps() -> None:
     p = posture_of(
         HEAD + "define(`confSERVER_CERT', `/c.pem')dnl\ndefine(`confSERVER_KEY', `/k.pem')dnl\n"
+        "define(`confCACERT', `/ca.pem')dnl\ndefine(`confCACERT_PATH', `/ca')dnl\n"
         "define(`confAUTH_MECHANISMS', `PLAIN LOGIN')dnl\n"
         "DAEMON_OPTIONS(`Port=smtp, Name=MTA')dnl\n"
         "DAEMON_OPTIONS(`Port=smtps, Name=TLSMSA, M=s')dnl\n"

@@ -187,10 +187,14 @@ def auth_configured(model: SendmailModel) -> bool:
     return bool(model.calls("TRUST_AUTH_MECH")) or (origin is not None and origin.span is not None)
 
 
+# what sendmail 8.17 requires before it offers STARTTLS (TLS_I_SRV_CERT in tls.h: the
+# certificate, the key, and an existing CACertPath and CACertFile); without any of them the
+# daemon runs and simply does not advertise STARTTLS
+SERVER_TLS_FILES = ("ServerCertFile", "ServerKeyFile", "CACertFile", "CACertPath")
+
+
 def tls_certificate(model: SendmailModel) -> bool:
-    return bool((model.value("ServerCertFile") or "").strip()) and bool(
-        (model.value("ServerKeyFile") or "").strip()
-    )
+    return all((model.value(name) or "").strip() for name in SERVER_TLS_FILES)
 
 
 def auth_options(model: SendmailModel) -> set[str]:
