@@ -97,7 +97,7 @@ def test_statuses_follow_the_findings(example_document: dict) -> None:
     assert controls[("disa-stig", "RHEL-09-252050")]["status"] == "fail"
     assert controls[("disa-stig", "RHEL-09-252050")]["findings"]
     # no DNS without --online
-    assert controls[("rfc", "RFC 7208")]["status"] == "not verified"
+    assert controls[("rfc", "RFC 7208")]["status"] == "not checked"
 
 
 def test_a_clean_config_passes(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_html_is_well_formed_and_self_contained() -> None:
 def test_markdown_renders() -> None:
     md = report([EXAMPLES], "md")
     assert md.startswith("# Mail server configuration audit")
-    assert "| Control | Status | Decided by |" in md
+    assert "| Control | Status | Hosts: fail / not checked / pass / n.a. |" in md
 
 
 def test_configuration_values_are_text_not_markup(tmp_path: Path) -> None:
