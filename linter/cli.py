@@ -486,7 +486,7 @@ def check(
     in one folder are checked together. Nothing is looked up on the network unless
     --online is given.
     """
-    from linter.report import renderer
+    from linter.report import render as render_result
 
     path_list = list(paths)
     if write_baseline and (baseline or diff_base):
@@ -520,8 +520,9 @@ def check(
     if baseline is not None or diff_base is not None:
         _filter_known(result, baseline, diff_base, path_list, rerun)
     colour = color if color is not None else (output is None and sys.stdout.isatty())
-    _emit(renderer(fmt)(result, rules, colour), output, colour)
-    threshold = SEVERITY_RANK[fail_on or config.fail_on or "warning"]
+    fail_level = fail_on or config.fail_on or "warning"
+    _emit(render_result(fmt, result, rules, colour, fail_level), output, colour)
+    threshold = SEVERITY_RANK[fail_level]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
     if result.problems and not exit_zero:
         sys.exit(EXIT_USAGE)
