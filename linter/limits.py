@@ -42,6 +42,18 @@ class Limits:
     # Characters Exim macro substitution may scan and produce over the configuration:
     # Exim's algorithm rescans each line once per macro, so this bounds its time.
     exim_macro_work: int = 200_000_000
+    # sendmail .mc: characters of text the m4 interpreter may produce (output and macro
+    # arguments together). GNU m4 has no bound; with cf.m4 the 44 real and upstream .mc
+    # files tried produce at most 101,305, so 64 Mi leaves a margin of 600 and stops a
+    # one-line `patsubst' or a doubling definition before it fills the memory.
+    m4_output_size: int = 64 * 1024 * 1024
+    # sendmail .mc: the widest field one m4 call may pad to (format's width and
+    # precision, eval's width, eval's radix-1 digits). GNU m4 takes any C int (2 Gi);
+    # real files pad to a few columns.
+    m4_field_width: int = 1_000_000
+    # sendmail .mc: milliseconds all regexp/patsubst of one file may take. Patterns run
+    # in linear time (RE2) except back-references; real files use no regexp at all.
+    m4_regex_ms: int = 5_000
 
     @classmethod
     def names(cls) -> list[str]:

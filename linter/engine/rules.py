@@ -48,6 +48,9 @@ class Rule:
     builtin: bool = False
     tests: list[dict[str, Any]] = field(default_factory=list)
     path: str = ""
+    # rules that say less about the same cause: their finding on the same listener (or
+    # the same line) is dropped when this rule fires there
+    supersedes: list[str] = field(default_factory=list)
 
     def applies(self, mta: str) -> bool:
         return "any" in self.applies_to or mta in self.applies_to
@@ -154,6 +157,7 @@ def rule_from_data(data: dict[str, Any], path: str, checked: bool = False) -> Ru
         builtin=builtin,
         tests=list(data.get("tests", [])),
         path=path,
+        supersedes=[str(i) for i in data.get("supersedes", [])],
     )
 
 

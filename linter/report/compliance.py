@@ -291,6 +291,9 @@ def build(
         inputs.append({"path": name, "sha256": digest, "bytes": size})
     config = dict(configuration or {})
     config["disabled_rules"] = [r.id for r in rules if not r.builtin and not selection.wants(r)]
+    if result.configuration is not None:
+        # of those, the rules the configuration file alone switched off
+        config["disabled_by_configuration"] = list(result.configuration["disabled_rules"])
     return {
         "title": "Mail server configuration audit",
         "meta": {

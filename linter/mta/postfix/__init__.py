@@ -109,6 +109,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         relay_span = _relay_span(model, service, posture.listeners[i].relay.reason)
         if relay_span is not None:
             facts.spans[f"{base}.relay"] = relay_span
+    from linter.blocklists import put_facts
+    from linter.mta.postfix.blocklists import blocklists
+
+    put_facts(facts, blocklists(model))
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span
