@@ -23,7 +23,7 @@ from typing import Any
 from linter.dns import DnsOptions, records
 from linter.dns.inputs import DnsInputs, inputs_from
 from linter.dns.resolver import Answer, Resolver
-from linter.dns.spf import all_qualifier, evaluate, spf_records
+from linter.dns.spf import all_qualifier, analyse, evaluate, spf_records
 
 
 class _Run:
@@ -65,8 +65,10 @@ class _Run:
             return {"status": "multiple", "records": found, "evidence": evidence}
         record = found[0]
         results = [evaluate(self.resolver, a, domain, self.inputs.hostname) for a in senders]
-        # the record's own soundness: evaluated for an address nobody authorises
-        probe = evaluate(self.resolver, "192.0.2.255", domain, self.inputs.hostname)
+        # the record's own soundness and reach: evaluated for an address none of its terms
+        # lists, so that every term is evaluated and the result is what any other host gets
+        tree = analyse(self.resolver, domain, record)
+        probe = evaluate(self.resolver, tree["unlisted"], domain, self.inputs.hostname)
         errors = [r for r in [probe, *results] if r["result"] == "permerror"]
         temp = [r for r in [probe, *results] if r["result"] == "temperror"]
         for r in temp:
@@ -78,20 +80,29 @@ class _Run:
                     "detail": r["explanation"],
                 }
             )
+        error = errors[0]["explanation"] if errors else ""
+        if tree["void_limit"] and not error:
+            error = f"{len(tree['void_terms'])} void lookups: " + ", ".join(tree["void_terms"])
         return {
-            "status": "permerror" if errors else "ok",
+            "status": "permerror" if errors or tree["void_limit"] else "ok",
             "record": record,
             "all": all_qualifier(record),
             "redirect": "redirect=" in record.lower(),
+            # what a host no term lists gets (RFC 7208 §4.7: no match and no redirect is
+            # neutral): pass means every host passes, neutral that nobody is failed
+            "unlisted": {"address": probe["address"], "result": probe["result"]},
             "results": results,
             "unauthorised": [
                 r["address"]
                 for r in results
                 if r["result"] in ("fail", "softfail", "neutral", "none")
             ],
-            "error": errors[0]["explanation"] if errors else "",
+            "error": error,
             "lookup_limit": any(r["lookup_limit"] for r in errors),
-            "void_limit": any(r["void_limit"] for r in errors),
+            "void_limit": tree["void_limit"],
+            "void_terms": tree["void_terms"],
+            "ptr": tree["ptr"],
+            "oversized": tree["oversized"],
             "lookups": max([r["lookups"] for r in [probe, *results]] or [0]),
             "evidence": evidence,
         }

@@ -1,0 +1,158 @@
+"""The online checks judged against the RFC clauses, on zones a real NSD serves
+(tests/dns_server.py): every case names the clause that decides it.
+
+The facts (``dns.domains[]`` and friends) are read directly from
+:func:`linter.dns.checks.dns_facts` for one posture naming all test domains; the rules that
+judge them carry their own YAML cases (tests/test_rules.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from dns_server import nsd, nsd_missing
+
+from linter.dns import DnsOptions, parse_resolver
+from linter.dns.checks import dns_facts
+from linter.dns.resolver import Resolver, ResolverSettings
+
+pytestmark = pytest.mark.skipif(nsd_missing() is not None, reason=nsd_missing() or "")
+
+TEN = " ".join(f"a:h{i}.spf.test" for i in range(10))
+BIG = "v=spf1 " + " ".join(f"ip4:203.0.113.{i}" for i in range(40)) + " -all"
+HOSTS = "".join(f"h{i} IN A 198.51.100.{i + 1}\n" for i in range(10))
+
+# domain → zone text; one NSD serves them all
+ZONES: dict[str, str] = {
+    "spf.test": HOSTS
+    + 'plusall IN TXT "v=spf1 +all"\n'
+    + 'minusall IN TXT "v=spf1 ip4:192.0.2.10 -all"\n',
+    # §4.7: no all and no redirect: a host no term matches is neutral
+    "noall.test": '@ IN TXT "v=spf1 ip4:192.0.2.10"\n',
+    # §6.1: the redirect target's +all decides
+    "redirplus.test": '@ IN TXT "v=spf1 ip4:192.0.2.10 redirect=plusall.spf.test"\n',
+    # §5.2: include of a record that passes everyone passes everyone
+    "incplus.test": '@ IN TXT "v=spf1 include:plusall.spf.test -all"\n',
+    "incminus.test": '@ IN TXT "v=spf1 include:minusall.spf.test -all"\n',
+    # §4.6.4 / §5: the first terms cover 192.0.2.255, a later one is a syntax error
+    "hidden.test": '@ IN TXT "v=spf1 ip4:192.0.2.0/24 ip4:300.1.1.1 -all"\n',
+    # §6.1: redirect with all anywhere is ignored, and not counted: 10 lookups exactly
+    "tenredir.test": f'@ IN TXT "v=spf1 {TEN} redirect=minusall.spf.test -all"\n',
+    "eleven.test": f'@ IN TXT "v=spf1 {TEN} a:h0.spf.test -all"\n',
+    # §4.6.4: void lookups, one per term
+    "void2.test": '@ IN TXT "v=spf1 a:none1.void2.test mx:none2.void2.test -all"\n',
+    "void3.test": '@ IN TXT "v=spf1 a:n1.void3.test a:n2.void3.test a:n3.void3.test -all"\n',
+    # an mx whose three hosts have no address: one void term, not three
+    "mxvoid.test": '@ IN TXT "v=spf1 mx:m.mxvoid.test a:n1.mxvoid.test -all"\n'
+    + "m IN MX 10 x1.mxvoid.test.\nm IN MX 20 x2.mxvoid.test.\nm IN MX 30 x3.mxvoid.test.\n"
+    + 'x1 IN TXT "no address"\nx2 IN TXT "no address"\nx3 IN TXT "no address"\n',
+    # §5.5: ptr SHOULD NOT be published
+    "ptr.test": '@ IN TXT "v=spf1 ptr ip4:192.0.2.10 -all"\n',
+    # §3.4: over 512 octets
+    "big.test": "@ IN TXT "
+    + " ".join(f'"{BIG[i : i + 200]}"' for i in range(0, len(BIG), 200))
+    + "\n",
+}
+
+SENDING = [name for name in ZONES if name != "spf.test"]
+
+
+@pytest.fixture(scope="module")
+def facts() -> Any:
+    with nsd(ZONES) as address:
+        host, port = parse_resolver(address)
+        resolver = Resolver(ResolverSettings(host, port, budget=30.0))
+        posture = {
+            "identity": {"hostname": "mx.example.com", "sending_domains": SENDING},
+            "outbound": {},
+            "roles": [],
+        }
+        yield dns_facts(posture, DnsOptions(public_ips=["192.0.2.10"]), resolver)
+
+
+def domain(facts: Any, name: str) -> dict[str, Any]:
+    return next(d for d in facts["domains"] if d["name"] == name)
+
+
+def spf(facts: Any, name: str) -> dict[str, Any]:
+    return domain(facts, name)["spf"]
+
+
+# ---------------------------------------------------------------- SPF (RFC 7208)
+
+
+def test_no_all_leaves_other_hosts_neutral(facts: Any) -> None:
+    # §4.7: "If none of the mechanisms match and there is no redirect modifier, then the
+    # check_host() returns a result of neutral"
+    s = spf(facts, "noall.test")
+    assert s["all"] == "" and s["unlisted"]["result"] == "neutral"
+
+
+def test_redirect_to_plus_all_passes_everyone(facts: Any) -> None:
+    # §6.1: the result is that of the redirect target, here +all
+    assert spf(facts, "redirplus.test")["unlisted"]["result"] == "pass"
+
+
+def test_include_of_plus_all_passes_everyone(facts: Any) -> None:
+    # §5.2: include matches when the included record's result is pass
+    assert spf(facts, "incplus.test")["unlisted"]["result"] == "pass"
+    assert spf(facts, "incminus.test")["unlisted"]["result"] == "fail"
+
+
+def test_a_later_permerror_is_not_hidden_by_earlier_terms(facts: Any) -> None:
+    # §4.6 / §5.6: ip4:300.1.1.1 is a syntax error: permerror for every host that reaches it
+    s = spf(facts, "hidden.test")
+    assert s["unlisted"]["address"] != "192.0.2.255"
+    assert s["status"] == "permerror", s
+
+
+def test_redirect_beside_all_is_ignored_and_not_counted(facts: Any) -> None:
+    # §6.1: "Any 'redirect' modifier MUST be ignored if there is an 'all' mechanism
+    # anywhere in the record"; 10 lookups is within §4.6.4's limit
+    s = spf(facts, "tenredir.test")
+    assert s["status"] == "ok" and s["lookups"] == 10 and not s["lookup_limit"], s
+    s = spf(facts, "eleven.test")
+    assert s["status"] == "permerror" and s["lookup_limit"], s
+
+
+def test_pyspf_alone_counts_the_ignored_redirect() -> None:
+    # the difference the correction makes: pyspf, given the record as published, counts
+    # the ignored redirect as the 11th lookup
+    import spf as pyspf
+
+    zones = {"tenredir.test": ZONES["tenredir.test"], "spf.test": ZONES["spf.test"]}
+    with nsd(zones) as address:
+        host, port = parse_resolver(address)
+        resolver = Resolver(ResolverSettings(host, port, budget=20.0))
+        from linter.dns.spf import _hook
+
+        lookup = _hook(resolver)
+        record = resolver.lookup("tenredir.test", "TXT").texts[0]
+        saved = pyspf.DNSLookup
+        pyspf.DNSLookup = lookup
+        try:
+            q = pyspf.query(i="192.0.2.255", s="postmaster@tenredir.test", h="tenredir.test")
+            result = q.check(spf=record)[0]
+        finally:
+            pyspf.DNSLookup = saved
+    assert result == "permerror"
+
+
+def test_void_lookups_are_counted_per_term(facts: Any) -> None:
+    # §4.6.4: more than two void lookups is a permerror; counted once per term
+    assert len(spf(facts, "void2.test")["void_terms"]) == 2
+    assert spf(facts, "void2.test")["status"] == "ok"
+    s = spf(facts, "void3.test")
+    assert len(s["void_terms"]) == 3 and s["void_limit"] and s["status"] == "permerror"
+    # an mx whose hosts have no address: the MX query answered, so the term is not void
+    s = spf(facts, "mxvoid.test")
+    assert len(s["void_terms"]) == 1 and s["status"] == "ok", s
+
+
+def test_ptr_and_size_notes(facts: Any) -> None:
+    # §5.5: ptr SHOULD NOT be published; §3.4: keep the record within 512 octets
+    assert spf(facts, "ptr.test")["ptr"] == ["ptr.test"]
+    assert spf(facts, "noall.test")["ptr"] == []
+    assert spf(facts, "big.test")["oversized"][0]["octets"] > 512
+    assert spf(facts, "noall.test")["oversized"] == []
