@@ -53,6 +53,23 @@ ZONES: dict[str, str] = {
     "big.test": "@ IN TXT "
     + " ".join(f'"{BIG[i : i + 200]}"' for i in range(0, len(BIG), 200))
     + "\n",
+    # RFC 7489 §6.4: "DMARC1" is case-sensitive and the v= tag comes first
+    "dmarclower.test": '_dmarc IN TXT "v=dmarc1; p=reject"\n',
+    "dmarcspace.test": '_dmarc IN TXT " v=DMARC1; p=reject"\n',
+    "dmarcwsp.test": '_dmarc IN TXT "v = DMARC1; p = reject"\n',
+    # §6.6.3 step 6: an invalid sp (or p), or no p, and receivers act as p=none
+    "dmarcsp.test": '_dmarc IN TXT "v=DMARC1; p=reject; sp=block; rua=mailto:d@dmarcsp.test"\n',
+    "dmarcnop.test": '_dmarc IN TXT "v=DMARC1; rua=mailto:d@dmarcnop.test"\n',
+    "dmarcnoprua.test": '_dmarc IN TXT "v=DMARC1; sp=reject"\n',
+    # §6.3: sp weaker than p
+    "dmarcweak.test": '_dmarc IN TXT "v=DMARC1; p=reject; sp=none"\n',
+    # §6.4: rua/ruf are URIs; §7.1: an external report domain must agree
+    "dmarcuri.test": '_dmarc IN TXT "v=DMARC1; p=reject; '
+    'rua=d@dmarcuri.test,mailto:x@dmarcuri.test"\n',
+    "dmarcext.test": '_dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:a@rep.test!10m; '
+    'ruf=mailto:b@other.test"\n',
+    "rep.test": 'dmarcext.test._report._dmarc IN TXT "v=DMARC1"\n',
+    "other.test": "www IN A 192.0.2.80\n",
 }
 
 SENDING = [name for name in ZONES if name != "spf.test"]
@@ -156,3 +173,55 @@ def test_ptr_and_size_notes(facts: Any) -> None:
     assert spf(facts, "noall.test")["ptr"] == []
     assert spf(facts, "big.test")["oversized"][0]["octets"] > 512
     assert spf(facts, "noall.test")["oversized"] == []
+
+
+# ---------------------------------------------------------------- DMARC (RFC 7489)
+
+
+def dmarc(facts: Any, name: str) -> dict[str, Any]:
+    return domain(facts, name)["dmarc"]
+
+
+def test_dmarc_version_is_case_sensitive_and_first(facts: Any) -> None:
+    # §6.4: v "MUST have the value of DMARC1 ... MUST match precisely"; §6.6.3 step 3:
+    # records not beginning with v=DMARC1 are discarded: no DMARC record for a receiver
+    for name in ("dmarclower.test", "dmarcspace.test"):
+        d = dmarc(facts, name)
+        assert d["status"] == "missing" and d["discarded"], (name, d)
+
+
+def test_dmarc_allows_blanks_around_equals(facts: Any) -> None:
+    # §6.4 ABNF: dmarc-version = "v" *WSP "=" *WSP "DMARC1"; tag values likewise
+    d = dmarc(facts, "dmarcwsp.test")
+    assert (d["status"], d["policy"]) == ("ok", "reject"), d
+
+
+def test_invalid_policy_acts_as_none(facts: Any) -> None:
+    # §6.6.3 step 6: an invalid sp or p, or none at all: p=none when rua has a URI, else
+    # no DMARC; either way nothing is enforced
+    d = dmarc(facts, "dmarcsp.test")
+    assert (d["status"], d["acts_as"]) == ("invalid", "p=none"), d
+    assert dmarc(facts, "dmarcnop.test")["acts_as"] == "p=none"
+    assert dmarc(facts, "dmarcnoprua.test")["acts_as"] == "no DMARC"
+
+
+def test_weaker_subdomain_policy(facts: Any) -> None:
+    # §6.3 sp: the policy for subdomains
+    assert dmarc(facts, "dmarcweak.test")["sp_weaker"] is True
+    assert dmarc(facts, "dmarcwsp.test")["sp_weaker"] is False
+
+
+def test_report_uris_and_their_authorisation(facts: Any) -> None:
+    # §6.4: rua/ruf are URIs
+    assert dmarc(facts, "dmarcuri.test")["bad_uris"] == ["d@dmarcuri.test"]
+    # §7.1: rep.test publishes dmarcext.test._report._dmarc.rep.test, other.test does not
+    assert dmarc(facts, "dmarcext.test")["unauthorised_reports"] == ["other.test"]
+    assert dmarc(facts, "dmarcuri.test")["unauthorised_reports"] == []
+
+
+def test_organisation_without_the_public_suffix_list() -> None:
+    from linter.dns.checks import same_organisation
+
+    assert same_organisation("mail.example.com", "reports.example.com")
+    assert not same_organisation("example.co.uk", "other.co.uk")
+    assert same_organisation("a.example.co.uk", "example.co.uk")

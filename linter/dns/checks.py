@@ -125,7 +125,28 @@ class _Run:
             if result["status"] == "ok":
                 result["policy"] = result["subdomain_policy"]
                 result["from"] = org
+        if result["status"] == "ok":
+            owner = result.get("from", domain)
+            result["unauthorised_reports"] = self.report_authorisation(
+                owner, result["rua"] + result["ruf"], evidence
+            )
         return {**result, "evidence": evidence}
+
+    def report_authorisation(
+        self, owner: str, uris: list[str], evidence: list[dict[str, Any]]
+    ) -> list[str]:
+        """The report domains outside ``owner``'s organisation that do not publish
+        ``OWNER._report._dmarc.EXT`` (RFC 7489 §7.1): receivers send them no reports."""
+        missing: list[str] = []
+        for ext in records.mailto_domains(uris)[:10]:
+            if same_organisation(owner, ext):
+                continue
+            name = f"{owner}._report._dmarc.{ext}"
+            answer, texts = self.txt(name, f"authorisation of {ext} to receive reports")
+            evidence.append(answer.to_evidence())
+            if not answer.unverified and not any(records.dmarc_version(t) for t in texts):
+                missing.append(ext)
+        return missing
 
     def mx(self, domain: str, here: set[str]) -> dict[str, Any]:
         answer = self.ask(domain, "MX", f"MX of {domain}")
@@ -220,6 +241,23 @@ class _Run:
             elif answer.ok:
                 out.extend(answer.records)
         return out
+
+
+# second-level labels under which a country code domain registers names (co.uk, com.au):
+# enough to tell one organisation from another without the public suffix list
+_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "ac", "gov", "edu", "ne", "or", "go"})
+
+
+def organisation(name: str) -> str:
+    """An approximation of the organisational domain (RFC 7489 §3.2) without the public
+    suffix list: the last two labels, three under ``co.uk``-like suffixes."""
+    labels = name.lower().rstrip(".").split(".")
+    keep = 3 if len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-keep:])
+
+
+def same_organisation(a: str, b: str) -> bool:
+    return organisation(a) == organisation(b)
 
 
 def _reverse_octets(address: str) -> str:
