@@ -225,3 +225,66 @@ def test_organisation_without_the_public_suffix_list() -> None:
     assert same_organisation("mail.example.com", "reports.example.com")
     assert not same_organisation("example.co.uk", "other.co.uk")
     assert same_organisation("a.example.co.uk", "example.co.uk")
+
+
+# ------------------------------------------------- MX, TLS-RPT, DKIM (RFC 6376), DANE
+
+INBOUND: dict[str, str] = {
+    # RFC 5321 §5.1: an MX names a host; RFC 2181 §10.3: not an alias
+    "mxip.test": "@ IN MX 10 192.0.2.10.\n",
+    "mxcname.test": "@ IN MX 10 mail.mxcname.test.\nmail IN CNAME mx.mxcname.test.\n"
+    + "mx IN A 192.0.2.10\n"
+    + '_smtp._tls IN TXT "v=TLSRPTv1; rua=tls@mxcname.test"\n',
+    "mxok.test": "@ IN MX 10 mx.mxok.test.\nmx IN A 192.0.2.10\n"
+    + '_smtp._tls IN TXT "v=TLSRPTv1; rua=mailto:tls@mxok.test,https://r.mxok.test/x"\n'
+    + 'bad._domainkey IN TXT "v=DKIM1; k=rsa; p=not*base64!"\n'
+    + 'dsa._domainkey IN TXT "v=DKIM1; k=dsa; p=AAAA"\n'
+    + f"_25._tcp.mx IN TLSA 3 1 1 {'ab' * 32}\n",
+}
+
+
+@pytest.fixture(scope="module")
+def inbound() -> Any:
+    with nsd(INBOUND) as address:
+        host, port = parse_resolver(address)
+        resolver = Resolver(ResolverSettings(host, port, budget=30.0))
+        posture = {
+            "identity": {
+                "hostname": "mx.example.org",
+                "destinations": list(INBOUND),
+                "sending_domains": ["mxok.test"],
+                "dkim_selectors": ["bad", "dsa"],
+            },
+            "outbound": {"tls": "dane"},
+            "roles": ["mx"],
+        }
+        yield dns_facts(posture, DnsOptions(public_ips=["192.0.2.10"]), resolver)
+
+
+def test_mx_naming_an_address_or_an_alias(inbound: Any) -> None:
+    assert domain(inbound, "mxip.test")["mx"]["ip_targets"] == ["192.0.2.10"]
+    assert domain(inbound, "mxcname.test")["mx"]["cname_targets"] == ["mail.mxcname.test"]
+    ok = domain(inbound, "mxok.test")["mx"]
+    assert ok["ip_targets"] == [] and ok["cname_targets"] == []
+
+
+def test_tlsrpt_rua_needs_a_scheme(inbound: Any) -> None:
+    # RFC 8460 §3: rua is a list of URIs (mailto: or https:)
+    assert domain(inbound, "mxcname.test")["tlsrpt"]["bad_uris"] == ["tls@mxcname.test"]
+    assert domain(inbound, "mxok.test")["tlsrpt"]["bad_uris"] == []
+
+
+def test_dkim_keys_that_cannot_be_used(inbound: Any) -> None:
+    # RFC 6376 §3.6.1: p= is base64; unknown k= types are ignored by verifiers
+    keys = {k["selector"]: k for k in inbound["dkim"]}
+    assert keys["bad"]["status"] == "invalid" and "base64" in keys["bad"]["problem"]
+    assert keys["dsa"]["status"] == "invalid" and "k=dsa" in keys["dsa"]["problem"]
+
+
+def test_tlsa_of_an_unsigned_zone_gives_no_protection(inbound: Any) -> None:
+    # RFC 7672 §2.2: only DNSSEC-validated TLSA records count; NSD's unsigned zone
+    # answers without the AD bit
+    tlsa = {t["host"]: t for t in inbound["tlsa"]}
+    assert tlsa["mx.mxok.test"]["status"] == "ok"
+    assert tlsa["mx.mxok.test"]["unvalidated"] is True
+    assert tlsa["mail.mxcname.test"]["unvalidated"] is False  # no TLSA: DNS026's case

@@ -162,16 +162,23 @@ class _Run:
         if hosts == [""]:
             return {"status": "null", "hosts": [], "evidence": evidence}  # RFC 7505
         points_here = bool(self.inputs.hostname) and self.inputs.hostname in hosts
-        if not points_here and here:
-            for host in hosts:
-                for rdtype in ("A", "AAAA"):
-                    a = self.ask(host, rdtype, f"address of MX host {host}")
-                    evidence.append(a.to_evidence())
-                    if a.ok and here & set(a.records):
-                        points_here = True
+        # RFC 5321 §5.1: an MX names a host, not an address; RFC 2181 §10.3: and not an
+        # alias (the A lookup's answer then comes for another name)
+        ip_targets = [h for h in hosts if _is_ip(h)]
+        cname_targets: list[str] = []
+        for host in [h for h in hosts if not _is_ip(h)][:10]:
+            for rdtype in ("A", "AAAA"):
+                a = self.ask(host, rdtype, f"address of MX host {host}")
+                evidence.append(a.to_evidence())
+                if a.canonical and a.canonical != host and host not in cname_targets:
+                    cname_targets.append(host)
+                if a.ok and here & set(a.records):
+                    points_here = True
         return {
             "status": "ok" if points_here else "elsewhere",
             "hosts": hosts,
+            "ip_targets": ip_targets,
+            "cname_targets": cname_targets,
             "evidence": evidence,
         }
 
@@ -351,14 +358,16 @@ def dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) 
         mx_hosts = {h for d in domains for h in (d.get("mx") or {}).get("hosts", [])}
         for host in sorted(mx_hosts or ({inputs.hostname} - {""})):
             answer = run.ask(f"_25._tcp.{host}", "TLSA", f"TLSA of {host}")
+            status = "unverified" if answer.unverified else ("ok" if answer.ok else "missing")
             tlsa.append(
                 {
                     "host": host,
-                    "status": "unverified"
-                    if answer.unverified
-                    else ("ok" if answer.ok else "missing"),
+                    "status": status,
                     "records": list(answer.records),
+                    # RFC 7672 §2.2: senders use TLSA records only when DNSSEC validates
+                    # them; what says so here is the resolver's AD bit
                     "dnssec": answer.authenticated,
+                    "unvalidated": status == "ok" and not answer.authenticated,
                     "evidence": [answer.to_evidence()],
                 }
             )

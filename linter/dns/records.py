@@ -140,6 +140,10 @@ def dkim(texts: tuple[str, ...]) -> dict[str, Any]:
     if parsed.get("v", "DKIM1") != "DKIM1":
         return {"status": "invalid", "problem": "v= is not DKIM1", "record": record}
     key_type = parsed.get("k", "rsa").lower()
+    if key_type not in ("rsa", "ed25519"):
+        # RFC 6376 §3.6.1 (k=), RFC 8463: verifiers ignore keys of a type they do not know
+        problem = f"unknown key type k={key_type[:20]}"
+        return {"status": "invalid", "problem": problem, "record": record}
     data = re.sub(r"\s+", "", parsed["p"])
     if not data:
         return {"status": "revoked", "record": record, "key_type": key_type}
@@ -222,4 +226,7 @@ def tlsrpt(texts: tuple[str, ...]) -> dict[str, Any]:
     parsed = tags(found[0]) or {}
     if not parsed.get("rua"):
         return {"status": "invalid", "problem": "rua= missing", "record": found[0]}
-    return {"status": "ok", "record": found[0], "rua": parsed["rua"]}
+    rua = _uri_list(parsed["rua"])
+    # RFC 8460 §3: each rua entry is a URI (mailto: or https:), with its scheme
+    bad = [u for u in rua if not _URI.fullmatch(u)]
+    return {"status": "ok", "record": found[0], "rua": parsed["rua"], "bad_uris": bad}
