@@ -288,3 +288,106 @@ def test_tlsa_of_an_unsigned_zone_gives_no_protection(inbound: Any) -> None:
     assert tlsa["mx.mxok.test"]["status"] == "ok"
     assert tlsa["mx.mxok.test"]["unvalidated"] is True
     assert tlsa["mail.mxcname.test"]["unvalidated"] is False  # no TLSA: DNS026's case
+
+
+# ---------------------------------------------------------------- MTA-STS (RFC 8461)
+
+
+def sts_zone(name: str, mx: str = "mx", address: bool = True) -> str:
+    return f'@ IN MX 10 {mx}.{name}.\n{mx} IN A 192.0.2.10\n_mta-sts IN TXT "v=STSv1; id=1"\n' + (
+        "mta-sts IN A 127.0.0.1\n" if address else ""
+    )
+
+
+def policy(mode: str, *mx: str) -> str:
+    return (
+        "version: STSv1\r\nmode: "
+        + mode
+        + "\r\n"
+        + "".join(f"mx: {m}\r\n" for m in mx)
+        + ("max_age: 86400\r\n")
+    )
+
+
+STS: dict[str, str] = {
+    "stsok.test": sts_zone("stsok.test"),
+    "https://mta-sts.stsok.test/.well-known/mta-sts.txt": policy("enforce", "mx.stsok.test"),
+    # §4.1: "*.example.com" stands for exactly one label
+    "stswild.test": sts_zone("stswild.test", "a.b"),
+    "https://mta-sts.stswild.test/.well-known/mta-sts.txt": policy("enforce", "*.stswild.test"),
+    "stsone.test": sts_zone("stsone.test", "mail"),
+    "https://mta-sts.stsone.test/.well-known/mta-sts.txt": policy("enforce", "*.stsone.test"),
+    # §5: in enforce mode an MX no pattern matches gets no mail from MTA-STS senders
+    "stsmiss.test": sts_zone("stsmiss.test"),
+    "https://mta-sts.stsmiss.test/.well-known/mta-sts.txt": policy("enforce", "mx.other.test"),
+    "ststesting.test": sts_zone("ststesting.test"),
+    "https://mta-sts.ststesting.test/.well-known/mta-sts.txt": policy("testing", "x.test"),
+    # §3.3: no policy to fetch means no MTA-STS; redirects are not followed
+    "stsnohost.test": sts_zone("stsnohost.test", address=False),
+    "sts404.test": sts_zone("sts404.test"),
+    "stsredirect.test": sts_zone("stsredirect.test"),
+    "https://mta-sts.stsredirect.test/.well-known/mta-sts.txt": "HTTP 301",
+    # §3.2: mode is enforce, testing or none
+    "stsmode.test": sts_zone("stsmode.test"),
+    "https://mta-sts.stsmode.test/.well-known/mta-sts.txt": policy("enforcing", "mx.stsmode.test"),
+}
+
+
+def sts_facts(urls_trusted: bool = True) -> Any:
+    from dns_server import https_policies
+
+    zones = {k: v for k, v in STS.items() if not k.startswith("https://")}
+    urls = {k: v for k, v in STS.items() if k.startswith("https://")}
+    with https_policies(urls, trust=urls_trusted), nsd(zones) as address:
+        host, port = parse_resolver(address)
+        resolver = Resolver(ResolverSettings(host, port, budget=30.0))
+        posture = {
+            "identity": {"hostname": "mx.example.org", "destinations": list(zones)},
+            "outbound": {},
+            "roles": ["mx"],
+        }
+        return dns_facts(posture, DnsOptions(), resolver)
+
+
+@pytest.fixture(scope="module")
+def sts() -> Any:
+    return sts_facts()
+
+
+def mta_sts(facts: Any, name: str) -> dict[str, Any]:
+    return domain(facts, name)["mta_sts"]
+
+
+def test_policy_is_fetched_and_mx_matched(sts: Any) -> None:
+    ok = mta_sts(sts, "stsok.test")
+    assert ok["policy"]["status"] == "ok" and ok["policy"]["mode"] == "enforce", ok
+    assert ok["unmatched_mx"] == []
+    assert mta_sts(sts, "stsone.test")["unmatched_mx"] == []
+
+
+def test_enforce_policy_must_list_every_mx(sts: Any) -> None:
+    # §5 / §4.1
+    assert mta_sts(sts, "stsmiss.test")["unmatched_mx"] == ["mx.stsmiss.test"]
+    assert mta_sts(sts, "stswild.test")["unmatched_mx"] == ["a.b.stswild.test"]
+    # testing mode: senders deliver anyway and report
+    assert mta_sts(sts, "ststesting.test")["unmatched_mx"] == []
+
+
+def test_no_fetchable_policy_means_no_mta_sts(sts: Any) -> None:
+    # §3.3
+    for name in ("stsnohost.test", "sts404.test", "stsredirect.test"):
+        assert mta_sts(sts, name)["policy"]["status"] == "unfetchable", name
+    assert "301" in mta_sts(sts, "stsredirect.test")["policy"]["problem"]
+
+
+def test_policy_mode_must_be_known(sts: Any) -> None:
+    # §3.2
+    p = mta_sts(sts, "stsmode.test")["policy"]
+    assert p["status"] == "invalid" and "enforcing" in p["problem"], p
+
+
+def test_certificate_must_verify() -> None:
+    # §3.3: the policy host's certificate is checked (RFC 6125); a CA the tool does not
+    # trust means no policy
+    p = mta_sts(sts_facts(urls_trusted=False), "stsok.test")["policy"]
+    assert p["status"] == "unfetchable" and "certificate" in p["problem"], p

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from linter.dns import DnsOptions, records
+from linter.dns import DnsOptions, mtasts, records
 from linter.dns.inputs import DnsInputs, inputs_from
 from linter.dns.resolver import Answer, Resolver
 from linter.dns.spf import all_qualifier, analyse, evaluate, spf_records
@@ -182,6 +182,24 @@ class _Run:
             "evidence": evidence,
         }
 
+    def mta_sts_policy(self, domain: str, mx: dict[str, Any]) -> dict[str, Any]:
+        """The policy the TXT record announces (RFC 8461 §3.3), and in ``enforce`` mode the
+        MX hosts it does not list (§5: senders refuse to deliver to them)."""
+        policy = mtasts.fetch(self.resolver, domain)
+        if policy["status"] == "unverified":
+            self.unverified.append(
+                {
+                    "query": f"https://mta-sts.{domain}/.well-known/mta-sts.txt",
+                    "status": "unverified",
+                    "why": f"MTA-STS policy of {domain}",
+                    "detail": policy["problem"],
+                }
+            )
+        unmatched: list[str] = []
+        if policy["status"] == "ok" and policy["mode"] == "enforce":
+            unmatched = mtasts.unmatched(policy, mx.get("hosts") or [])
+        return {"policy": policy, "unmatched_mx": unmatched}
+
     def simple(self, name: str, why: str, parse: Any) -> dict[str, Any]:
         answer, texts = self.txt(name, why)
         evidence = [answer.to_evidence()]
@@ -338,6 +356,8 @@ def dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) 
         if entry["receiving"]:
             entry["mx"] = run.mx(name, here)
             entry["mta_sts"] = run.simple(f"_mta-sts.{name}", f"MTA-STS of {name}", records.mta_sts)
+            if entry["mta_sts"]["status"] == "ok":
+                entry["mta_sts"].update(run.mta_sts_policy(name, entry["mx"]))
             entry["tlsrpt"] = run.simple(f"_smtp._tls.{name}", f"TLS-RPT of {name}", records.tlsrpt)
         domains.append(entry)
 
