@@ -90,6 +90,8 @@ def load_config(path: Path) -> Config:
 
     import yaml
 
+    from linter.yamlsafe import load_yaml
+
     if path.name == "pyproject.toml":
         try:
             data = (
@@ -99,7 +101,7 @@ def load_config(path: Path) -> Config:
             raise ConfigError(f"{path}: cannot read: {exc}") from None
     else:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read: {exc}") from None
         except yaml.YAMLError as exc:

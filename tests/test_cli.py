@@ -630,7 +630,7 @@ def _bad_severity(data):
 
 
 def _bad_regex(data):
-    data["when"]["all"].append({"fact": "item.name", "matches": "(a+)+"})
+    data["when"]["all"].append({"fact": "item.name", "matches": r"(a+)+\1"})
 
 
 def _unknown_operator(data):

@@ -293,7 +293,32 @@ def _reverse_octets(address: str) -> str:
 
 
 def dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
-    """The ``dns`` facts for one config set's posture."""
+    """The ``dns`` facts for one config set's posture.
+
+    What DNS answers is input like a configuration file: should reading it still fail
+    unexpectedly, that is reported for this set (a ``dns.unverified`` entry, hence a
+    finding) and the other checks and config sets go on, instead of ending the run.
+    """
+    try:
+        return _dns_facts(posture, options, resolver)
+    except (Exception, RecursionError) as exc:  # noqa: BLE001 - reported, see above
+        detail = f"internal error in the DNS checks: {type(exc).__name__}: {exc}"
+        return {
+            "online": True,
+            "resolver": resolver.settings.address or "system",
+            "hostname": {"name": "", "addresses": [], "status": "none"},
+            "domains": [],
+            "addresses": [],
+            "dkim": [],
+            "tlsa": [],
+            "unverified": [
+                {"query": "", "status": "error", "why": "the DNS checks", "detail": detail[:300]}
+            ],
+            "queries": resolver.queries,
+        }
+
+
+def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
     inputs = inputs_from(posture, options)
     run = _Run(resolver, inputs, options)
 

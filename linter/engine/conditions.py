@@ -24,17 +24,61 @@ class ConditionError(Exception):
     pass
 
 
+class LinearRegex(str):
+    """A regex from a custom rule: run by RE2, whose time is linear in the subject.
+
+    Python's re backtracks, and no check of a pattern's shape catches every pattern that
+    backtracks exponentially (``^((a+))+$``, ``(a|a)*``, ``(\\w+\\s?)+``). Built-in
+    rules are reviewed and tested, and keep re (two of them need look-aheads, which RE2
+    lacks); a rule folder a user adds gets RE2. A ``str``, so rules stay plain data.
+    """
+
+    __slots__ = ()
+
+
 @lru_cache(maxsize=512)
 def compiled(pattern: str) -> re.Pattern[str]:
+    """A built-in rule's regex (Python's re)."""
     if len(pattern) > MAX_REGEX_LENGTH:
         raise ConditionError(f"regex longer than {MAX_REGEX_LENGTH} characters")
-    # nested quantifiers such as (a+)+ are the classic catastrophic-backtracking shape
-    if re.search(r"\([^()]*[+*}]\)[+*{]", pattern):
-        raise ConditionError(f"regex {pattern!r} nests quantifiers and could backtrack badly")
     try:
         return re.compile(pattern)
     except re.error as exc:
         raise ConditionError(f"invalid regex {pattern!r}: {exc}") from None
+
+
+@lru_cache(maxsize=512)
+def compiled_linear(pattern: str) -> Any:
+    """A custom rule's regex (RE2); ConditionError, with RE2's reason, for a pattern RE2
+    cannot run (look-arounds, back-references, ...). RE2 is imported only here: start-up
+    without custom regexes does not pay for it."""
+    if len(pattern) > MAX_REGEX_LENGTH:
+        raise ConditionError(f"regex longer than {MAX_REGEX_LENGTH} characters")
+    try:
+        import re2
+    except ImportError:
+        raise ConditionError(
+            f"regex {pattern!r}: custom rules' regexes need the google-re2 package"
+        ) from None
+    options = re2.Options()
+    options.log_errors = False  # the reason goes into the message, not to stderr
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise ConditionError(
+            f"regex {pattern!r} cannot run in linear time (RE2): {reason}; custom rules "
+            "cannot use look-arounds or back-references"
+        ) from None
+
+
+def regex(operand: Any) -> Any:
+    """The compiled form of a ``matches`` operand, by the engine its rule is given."""
+    if isinstance(operand, LinearRegex):
+        return compiled_linear(str(operand))
+    return compiled(str(operand))
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -69,7 +113,7 @@ def _compare(op: Callable[[float, float], bool]) -> Callable[[Any, Any], bool]:
 def _matches(value: Any, operand: Any) -> bool:
     if value is MISSING or value is None:
         return False
-    return compiled(str(operand)).search(str(value)[:MAX_SUBJECT_LENGTH]) is not None
+    return regex(operand).search(str(value)[:MAX_SUBJECT_LENGTH]) is not None
 
 
 def _contains(value: Any, operand: Any) -> bool:

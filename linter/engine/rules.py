@@ -12,13 +12,10 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from linter.engine.conditions import OPERATORS, ConditionError, compiled, leaf_paths
+from linter.engine.conditions import OPERATORS, ConditionError, LinearRegex, leaf_paths, regex
 from linter.resources import rules_dir
-
-if TYPE_CHECKING:
-    import yaml
 
 SEVERITIES = ("error", "warning", "note")
 SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
@@ -63,20 +60,17 @@ class Rule:
         return paths[0] if paths else None
 
 
-def _loader() -> type[yaml.SafeLoader]:
-    import yaml  # only when rule files are read, not when the JSON cache serves them
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def read_rule_file(path: Path) -> dict[str, Any]:
+    # only when rule files are read, not when the JSON cache serves them
     import yaml
+
+    from linter.yamlsafe import load_yaml
 
     try:
         if path.stat().st_size > MAX_RULE_FILE_BYTES:
             raise RuleError(f"{path}: rule file larger than {MAX_RULE_FILE_BYTES} bytes")
         text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+        data = load_yaml(text)  # safe_load, with aliases bounded
     except RuleError:
         raise
     except (OSError, UnicodeDecodeError) as exc:
@@ -88,7 +82,9 @@ def read_rule_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _check_condition(cond: Any, where: str) -> None:
+def _check_condition(cond: Any, where: str, custom: bool = False) -> None:
+    """Refuse a malformed condition; in a ``custom`` rule, regexes become
+    :class:`LinearRegex` (run by RE2) and one RE2 cannot run is refused here."""
     if not isinstance(cond, dict) or not cond:
         raise RuleError(f"{where}: a condition must be a non-empty mapping")
     for key in ("all", "any"):
@@ -96,10 +92,10 @@ def _check_condition(cond: Any, where: str) -> None:
             if not isinstance(cond[key], list) or not cond[key]:
                 raise RuleError(f"{where}: '{key}' takes a non-empty list of conditions")
             for sub in cond[key]:
-                _check_condition(sub, where)
+                _check_condition(sub, where, custom)
             return
     if "not" in cond:
-        _check_condition(cond["not"], where)
+        _check_condition(cond["not"], where, custom)
         return
     if "fact" not in cond:
         raise RuleError(f"{where}: a condition needs 'all', 'any', 'not' or 'fact'")
@@ -112,15 +108,20 @@ def _check_condition(cond: Any, where: str) -> None:
                 f"{where}: unknown operator {op!r} (known: {', '.join(sorted(OPERATORS))})"
             )
         if op in ("matches", "not_matches"):
+            if custom:
+                cond[op] = LinearRegex(str(cond[op]))
             try:
-                compiled(str(cond[op]))
+                regex(cond[op])
             except ConditionError as exc:
                 raise RuleError(f"{where}: {exc}") from None
 
 
-def rule_from_data(data: dict[str, Any], path: str, checked: bool = False) -> Rule:
+def rule_from_data(
+    data: dict[str, Any], path: str, checked: bool = False, custom: bool = False
+) -> Rule:
     """A rule from its file's data. ``checked``: the conditions were already found valid
-    (built-in rules read back from the cache), so their regexes compile on first use."""
+    (built-in rules read back from the cache), so their regexes compile on first use.
+    ``custom``: a rule from a folder the user adds, whose regexes run under RE2."""
     for key in ("id", "title", "severity", "applies_to", "message"):
         if key not in data:
             raise RuleError(f"{path}: missing required key '{key}'")
@@ -131,7 +132,7 @@ def rule_from_data(data: dict[str, Any], path: str, checked: bool = False) -> Ru
     if when is None and not builtin:
         raise RuleError(f"{path}: a rule needs a 'when' condition")
     if when is not None and not checked:
-        _check_condition(when, path)
+        _check_condition(when, path, custom)
     fix = data.get("fix", {})
     if isinstance(fix, str):
         fix = {"any": fix}
@@ -191,7 +192,7 @@ def load_folder(folder: Path, check_schema: bool) -> list[Rule]:
             errors = validate(data, str(path))
             if errors:
                 raise RuleError("\n".join(errors))
-        rules.append(rule_from_data(data, str(path)))
+        rules.append(rule_from_data(data, str(path), custom=True))
     return rules
 
 
