@@ -391,3 +391,18 @@ def test_certificate_must_verify() -> None:
     # trust means no policy
     p = mta_sts(sts_facts(urls_trusted=False), "stsok.test")["policy"]
     assert p["status"] == "unfetchable" and "certificate" in p["problem"], p
+
+
+def test_a_record_of_thousands_of_terms_costs_a_bounded_number_of_queries() -> None:
+    # §4.6.4 stops a receiver after 10 lookup terms; the walk for void terms must not ask
+    # thousands of questions either
+    from linter.dns.spf import analyse
+
+    record = "v=spf1 " + " ".join(f"a:n{i}.x.test" for i in range(3000)) + " -all"
+    chunks = " ".join(f'"{record[i : i + 250]}"' for i in range(0, len(record), 250))
+    with nsd({"x.test": f"@ IN TXT {chunks}\n"}) as address:
+        host, port = parse_resolver(address)
+        resolver = Resolver(ResolverSettings(host, port, budget=20.0))
+        text = resolver.lookup("x.test", "TXT").texts[0]
+        tree = analyse(resolver, "x.test", text)
+    assert tree["void_limit"] and resolver.queries <= 70, resolver.queries

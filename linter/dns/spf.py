@@ -176,6 +176,9 @@ _UNLISTED = (
 )
 _MAX_RECORDS = 40  # records walked per domain (include/redirect); RFC 7208 allows 10 lookups
 _MAX_DEPTH = 10
+# queries per walk: past 10 lookup terms a receiver stops anyway (§4.6.4); a record of
+# thousands of terms must not cost thousands of queries
+_MAX_QUERIES = 60
 
 
 def analyse(resolver: Resolver, domain: str, record: str) -> dict[str, Any]:
@@ -199,7 +202,12 @@ def analyse(resolver: Resolver, domain: str, record: str) -> dict[str, Any]:
     oversized: list[dict[str, Any]] = []
     seen: set[str] = set()
 
+    asked = [0]
+
     def addresses(name: str, rdtype: str) -> tuple[list[str], bool]:
+        asked[0] += 1
+        if asked[0] > _MAX_QUERIES:
+            return [], False
         answer = resolver.lookup(name, rdtype)
         if answer.unverified:
             return [], False
@@ -259,6 +267,9 @@ def analyse(resolver: Resolver, domain: str, record: str) -> dict[str, Any]:
 
     def follow(name: str, term: str, target: str, depth: int) -> None:
         if not target or "%" in target:
+            return
+        asked[0] += 1
+        if asked[0] > _MAX_QUERIES:
             return
         answer = resolver.lookup(target, "TXT")
         if answer.unverified:
