@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import tarfile
 import tempfile
@@ -23,8 +24,14 @@ from typing import Any
 
 from linter import __version__
 from linter.findings import Finding
+from linter.output import shown
 
 FORMAT_VERSION = 1
+# Largest baseline read: a fleet's baseline is about 200 bytes per finding
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
+# An internal error stands for every finding the set would have had: it is never
+# recorded in a baseline, nor hidden by one (once known, it would hide them for good)
+NEVER_KNOWN = frozenset({"MTL001"})
 
 
 class BaselineError(Exception):
@@ -52,6 +59,7 @@ def baseline_text(findings: list[Finding]) -> str:
         {
             f.fingerprint: BaselineEntry(f.fingerprint, f.rule, f.span.path, f.message)
             for f in findings
+            if f.rule not in NEVER_KNOWN
         }.values(),
         key=lambda e: (e.path, e.rule, e.fingerprint),
     )
@@ -64,42 +72,89 @@ def baseline_text(findings: list[Finding]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def load_baseline(path: Path) -> list[BaselineEntry]:
+def _read_regular(path: Path, limit: int = MAX_BASELINE_BYTES) -> bytes:
+    """The bytes of ``path`` if it is a regular file no larger than ``limit``.
+
+    A device (/dev/zero, /dev/urandom) would be read forever, a FIFO would block: the
+    open does not wait (O_NONBLOCK) and what was opened is checked before any read.
+    """
+    name = shown(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise BaselineError(f"baseline {name} is not a regular file")
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, flags)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise BaselineError(f"baseline {name} is not a regular file")
+            chunks = []
+            total = 0
+            while total <= limit:
+                chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        finally:
+            os.close(fd)
     except OSError as exc:
-        raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from exc
+        raise BaselineError(f"cannot read baseline {name}: {exc.strerror or exc}") from exc
+    if total > limit:
+        raise BaselineError(f"baseline {name} is larger than {limit} bytes")
+    return b"".join(chunks)
+
+
+def load_baseline(path: Path) -> list[BaselineEntry]:
+    data = _read_regular(path)
+    path_text = shown(path)
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise BaselineError(f"baseline {path_text} nests too deeply to be a baseline") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"baseline {path} is not valid JSON: {exc}") from exc
+        raise BaselineError(f"baseline {path_text} is not valid JSON: {exc}") from None
     if (
         not isinstance(doc, dict)
         or doc.get("tool") != "mtalint"
         or not isinstance(doc.get("findings"), list)
     ):
-        raise BaselineError(f"{path} is not an mtalint baseline (write one with --write-baseline)")
-    if doc.get("format") != FORMAT_VERSION:
         raise BaselineError(
-            f"baseline {path} has format {doc.get('format')!r}; expected {FORMAT_VERSION}"
+            f"{path_text} is not an mtalint baseline (write one with --write-baseline)"
+        )
+    version = doc.get("format")
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        said = repr(version) if isinstance(version, int | str) else type(version).__name__
+        raise BaselineError(
+            f"baseline {path_text} has format {said[:40]}; expected {FORMAT_VERSION}"
         )
     entries = []
     for item in doc["findings"]:
         if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str):
-            raise BaselineError(f"baseline {path}: an entry without a fingerprint")
+            raise BaselineError(f"baseline {path_text}: an entry without a fingerprint")
         entries.append(
             BaselineEntry(
                 item["fingerprint"],
-                str(item.get("rule", "")),
-                str(item.get("path", "")),
-                str(item.get("message", "")),
+                _text(item.get("rule")),
+                _text(item.get("path")),
+                _text(item.get("message")),
             )
         )
     return entries
 
 
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def new_findings(findings: list[Finding], known: set[str]) -> tuple[list[Finding], set[str]]:
     """The findings whose fingerprint is not known, and the known ones still seen."""
-    seen = {f.fingerprint for f in findings}
-    return [f for f in findings if f.fingerprint not in known], seen & known
+    seen = {f.fingerprint for f in findings if f.rule not in NEVER_KNOWN}
+    kept = [f for f in findings if f.rule in NEVER_KNOWN or f.fingerprint not in known]
+    return kept, seen & known
 
 
 # ---------------------------------------------------------------- git

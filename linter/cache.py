@@ -32,13 +32,11 @@ def cache_dir() -> Path | None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename; ignore failures."""
-    try:
-        import tempfile  # only when the cache is written
+    """Write ``data`` to ``path`` (see linter.output); a failure just means no cache."""
+    from linter.output import OutputError
+    from linter.output import write_atomically as write
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError:
+    try:
+        write(path, data)
+    except (OSError, OutputError):
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -33,6 +34,10 @@ class CheckResult:
     stale_baseline: list[dict[str, str]] | None = None
     problems: list[str] = field(default_factory=list)
     suppressed: int = 0
+    # what went wrong inside mtalint, one line per config set: the run exits 3
+    internal_errors: list[str] = field(default_factory=list)
+    # the configuration file used and the rules it switched off (shown in reports)
+    configuration: dict[str, Any] | None = None
 
 
 def analyse_set(config_set: ConfigSet, options: Options) -> Analysis:
@@ -123,6 +128,7 @@ class SetResult:
     findings: list[Finding]
     suppressed: int = 0
     analysis: Analysis | None = None
+    internal_error: str | None = None
 
 
 def check(
@@ -157,17 +163,7 @@ def check(
             address, port = parse_resolver(options.online.resolver)
         resolver = Resolver(ResolverSettings(address, port, budget=options.online.budget))
     if jobs > 1 and len(sets) > 1 and resolver is None:
-        from concurrent.futures import ProcessPoolExecutor
-
-        # the rules and options go to each worker once, not with every config set
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            initializer=_init_worker,
-            initargs=(rules, selection, options, role_map, today),
-        ) as pool:
-            outcomes = list(
-                pool.map(_check_set_in_worker, sets, chunksize=max(1, len(sets) // (jobs * 4)))
-            )
+        outcomes = _check_in_workers(sets, jobs, (rules, selection, options, role_map, today))
     else:
         outcomes = [
             check_set(s, rules, selection, options, role_map, today, resolver) for s in sets
@@ -176,6 +172,8 @@ def check(
         result.files.extend(outcome.files)
         result.findings.extend(outcome.findings)
         result.suppressed += outcome.suppressed
+        if outcome.internal_error is not None:
+            result.internal_errors.append(outcome.internal_error)
         if outcome.analysis is not None:
             result.analyses.append(outcome.analysis)
             result.analysed_sets.append(config_set)
@@ -184,17 +182,104 @@ def check(
 
 
 _WORKER: tuple[Any, ...] = ()
+_STARTED: Any = None  # per set index: 0 not started, 1 being checked, 2 checked
+
+_RUNNING, _DONE = 1, 2
 
 
-def _init_worker(*args: Any) -> None:
-    global _WORKER
+def _init_worker(started: Any, *args: Any) -> None:
+    global _WORKER, _STARTED
+    _STARTED = started
     _WORKER = args
 
 
-def _check_set_in_worker(config_set: ConfigSet) -> SetResult:
+def _check_set_in_worker(index: int, config_set: ConfigSet) -> SetResult:
+    _STARTED[index] = _RUNNING
     outcome = check_set(config_set, *_WORKER)
     outcome.analysis = None  # facts hold resolvers (closures): they stay in the worker
+    _STARTED[index] = _DONE
     return outcome
+
+
+def _check_in_workers(sets: list[ConfigSet], jobs: int, setup: tuple[Any, ...]) -> list[SetResult]:
+    """Check ``sets`` in ``jobs`` processes; the outcomes in the order of ``sets``.
+
+    A worker that dies (killed by a signal, out of memory) breaks the whole pool, which
+    does not say what the worker was doing. Each worker marks the set it is on, so the
+    sets being checked when the pool broke are checked again one at a time, each in a
+    process of its own: the set that kills its process is named (an internal error),
+    and the sets not reached are checked in a new pool, keeping their findings.
+    """
+    import multiprocessing
+
+    rules, selection = setup[0], setup[1]
+    outcomes: list[SetResult | None] = [None] * len(sets)
+    todo = list(range(len(sets)))
+    while todo:
+        started = multiprocessing.RawArray("b", len(sets))
+        _run_pool(sets, todo, min(jobs, len(todo)), (started, *setup), outcomes)
+        left = [i for i in todo if outcomes[i] is None]
+        # the sets in the hands of a worker when the pool broke; if none was (a worker
+        # died between sets), each set left is a suspect: the loop always ends
+        suspects = [i for i in left if started[i] == _RUNNING] or left
+        for i in suspects:
+            _run_pool(sets, [i], 1, (multiprocessing.RawArray("b", len(sets)), *setup), outcomes)
+            if outcomes[i] is None:
+                outcomes[i] = _internal_error(
+                    sets[i], rules, selection, "the worker process checking it died"
+                )
+        todo = [i for i in left if outcomes[i] is None]
+    return [o for o in outcomes if o is not None]
+
+
+def _run_pool(
+    sets: list[ConfigSet],
+    indexes: list[int],
+    workers: int,
+    initargs: tuple[Any, ...],
+    outcomes: list[SetResult | None],
+) -> None:
+    """Check the sets at ``indexes`` in a pool of ``workers`` processes, filling
+    ``outcomes``; the sets of a pool that broke are left at None."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # the rules and options go to each worker once, not with every config set
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=initargs
+    ) as pool:
+        futures = [(i, pool.submit(_check_set_in_worker, i, sets[i])) for i in indexes]
+        for i, future in futures:
+            with contextlib.suppress(BrokenProcessPool):
+                outcomes[i] = future.result()
+
+
+def _internal_error(
+    config_set: ConfigSet, rules: list[Rule], selection: Selection, what: str
+) -> SetResult:
+    """A set whose check failed inside mtalint: MTL001 at its first file, and the
+    message that makes the run exit 3."""
+    names = ", ".join(f.display for f in config_set.files)
+    message = f"internal error while checking {names}: {what}"
+    outcome = _unchecked(config_set, rules, selection, message)
+    outcome.internal_error = message
+    return outcome
+
+
+def _unchecked(
+    config_set: ConfigSet, rules: list[Rule], selection: Selection, message: str
+) -> SetResult:
+    """A set that could not be checked: one MTL001 finding (never in a baseline)."""
+    finding = _meta_finding(
+        rules,
+        selection,
+        INTERNAL_ERROR,
+        message,
+        Span(config_set.files[0].display, 1, 1),
+        "internal",
+    )
+    files = [f.display for f in config_set.files]
+    return SetResult(files, [finding] if finding else [])
 
 
 def check_set(
@@ -215,26 +300,11 @@ def check_set(
     try:
         analysis = analyse_set(config_set, set_options)
     except RecursionError:
-        finding = _meta_finding(
-            rules,
-            selection,
-            INTERNAL_ERROR,
-            "input nests too deeply to analyse",
-            Span(config_set.files[0].display, 1, 1),
-            "internal",
-        )
-        return SetResult(files, [finding] if finding else [])
+        # input deeper than a reader's recursion: the set is reported unchecked (MTL001,
+        # an error no baseline hides) without failing the run as a crash would
+        return _unchecked(config_set, rules, selection, "input nests too deeply to analyse")
     except Exception as exc:  # noqa: BLE001 - reported as a finding naming the file
-        names = ", ".join(f.display for f in config_set.files)
-        finding = _meta_finding(
-            rules,
-            selection,
-            INTERNAL_ERROR,
-            f"internal error while analysing {names}: {type(exc).__name__}: {exc}",
-            Span(config_set.files[0].display, 1, 1),
-            "internal",
-        )
-        return SetResult(files, [finding] if finding else [])
+        return _internal_error(config_set, rules, selection, f"{type(exc).__name__}: {exc}")
     if resolver is not None and options.online is not None:
         from linter.dns.checks import dns_facts
 

@@ -7,7 +7,6 @@ traceback reaches the user.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -15,6 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from linter import __version__
+from linter.output import OutputError, encode, shown, write_atomically
 from linter.textsafe import printable
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -30,29 +30,31 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    folder = path.parent if str(path.parent) else Path(".")
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _emit(text: str, output: Path | None, colour: bool | None = None) -> None:
+def _emit(
+    text: str,
+    output: Path | None,
+    colour: bool | None = None,
+    protected: tuple[Path, ...] = (),
+    announce: bool = True,
+) -> None:
+    """The report to stdout, or to ``output`` (see linter.output), saying so on stderr."""
     if output is None:
-        click.echo(text, nl=False, color=colour)
+        # bytes: a non-UTF-8 file name in the report is escaped, never an encoding error
+        click.echo(encode(text), nl=False, color=colour)
         return
     try:
-        write_atomically(output, text)
+        written = write_atomically(output, text, protected)
+    except OutputError as exc:
+        _fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
+        _fail(f"cannot write {shown(output)}: {exc.strerror or exc}")
+    if announce:
+        if output.is_symlink() and written != output:
+            click.echo(
+                f"mtalint: wrote {shown(written)} (through the link {shown(output)})", err=True
+            )
+        else:
+            click.echo(f"mtalint: wrote {shown(output)}", err=True)
 
 
 class _Group(click.Group):
@@ -105,9 +107,46 @@ def _load_setup(paths: list[Path], config_file: Path | None, no_config: bool) ->
     if path is None:
         return Config()
     try:
-        return load_config(path)
+        config = load_config(path)
     except ConfigError as exc:
         _fail(str(exc))
+    # a configuration can switch rules off: never unseen
+    click.echo(f"mtalint: using configuration {shown(path)}", err=True)
+    if config.rule_folders:
+        folders = ", ".join(shown(p) for p in config.rule_folders)
+        click.echo(f"mtalint: configuration {shown(path)} adds rules from {folders}", err=True)
+    return config
+
+
+# --max-file-size above this is refused: no configuration file is a gigabyte
+MAX_FILE_SIZE_CAP = 1024 * 1024 * 1024
+
+
+def _limits(
+    config_limits: dict[str, int], max_file_size: int | None, given: tuple[str, ...]
+) -> Any:
+    """The limits in force: the defaults, then the configuration's ``limits:``, then
+    --max-file-size, then each --limit NAME=VALUE."""
+    from linter.limits import DEFAULT_LIMITS, LimitError
+
+    overrides: dict[str, object] = dict(config_limits)
+    if max_file_size is not None:
+        overrides["max_file_size"] = max_file_size
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            _fail(f"invalid --limit {item!r}: use NAME=VALUE")
+        overrides[name.strip().replace("-", "_")] = value.strip()
+    try:
+        limits = DEFAULT_LIMITS.with_overrides(overrides)
+    except LimitError as exc:
+        _fail(str(exc))
+    if limits.max_file_size > MAX_FILE_SIZE_CAP:
+        _fail(f"limit max_file_size must be at most {MAX_FILE_SIZE_CAP} (1 GiB)")
+    return limits
+
+
+_LIMIT_HELP = "Set a limit on the work one input may cause (repeatable; see README)."
 
 
 def _defines(values: tuple[str, ...]) -> dict[str, str]:
@@ -186,9 +225,10 @@ def _run(
     roles: tuple[str, ...],
     postfix_version: str | None,
     defines: tuple[str, ...],
-    max_file_size: int,
+    max_file_size: int | None,
     online_args: tuple[bool, str, float, tuple[str, ...], tuple[str, ...], tuple[str, ...]],
     jobs: int = 1,
+    limit_args: tuple[str, ...] = (),
 ) -> tuple[Any, Any, Any, Any]:
     """Load configuration and rules, check the paths.
 
@@ -216,12 +256,15 @@ def _run(
             f"no rule id, id prefix or tag matches: {', '.join(unknown)} "
             "('mtalint rules' lists them)"
         )
+    disabled = _disabled_by_config(config, rules, selection, select, ignore)
     version = _version(postfix_version if postfix_version is not None else config.postfix_version)
+    limits = _limits(config.limits, max_file_size, limit_args)
     options = Options(
         postfix_version=version,
         roles=list(roles) or None,
-        max_file_size=max_file_size,
+        max_file_size=limits.max_file_size,
         exim_defines=_defines(defines),
+        limits=limits,
     )
     online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones = online_args
     if online:
@@ -238,11 +281,53 @@ def _run(
         )
 
     result = rerun(path_list)
+    if config.path is not None:
+        result.configuration = {"file": shown(config.path), "disabled_rules": disabled}
     for problem in result.problems:
         click.echo(f"mtalint: {printable(problem)}", err=True)
     if not result.files:
         _fail("no configuration files found in " + ", ".join(str(p) for p in path_list))
     return result, rules, config, rerun
+
+
+def _disabled_by_config(
+    config: Any, rules: Any, selection: Any, select: tuple[str, ...], ignore: tuple[str, ...]
+) -> list[str]:
+    """The rules the command line alone would run that the configuration switches off,
+    said on stderr (reports carry the list too)."""
+    from linter.engine.runner import Selection
+
+    if config.path is None:
+        return []
+    alone = Selection(select=_split(select), ignore=_split(ignore))
+    off = [r.id for r in rules if alone.wants(r) and not selection.wants(r)]
+    if off:
+        listed = ", ".join(off[:20]) + (f" and {len(off) - 20} more" if len(off) > 20 else "")
+        click.echo(
+            f"mtalint: configuration {shown(config.path)} disables {len(off)} rule(s): {listed}",
+            err=True,
+        )
+    return off
+
+
+def _protected(result: Any, paths: list[Path], config: Any) -> tuple[Path, ...]:
+    """Files an output must not replace: every file checked and the configuration."""
+    files = [f.path for s in result.config_sets for f in s.files]
+    named = [p for p in paths if p.is_file()]
+    return tuple([*files, *named, *([config.path] if config.path else [])])
+
+
+def _internal_errors(result: Any) -> None:
+    """After the report: an internal error means findings may be missing; exit 3."""
+    if not result.internal_errors:
+        return
+    for message in result.internal_errors:
+        click.echo(f"mtalint: {message}", err=True)
+    click.echo(
+        "mtalint: the sets above were not checked; this is a bug in mtalint, please report it",
+        err=True,
+    )
+    sys.exit(EXIT_INTERNAL)
 
 
 def _filter_known(
@@ -409,11 +494,11 @@ def _online_options(command: Any) -> Any:
 )
 @click.option(
     "--max-file-size",
-    type=click.IntRange(min=1),
-    default=10 * 1024 * 1024,
-    show_default=True,
-    help="Largest file read, in bytes.",
+    type=click.IntRange(min=1, max=MAX_FILE_SIZE_CAP),
+    default=None,
+    help="Largest file read, in bytes (the limit max_file_size)  [default: 10485760].",
 )
+@click.option("--limit", "limit_args", multiple=True, metavar="NAME=VALUE", help=_LIMIT_HELP)
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output  [default: when a terminal]."
 )
@@ -455,7 +540,8 @@ def check(
     roles: tuple[str, ...],
     postfix_version: str | None,
     defines: tuple[str, ...],
-    max_file_size: int,
+    max_file_size: int | None,
+    limit_args: tuple[str, ...],
     color: bool | None,
     online: bool,
     resolver: str,
@@ -494,21 +580,24 @@ def check(
         max_file_size,
         (online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones),
         jobs,
+        limit_args,
     )
+    protected = _protected(result, path_list, config) + ((baseline,) if baseline else ())
     if write_baseline is not None:
-        from linter.baseline import baseline_text
+        from linter.baseline import NEVER_KNOWN, baseline_text
 
-        _emit(baseline_text(result.findings), write_baseline)
+        _emit(baseline_text(result.findings), write_baseline, protected=protected, announce=False)
+        recorded = {f.fingerprint for f in result.findings if f.rule not in NEVER_KNOWN}
         click.echo(
-            f"mtalint: wrote {len({f.fingerprint for f in result.findings})} finding(s) "
-            f"to {printable(write_baseline)}",
-            err=True,
+            f"mtalint: wrote {len(recorded)} finding(s) to {shown(write_baseline)}", err=True
         )
+        _internal_errors(result)
         sys.exit(EXIT_CLEAN)
     if baseline is not None or diff_base is not None:
         _filter_known(result, baseline, diff_base, path_list, rerun)
     colour = color if color is not None else (output is None and sys.stdout.isatty())
-    _emit(renderer(fmt)(result, rules, colour), output, colour)
+    _emit(renderer(fmt)(result, rules, colour), output, colour, protected)
+    _internal_errors(result)
     threshold = SEVERITY_RANK[fail_on or config.fail_on or "warning"]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
     if result.problems and not exit_zero:
@@ -542,6 +631,7 @@ def check(
 @click.option("--list-frameworks", is_flag=True, help="List the frameworks and exit.")
 @_setup_options
 @click.option("--define", "defines", multiple=True, metavar="NAME=VALUE", help=_DEFINE_HELP)
+@click.option("--limit", "limit_args", multiple=True, metavar="NAME=VALUE", help=_LIMIT_HELP)
 @_online_options
 def report(
     paths: tuple[Path, ...],
@@ -554,6 +644,7 @@ def report(
     rule_dirs: tuple[Path, ...],
     roles: tuple[str, ...],
     defines: tuple[str, ...],
+    limit_args: tuple[str, ...],
     online: bool,
     resolver: str,
     dns_timeout: float,
@@ -589,7 +680,7 @@ def report(
     if framework_ids:
         frameworks = [fw for fw in frameworks if fw.id in framework_ids]
     path_list = list(paths)
-    result, rules, _, _ = _run(
+    result, rules, config, _ = _run(
         path_list,
         config_file,
         no_config,
@@ -599,11 +690,13 @@ def report(
         roles,
         None,
         defines,
-        10 * 1024 * 1024,
+        None,
         (online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones),
+        limit_args=limit_args,
     )
     document = build(result, rules, frameworks, [str(p) for p in path_list], online)
-    _emit(render(document, fmt), output)
+    _emit(render(document, fmt), output, protected=_protected(result, path_list, config))
+    _internal_errors(result)
 
 
 @main.command()
@@ -619,12 +712,14 @@ def report(
 )
 @click.option("--define", "defines", multiple=True, metavar="NAME=VALUE", help=_DEFINE_HELP)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--limit", "limit_args", multiple=True, metavar="NAME=VALUE", help=_LIMIT_HELP)
 def parse(
     path: Path,
     fmt: str,
     postfix_version: str | None,
     defines: tuple[str, ...],
     output: Path | None,
+    limit_args: tuple[str, ...],
 ) -> None:
     """Print the model mtalint builds for PATH: effective settings, services, posture.
 
@@ -642,7 +737,13 @@ def parse(
         click.echo(f"mtalint: {printable(problem)}", err=True)
     if not sets:
         _fail(f"no configuration files found in {path}")
-    options = Options(postfix_version=_version(postfix_version), exim_defines=_defines(defines))
+    limits = _limits({}, None, limit_args)
+    options = Options(
+        postfix_version=_version(postfix_version),
+        exim_defines=_defines(defines),
+        max_file_size=limits.max_file_size,
+        limits=limits,
+    )
     models = [analyse_set(s, options).model for s in sets]
     doc: Any = models[0] if len(models) == 1 else models
     from linter.textsafe import encodable_json, encodable_values, has_bidi
@@ -658,7 +759,7 @@ def parse(
         # every non-ASCII character as an escape
         if has_bidi(text):
             text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=False)
-    _emit(text, output)
+    _emit(text, output, protected=tuple(f.path for s in sets for f in s.files) + (path,))
 
 
 @main.command(name="rules")

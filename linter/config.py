@@ -3,7 +3,12 @@
 Keys: ``select``, ``ignore`` (rule ids, id prefixes or tags), ``severity`` (id or tag →
 error/warning/note), ``rules`` (extra rule folders, relative to the config file),
 ``formats`` (file-name glob → format), ``roles`` (path glob → list of roles),
-``postfix_version``, ``fail_on``.
+``postfix_version``, ``fail_on``, ``limits`` (limit name → number, see linter/limits.py).
+
+The file is searched from the checked path upwards, but never above the project: the
+folder holding ``.git`` (a folder or a file), or, outside a git work tree, the current
+folder when the path lies inside it (else the checked folder alone). A file further up
+(``/tmp/.mtalint.yaml``, a parent checkout's) could switch every rule off unseen.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linter.limits import DEFAULT_LIMITS, LimitError
 from linter.mta import FORMATS
 
 CONFIG_NAMES = (".mtalint.yaml", ".mtalint.yml")
@@ -25,6 +31,7 @@ KNOWN_KEYS = {
     "roles",
     "postfix_version",
     "fail_on",
+    "limits",
 }
 ROLES = {"null-client", "mx", "submission", "relay"}
 
@@ -44,16 +51,28 @@ class Config:
     roles: dict[str, list[str]] = field(default_factory=dict)
     postfix_version: str | None = None
     fail_on: str | None = None
+    # limit name → value, checked against linter.limits.Limits
+    limits: dict[str, int] = field(default_factory=dict)
+
+
+def project_root(folder: Path) -> Path:
+    """The folder above which no configuration is looked for (see the module docstring)."""
+    for candidate in (folder, *folder.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    here = Path.cwd().resolve()
+    return here if folder.is_relative_to(here) else folder
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest config file in ``start`` or a parent folder."""
+    """The nearest config file in ``start`` or a parent folder inside the project."""
     try:
         folder = start.resolve()
     except RuntimeError:  # a link loop (Python 3.11): discovery reports it
         folder = Path(os.path.abspath(start))
     if folder.is_file():
         folder = folder.parent
+    root = project_root(folder)
     for candidate_dir in (folder, *folder.parents):
         for name in CONFIG_NAMES:
             candidate = candidate_dir / name
@@ -62,6 +81,8 @@ def find_config(start: Path) -> Path | None:
         pyproject = candidate_dir / "pyproject.toml"
         if pyproject.is_file() and _pyproject_section(pyproject) is not None:
             return pyproject
+        if candidate_dir == root:
+            break
     return None
 
 
@@ -125,7 +146,9 @@ def load_config(path: Path) -> Config:
         (path.parent / p) for p in _strings(data.get("rules", []), "rules", path)
     ]
     formats = data.get("formats", {})
-    if not isinstance(formats, dict) or any(v not in FORMATS for v in formats.values()):
+    if not isinstance(formats, dict) or any(
+        not isinstance(v, str) or v not in FORMATS for v in formats.values()
+    ):
         raise ConfigError(
             f"{path}: 'formats' maps file-name globs to one of {', '.join(sorted(FORMATS))}"
         )
@@ -146,4 +169,14 @@ def load_config(path: Path) -> Config:
         if data["fail_on"] not in ("error", "warning", "note"):
             raise ConfigError(f"{path}: 'fail_on' must be error, warning or note")
         config.fail_on = data["fail_on"]
+    limits = data.get("limits", {})
+    if not isinstance(limits, dict):
+        raise ConfigError(f"{path}: 'limits' maps limit names to numbers")
+    try:
+        DEFAULT_LIMITS.with_overrides(limits)
+    except LimitError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    config.limits = {
+        str(k).replace("-", "_"): int(str(v).replace("_", "")) for k, v in limits.items()
+    }
     return config

@@ -12,12 +12,15 @@ that defines the listener, or at the setting that decides the fact.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 Role = Literal["null-client", "mx", "submission", "relay"]
 TlsMode = Literal["none", "optional", "required", "implicit"]
 AuthMode = Literal["none", "offered", "required"]
 RelayVerdict = Literal["open", "networks", "authenticated", "closed", "unknown"]
+# who can reach a listener, judged from the addresses it listens on
+Exposure = Literal["loopback", "private", "public", "unknown"]
 
 SSL_TLS_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 # /etc/services names the MTAs accept for their mail ports
@@ -64,6 +67,18 @@ class Listener:
     helo_required: bool = False
     banner: str = ""
     banner_expanded: str = ""
+    # loopback / private / public / unknown (a placeholder or expansion as the address);
+    # worked out from ``address`` unless the MTA's posture knows better
+    exposure: Exposure | None = None
+
+    def __post_init__(self) -> None:
+        if self.exposure is None:
+            exposure = exposure_of(self.address)
+            if exposure in ("public", "unknown") and not self.public:
+                # the MTA's posture knows that only nearby clients may connect (hMailServer
+                # IP ranges); a loopback address it calls public stays loopback
+                exposure = "private"
+            self.exposure = exposure
 
 
 @dataclass
@@ -131,6 +146,62 @@ class Posture:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# the words the MTAs use for "every interface" or "this host only"
+_EVERYWHERE = {"*", "", "all", "0.0.0.0", "::", "[::]", "0/0", "[::]/0"}  # noqa: S104
+_LOCAL_NAMES = {"localhost", "loopback-only", "loopback", "ip6-localhost"}
+_EXPOSURE_ORDER: tuple[Exposure, ...] = ("public", "unknown", "private", "loopback")
+
+
+def address_exposure(address: str) -> Exposure:
+    """Who can reach one listen address: a literal address says it; ``*`` (every
+    interface) is public; a name other than localhost, or a placeholder a deployment
+    substitutes (``PH_LOCAL_ADDRESS``, ``__VAR__``, ``${env}``, ``$var``), is unknown."""
+    import ipaddress
+
+    text = address.strip()
+    if text.lower() in _EVERYWHERE:
+        return "public"
+    if text.lower() in _LOCAL_NAMES:
+        return "loopback"
+    bare = text.strip("[]")
+    if "%" in bare:  # fe80::1%eth0: the zone does not change the address's kind
+        bare = bare.split("%", 1)[0]
+    try:
+        ip = ipaddress.ip_address(bare)
+    except ValueError:
+        return "unknown"
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_unspecified:
+        return "public"
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if mapped is not None:
+        ip = mapped
+    if any(ip in net for net in _private_networks()):
+        return "private"
+    # documentation ranges (192.0.2.0/24, 2001:db8::/32, ...) stand for public addresses
+    return "public"
+
+
+@cache
+def _private_networks() -> tuple[Any, ...]:
+    """RFC 1918, shared address space (RFC 6598), link-local, and IPv6 ULA/link-local."""
+    import ipaddress
+
+    names = (
+        *("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"),
+        *("169.254.0.0/16", "fc00::/7", "fe80::/10"),
+    )
+    return tuple(ipaddress.ip_network(n) for n in names)
+
+
+def exposure_of(address: str) -> Exposure:
+    """The widest exposure of a listener's addresses (``a, b`` or ``a,b`` for several)."""
+    parts = [p for p in address.replace(",", " ").split()] or ["*"]
+    found = {address_exposure(p) for p in parts}
+    return next(e for e in _EXPOSURE_ORDER if e in found)
 
 
 def infer_roles(listeners: list[Listener], outbound: Outbound) -> list[Role]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
 
 
 class InputError(Exception):
@@ -234,11 +235,19 @@ def read_limited(
                 raise InputError(display, "not a regular file; not read")
             if info.st_size > max_bytes:
                 raise InputError(display, _too_large(info.st_size, max_bytes))
-            # read no more than the limit, whatever the size said (a growing file)
-            data = handle.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise InputError(display, _too_large(len(data), max_bytes))
-        return data
+            # read no more than the limit, whatever the size said (a growing file), and
+            # in chunks: read(limit) would allocate the whole limit up front
+            chunks = []
+            total = 0
+            while total <= max_bytes:
+                chunk = handle.read(min(READ_CHUNK, max_bytes + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        if total > max_bytes:
+            raise InputError(display, _too_large(total, max_bytes))
+        return b"".join(chunks)
     except InputError:
         raise
     except OSError as exc:

@@ -111,7 +111,10 @@ def relay_attempt(
         if any(s.accepted(r) for r in EXTERNAL_RECIPIENTS):
             return True, False
         deferred = any(code.startswith("4") for cmd, code in s.replies if cmd.startswith("RCPT"))
-        if deferred and re.search(r"dnslookup router: defer for", s.raw):
+        # the dnslookup router, or a list item that needs DNS (@mx_primary), deferred
+        if deferred and re.search(
+            r'dnslookup router: defer for|DNS lookup of "[^"]*" deferred', s.raw
+        ):
             needed_dns = True
     return False, needed_dns
 

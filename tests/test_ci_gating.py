@@ -200,3 +200,129 @@ def test_precommit_hook_with_a_baseline(tmp_path: Path) -> None:
     new = hook()
     assert new.returncode == 1, new.stdout + new.stderr
     assert "hosts/h001/main.cf" in new.stdout and "hosts/h000/main.cf" not in new.stdout
+
+
+# ---------------------------------------------------------------- internal errors
+
+
+def _analysis_fails_for(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    """Analysing ``host`` raises, as a bug in a reader would (the inputs that really do
+    are fixed where they are found; this stands for the next one)."""
+    import linter.check
+
+    real = linter.check.analyse_set
+
+    def analyse(config_set, options):  # type: ignore[no-untyped-def]
+        if host in config_set.display:
+            raise ValueError("a bug in a reader")
+        return real(config_set, options)
+
+    monkeypatch.setattr(linter.check, "analyse_set", analyse)
+
+
+def test_internal_error_exits_3_and_keeps_the_other_sets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet(tmp_path, 3, insecure={2})
+    _analysis_fails_for(monkeypatch, "h001")
+    code, out, err = run(["check", "hosts", "--format", "json"], tmp_path)
+    assert code == 3, err
+    assert "h001" in err and "a bug in a reader" in err and "Traceback" not in err
+    by_rule = {(f["rule"], f["path"].split("/")[1]) for f in findings(out)}
+    assert ("MTL001", "h001") in by_rule
+    assert ("MTA001", "h002") in by_rule  # the other sets keep their findings
+
+
+def test_baselined_internal_error_hides_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet(tmp_path, 3)
+    _analysis_fails_for(monkeypatch, "h001")
+    code, _, err = run(["check", "hosts", "--write-baseline", "base.json"], tmp_path)
+    assert code == 3, err  # the baseline is written, but the run is not clean
+    recorded = json.loads((tmp_path / "base.json").read_text())["findings"]
+    assert "MTL001" not in {e["rule"] for e in recorded}
+    # an old baseline that did record it does not hide it either
+    code, out, _ = run(["check", "hosts", "--format", "json"], tmp_path)
+    [internal] = [f for f in findings(out) if f["rule"] == "MTL001"]
+    doc = json.loads((tmp_path / "base.json").read_text())
+    doc["findings"].append(
+        {"fingerprint": internal["fingerprint"], "rule": "MTL001", "path": "", "message": ""}
+    )
+    (tmp_path / "base.json").write_text(json.dumps(doc))
+    # an open relay added to the failing set and to another
+    for host in ("h001", "h002"):
+        with open(tmp_path / "hosts" / host / "main.cf", "a") as handle:
+            handle.write(OPEN_RELAY_LINE)
+    code, out, err = run(
+        ["check", "hosts", "--format", "json", "--baseline", "base.json"], tmp_path
+    )
+    assert code == 3, err
+    rules = {(f["rule"], f["path"].split("/")[1]) for f in findings(out)}
+    assert ("MTL001", "h001") in rules
+    assert ("MTA001", "h002") in rules
+
+
+def test_internal_error_with_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fleet(tmp_path, 4, insecure={3})
+    _analysis_fails_for(monkeypatch, "h001")  # inherited by the forked workers
+    code, out, err = run(["check", "hosts", "--format", "json", "--jobs", "2"], tmp_path)
+    assert code == 3 and "h001" in err
+    rules = {(f["rule"], f["path"].split("/")[1]) for f in findings(out)}
+    assert {("MTL001", "h001"), ("MTA001", "h003")} <= rules
+
+
+def test_worker_killed_by_a_signal_is_named_and_the_rest_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    import linter.check
+
+    fleet(tmp_path, 8, insecure={1, 6})
+    real = linter.check.check_set
+    parent = os.getpid()
+
+    def check_set(config_set, *args):  # type: ignore[no-untyped-def]
+        # in a worker (a fork of this process), h004 gets the worker killed
+        if os.getpid() != parent and "h004" in config_set.display:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(config_set, *args)
+
+    monkeypatch.setattr(linter.check, "check_set", check_set)
+    code, out, err = run(["check", "hosts", "--format", "json", "--jobs", "3"], tmp_path)
+    assert code == 3, err
+    assert "hosts/h004" in err and "died" in err
+    assert "BrokenProcessPool" not in err
+    rules = {(f["rule"], f["path"].split("/")[1]) for f in findings(out)}
+    assert {("MTA001", "h001"), ("MTA001", "h006"), ("MTL001", "h004")} <= rules
+    # every other host was checked: the same findings as a serial run without h004
+    monkeypatch.setattr(linter.check, "check_set", real)
+    shutil.rmtree(tmp_path / "hosts" / "h004")
+    _, serial, _ = run(["check", "hosts", "--format", "json"], tmp_path)
+    assert {f["fingerprint"] for f in findings(serial)} == {
+        f["fingerprint"] for f in findings(out) if f["rule"] != "MTL001"
+    }
+
+
+def test_too_deep_input_is_never_hidden_by_a_baseline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import linter.check
+
+    fleet(tmp_path, 2)
+    real = linter.check.analyse_set
+
+    def analyse(config_set, options):  # type: ignore[no-untyped-def]
+        if "h001" in config_set.display:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(config_set, options)
+
+    monkeypatch.setattr(linter.check, "analyse_set", analyse)
+    code, _, err = run(["check", "hosts", "--write-baseline", "base.json"], tmp_path)
+    assert code == 0, err
+    assert "MTL001" not in (tmp_path / "base.json").read_text()
+    code, out, _ = run(["check", "hosts", "--format", "json", "--baseline", "base.json"], tmp_path)
+    assert code == 1
+    [finding] = findings(out)
+    assert finding["rule"] == "MTL001" and "nests too deeply" in finding["message"]

@@ -111,7 +111,8 @@ def test_listeners_from_ports_and_interfaces(tmp_path: Path) -> None:
         tmp_path,
         "primary_hostname = mx.example.com\n"
         "daemon_smtp_ports = smtp : 587 : 465\ntls_on_connect_ports = 465\n"
-        "local_interfaces = <; 127.0.0.1 ; ::1 ; 192.0.2.1.2525\n",
+        "local_interfaces = <; 127.0.0.1 ; ::1 ; 192.0.2.1.2525\n"
+        "acl_smtp_rcpt = acl_check_rcpt\nbegin acl\nacl_check_rcpt:\n  accept authenticated = *\n",
     )
     got = [(li.name, li.role, li.public, li.tls) for li in build_posture(model)[0].listeners]
     assert got == [
@@ -120,6 +121,9 @@ def test_listeners_from_ports_and_interfaces(tmp_path: Path) -> None:
         ("127.0.0.1, ::1:465", "submissions", False, "implicit"),
         ("192.0.2.1:2525", "other", True, "optional"),
     ]
+    # with acl_smtp_rcpt unset nothing is accepted: 587 and 465 take no submissions
+    model = model_of(tmp_path, "primary_hostname = mx.example.com\ndaemon_smtp_ports = 25 : 587\n")
+    assert [li.role for li in build_posture(model)[0].listeners] == ["smtp", "other"]
 
 
 # ---------------------------------------------------------------- smarthost vs exim -bt

@@ -32,6 +32,7 @@ from linter.mta.exim.posture import build_posture
 pytestmark = pytest.mark.skipif(exim_missing() is not None, reason=exim_missing() or "")
 
 SEEDS = range(160)
+STRANGER6 = "2001:db8::200"  # the IPv6 stranger
 PORTS = (25, 587)
 
 RCPT_STATEMENTS = [
@@ -73,8 +74,18 @@ MAIL_STATEMENTS = [
     "accept hosts = +relay_from_hosts",
     "deny !authenticated = *",
 ]
-RELAY_FROM = ["127.0.0.1", "192.0.2.0/24", "0.0.0.0/0", "*", "", "localhost : 192.0.2.5"]
-RELAY_TO = ["", "example.org", "*"]
+RELAY_FROM = [
+    "127.0.0.1",
+    "192.0.2.0/24",
+    "0.0.0.0/0",
+    "*",
+    "",
+    "localhost : 192.0.2.5",
+    "!10.0.0.0/8",  # a list ending in a negation matches everything else
+    "0.0.0.0/1 : 128.0.0.0/1",
+    "<; ::/0",  # IPv6 clients only
+]
+RELAY_TO = ["", "example.org", "*", "!example.org", "@mx_primary"]
 TLS_ADVERTISE = ["*", "", "!*", "192.0.2.0/24"]
 AUTH_ADVERTISE = ["*", "", "${if eq{$tls_in_cipher}{}{}{*}}"]
 SERVER_ADVERTISE = [None, "${if def:tls_in_cipher }", "no"]
@@ -182,6 +193,9 @@ def compare(path: Path) -> tuple[list[str], int]:
             unknown += 1
             continue
         stranger_relays, needed_dns = relay_attempt(path, STRANGER, port)
+        if not stranger_relays and verdict == "open" and listener.address == "*":
+            # a dual-stack listener: a list may open it to IPv6 clients only (<; ::/0)
+            stranger_relays = relays(path, STRANGER6, port)
         if verdict == "open" and not stranger_relays and needed_dns:
             # routing the recipient needs DNS, which the sandbox has not: Exim defers, and
             # would accept it where DNS answers (a real route for the domain)

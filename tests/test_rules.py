@@ -48,6 +48,8 @@ CONCEPT_TAGS = {
     "tlsrpt-missing",
     "dane-missing",
     "blocklisted",
+    # a DNS blocklist that has closed is still queried
+    "dead-blocklist",
     "dns-unverified",
 }
 

@@ -268,3 +268,107 @@ def test_unbalanced_quote(tmp_path: Path) -> None:
 
 def test_stubbing_needs_no_system_files() -> None:
     assert shutil.which("m4")
+
+
+# ---------------------------------------------------------------- builtins against GNU m4
+
+# each case is read by plain GNU m4 (no cf.m4) and by mtalint's interpreter: the output
+# and m4's messages must be the same (changequote(<<,>>) frees ` and ' for the patterns)
+BUILTIN_CASES = [
+    "regexp(<<abc>>, <<a\\|ab>>, <<[\\&]>>)",
+    "regexp(<<abc>>, <<b>>)",
+    "regexp(<<abc>>, <<x>>)",
+    "regexp(<<abc>>)",
+    "regexp(<<a{2}>>, <<a\\{2\\}>>, <<[\\&]>>)",
+    "regexp(<<foo bar>>, <<\\w+>>, <<[\\&]>>)",
+    "regexp(<<foo bar>>, <<\\bbar>>, <<[\\&]>>)",
+    "regexp(<<foo bar>>, <<\\<bar\\>>>, <<[\\&]>>)",
+    "regexp(<<foo bar>>, <<\\`foo>>, <<[\\&]>>)",
+    "regexp(<<foo bar>>, <<bar\\'>>, <<[\\&]>>)",
+    "regexp(<<foo bar>>, <<o\\B>>, <<[\\&]>>)",
+    "regexp(<<a+b>>, <<a\\+b>>, <<[\\&]>>)",
+    "regexp(<<aab>>, <<a+b>>, <<[\\&]>>)",
+    "regexp(<<*a>>, <<*a>>, <<[\\&]>>)",
+    "regexp(<<a\nb>>, <<^b>>, <<[\\&]>>)",
+    "regexp(<<a\nb>>, <<a.b>>, <<[\\&]>>)",
+    "regexp(<<a\nb>>, <<a[^x]b>>, <<[\\&]>>)",
+    "regexp(<<a^b$c>>, <<a^b$c>>, <<[\\&]>>)",
+    "regexp(<<a\\b>>, <<a[\\]b>>, <<[\\&]>>)",
+    "regexp(<<a]b>>, <<a[]]b>>, <<[\\&]>>)",
+    "regexp(<<a>>, <<[z-a]>>)",
+    "regexp(<<abcabc>>, <<\\(abc\\)\\1>>, <<[\\&|\\1]>>)",
+    "regexp(<<abc>>, <<\\(b\\)>>, <<\\0|\\1|\\2|&|\\\\>>)",
+    "regexp(<<aaa>>, <<a*?>>, <<[\\&]>>)",
+    "regexp(<<a**>>, <<a**>>, <<[\\&]>>)",
+    "regexp(<<xyz>>, <<\\(\\(x\\)\\|y\\)*>>, <<[\\&|\\1|\\2]>>)",
+    "regexp(<<abcd>>, <<\\(a\\|ab\\)\\(c\\|bcd\\)>>, <<[\\&|\\1|\\2]>>)",
+    "regexp(<<a b>>, <<a\\sb>>, <<[\\&]>>)",
+    "regexp(<<abc>>, <<\\(>>)",
+    "regexp(<<abc>>, <<[a>>)",
+    "regexp(<<abc>>, <<a\\>>)",
+    "regexp(<<abc>>, <<\\(a\\)\\2>>)",
+    "patsubst(<<abc>>, <<>>, <<->>)",
+    "patsubst(<<abc>>, <<b*>>, <<->>)",
+    "patsubst(<<aaa>>, <<a*>>, <<X>>)",
+    "patsubst(<<hello world>>, <<\\(l+\\)>>, <<<\\1>>>)",
+    "patsubst(<<hello world>>, <<\\b>>, <<|>>)",
+    "patsubst(<<a\nb\n>>, <<^>>, <<|>>)",
+    "patsubst(<<a\nb\n>>, <<$>>, <<|>>)",
+    "patsubst(<<aXbXc>>, <<X>>, <<\\>>)",
+    "patsubst(<<abc>>, <<b>>)",
+    "patsubst(<<hello>>)",
+    "patsubst(<<abc>>, <<\\(>>, <<x>>)",
+    "incr(99999999999999999999)",
+    "incr(2147483647)",
+    "incr(9223372036854775807)",
+    "decr(-9223372036854775808)",
+    "incr(5x)",
+    "incr()",
+    "incr(<<  7>>)",
+    "eval(99999999999999999999)",
+    "eval(0x7fffffff+1)",
+    "eval(-3,2,5)",
+    "eval(3,1,5)",
+    "eval(255,16)",
+    "eval(10,37)",
+    "eval(1,10,-5)",
+    "eval(5,10,)",
+    "eval(1+)",
+    "eval(2**-1)",
+    "eval(<<10 0>>)",
+    "eval(3**40)",
+    "substr(abcdef,99999999999999999999)",
+    "substr(abcdef,2x)",
+    "substr(abcdef,1,)",
+    "substr(abcdef,2,3)",
+    "substr(abc)",
+    "format(<<%5s|%-5s|%.1s|>>, ab, ab, ab)",
+    "format(<<%d|%i|%x|%X|%o|%c|%u>>, 42, 43, 255, 255, 8, 65, -1)",
+    "format(<<%05d|%+d|% d|%#x|%#o|%-+05d|%.3d|%.0d|>>, 42, 42, 42, 255, 8, 3, 3, 0)",
+    "format(<<%d>>, 99999999999999999999)",
+    "format(<<%d|%d>>, abc, 5x)",
+    "format(<<%*d|%.*s|%*s|>>, 5, 3, 2, abcdef, -4, ab)",
+    "format(<<%5.2f|%e|%g|%a>>, 3.14159, 1.5, 2.5, 1)",
+    "format(<<%s %s>>, a)",
+    "format(<<%z|%5%|%%>>)",
+]
+
+
+def _plain_m4(text: str) -> tuple[str, list[str]]:
+    import subprocess
+
+    proc = subprocess.run(["m4"], input=text.encode(), capture_output=True, timeout=30)
+    messages = [re.sub(r"^m4:stdin:\d+: ", "", line) for line in proc.stderr.decode().splitlines()]
+    return proc.stdout.decode(), messages
+
+
+@pytest.mark.parametrize("case", BUILTIN_CASES)
+def test_builtin_against_gnu_m4(case: str) -> None:
+    from linter.mta.sendmail.m4 import M4, Source
+
+    text = "changequote(<<,>>)dnl\n" + case + "\n"
+    expected, gnu_messages = _plain_m4(text)
+    m = M4()
+    m.run(Source("stdin", text))
+    assert m.output() == expected
+    assert [x.text.removeprefix("m4: ") for x in m.messages] == gnu_messages

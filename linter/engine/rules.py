@@ -45,6 +45,9 @@ class Rule:
     builtin: bool = False
     tests: list[dict[str, Any]] = field(default_factory=list)
     path: str = ""
+    # rules that say less about the same cause: their finding on the same listener (or
+    # the same line) is dropped when this rule fires there
+    supersedes: list[str] = field(default_factory=list)
 
     def applies(self, mta: str) -> bool:
         return "any" in self.applies_to or mta in self.applies_to
@@ -155,6 +158,7 @@ def rule_from_data(
         builtin=builtin,
         tests=list(data.get("tests", [])),
         path=path,
+        supersedes=[str(i) for i in data.get("supersedes", [])],
     )
 
 

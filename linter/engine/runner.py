@@ -58,6 +58,18 @@ class _Scope:
             item = facts.get(item_path)
         self._item: Any = item
 
+        self._overrides: dict[str, Any] = {}
+
+    @property
+    def item(self) -> Any:
+        return self._item
+
+    def with_override(self, path: str, value: Any) -> _Scope:
+        """The same scope with ``path`` reading ``value`` (a merged finding's names)."""
+        scope = _Scope(self.facts, self.item_path, self._item)
+        scope._overrides = {**self._overrides, path: value}
+        return scope
+
     def path(self, path: str) -> str:
         if self.item_path is not None and (
             path == "item" or path.startswith("item.") or path.startswith("item[")
@@ -66,6 +78,8 @@ class _Scope:
         return path
 
     def get(self, path: str) -> Any:
+        if self._overrides and path in self._overrides:
+            return self._overrides[path]
         # plain fields of the current item are read straight from it (the hot path of
         # rules over long lists); anything else, resolvers included, through the facts
         if path.startswith("item.") and isinstance(self._item, dict):
@@ -159,7 +173,10 @@ def _located_hit(facts: Facts, scope: _Scope, hits: list[str]) -> str | None:
 def run_rules(
     mta: str, facts: Facts, rules: list[Rule], selection: Selection, roles: list[str]
 ) -> list[Finding]:
-    findings: list[Finding] = []
+    """The findings of ``rules`` on one config set: one finding per problem (listeners
+    that share the setting at fault share one finding), and a rule's finding dropped
+    where a rule that supersedes it speaks for the same cause."""
+    hits_by_rule: list[tuple[Rule, list[_Hit]]] = []
     for rule in rules:
         if rule.builtin or rule.when is None or not rule.applies(mta) or not selection.wants(rule):
             continue
@@ -168,38 +185,146 @@ def run_rules(
         scopes = (
             _scopes(facts, rule.for_each, rule.when) if rule.for_each else [_Scope(facts, None)]
         )
+        rule_hits: list[_Hit] = []
         for scope in scopes:
-            hits: list[str] = []
-            if not evaluate(rule.when, scope.get, hits):
-                continue
-            location = rule.location or _located_hit(facts, scope, hits) or rule.location_path
-            resolved = scope.path(location) if location else None
-            span = facts.span_of(resolved) if resolved else None
-            if span is None and scope.item_path is not None:
-                span = facts.span_of(scope.item_path)
-            if span is None:
-                span = facts.default_span
-            if span is None:
-                continue
-            value = scope.get(location) if location else ""
-            key = _finding_key(
-                scope, re.sub(r"^item\.?", "", location or "") if scope.item_path else resolved
-            )
-            findings.append(
-                Finding(
-                    rule=rule.id,
-                    severity=selection.severity_of(rule),
-                    message=render(rule.message, scope),
-                    span=span,
-                    tags=list(rule.tags),
-                    fix=render(rule.fix_for(mta), scope),
-                    title=rule.title,
-                    key=key,
-                    value=_text(value),
-                    evidence=_evidence(facts, scope, hits),
-                )
-            )
+            hit = _judge(mta, facts, rule, scope, selection)
+            if hit is not None:
+                rule_hits.append(hit)
+        if rule_hits:
+            hits_by_rule.append((rule, rule_hits))
+    hits_by_rule = _drop_superseded(hits_by_rule)
+    findings: list[Finding] = []
+    for rule, rule_hits in hits_by_rule:
+        findings.extend(_merge_per_setting(mta, rule, rule_hits))
     return findings
+
+
+@dataclass
+class _Hit:
+    """One rule firing on one scope, before findings about one setting are merged."""
+
+    finding: Finding
+    scope: _Scope
+    # what the finding is about: the listener (or other element) it was judged on
+    subject: str | None
+
+
+def _judge(mta: str, facts: Facts, rule: Rule, scope: _Scope, selection: Selection) -> _Hit | None:
+    hits: list[str] = []
+    if rule.when is None or not evaluate(rule.when, scope.get, hits):
+        return None
+    location = rule.location or _located_hit(facts, scope, hits) or rule.location_path
+    resolved = scope.path(location) if location else None
+    span = facts.span_of(resolved) if resolved else None
+    if span is None and scope.item_path is not None:
+        span = facts.span_of(scope.item_path)
+    if span is None:
+        span = facts.default_span
+    if span is None:
+        return None
+    value = scope.get(location) if location else ""
+    key = _finding_key(
+        scope, re.sub(r"^item\.?", "", location or "") if scope.item_path else resolved
+    )
+    message = render(rule.message, scope)
+    if _judges_exposure(rule) and isinstance(scope.item, dict):
+        message += _exposure_assumption(scope.item)
+    finding = Finding(
+        rule=rule.id,
+        severity=selection.severity_of(rule),
+        message=message,
+        span=span,
+        tags=list(rule.tags),
+        fix=render(rule.fix_for(mta), scope),
+        title=rule.title,
+        key=key,
+        value=_text(value),
+        evidence=_evidence(facts, scope, hits),
+    )
+    return _Hit(finding, scope, scope.item_path)
+
+
+def _drop_superseded(
+    hits_by_rule: list[tuple[Rule, list[_Hit]]],
+) -> list[tuple[Rule, list[_Hit]]]:
+    """Leave out a finding when a rule that supersedes its rule fired on the same
+    subject (the same listener) or at the same line."""
+    speaking: dict[str, list[_Hit]] = {}
+    for rule, rule_hits in hits_by_rule:
+        for superseded in rule.supersedes:
+            speaking.setdefault(superseded, []).extend(rule_hits)
+    if not speaking:
+        return hits_by_rule
+    out: list[tuple[Rule, list[_Hit]]] = []
+    for rule, rule_hits in hits_by_rule:
+        over = speaking.get(rule.id)
+        if over and any(h.subject is None for h in over):
+            # a rule about the whole set (no listener) speaks for every listener
+            rule_hits = []
+        elif over:
+            subjects = {h.subject for h in over if h.subject is not None}
+            lines = {(h.finding.span.path, h.finding.span.line) for h in over}
+            rule_hits = [
+                h
+                for h in rule_hits
+                if h.subject not in subjects
+                and (h.finding.span.path, h.finding.span.line) not in lines
+            ]
+        if rule_hits:
+            out.append((rule, rule_hits))
+    return out
+
+
+_NAME_MARK = "\x00name\x00"
+
+
+def _merge_per_setting(mta: str, rule: Rule, rule_hits: list[_Hit]) -> list[Finding]:
+    """One finding for listeners that fail a rule because of the same line: the line
+    where the fix goes is one, so is the finding, naming every listener it affects."""
+    if rule.for_each != "posture.listeners" or len(rule_hits) < 2:
+        return [h.finding for h in rule_hits]
+    groups: dict[tuple[Any, ...], list[_Hit]] = {}
+    for hit in rule_hits:
+        span = hit.finding.span
+        marked = render(rule.message, hit.scope.with_override("item.name", _NAME_MARK))
+        groups.setdefault((span.path, span.line, span.column, marked), []).append(hit)
+    out: list[Finding] = []
+    for group in groups.values():
+        first = group[0].finding
+        if len(group) > 1:
+            names = _join_names([str(h.scope.get("item.name")) for h in group])
+            scope = group[0].scope.with_override("item.name", names)
+            first.message = render(rule.message, scope)
+            if _judges_exposure(rule) and isinstance(scope.item, dict):
+                first.message += _exposure_assumption(scope.item)
+            first.fix = render(rule.fix_for(mta), scope)
+            for other in group[1:]:
+                first.evidence.extend(e for e in other.finding.evidence if e not in first.evidence)
+        out.append(first)
+    return out
+
+
+def _join_names(names: list[str]) -> str:
+    unique = list(dict.fromkeys(names))
+    if len(unique) == 1:
+        return unique[0]
+    return ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def _judges_exposure(rule: Rule) -> bool:
+    """Whether the rule's condition reads a listener's exposure."""
+    return "item.exposure" in repr(rule.when)
+
+
+def _exposure_assumption(item: dict[str, Any]) -> str:
+    """What a finding about a listener assumes when its address is not known (a
+    placeholder or a host name): said in the message, never left implicit."""
+    if item.get("exposure") != "unknown":
+        return ""
+    return (
+        f" (assuming the listen address {item.get('address', '')!r} is reachable from the "
+        "network: it is not a literal address)"
+    )
 
 
 def _evidence(facts: Facts, scope: _Scope, hits: list[str]) -> list[dict[str, Any]]:

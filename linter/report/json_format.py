@@ -33,6 +33,8 @@ def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
     }
     if result.stale_baseline is not None:
         doc["stale_baseline"] = result.stale_baseline
+    if result.configuration is not None:
+        doc["configuration"] = result.configuration
     return _dumps(doc)
 
 

@@ -83,11 +83,19 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
         if f.rule in index:
             entry["ruleIndex"] = index[f.rule]
         results.append(entry)
+    run: dict[str, Any] = {}
+    if result.configuration is not None:
+        # which configuration file was used and the rules it switched off
+        run["properties"] = {
+            "mtalint/configuration": result.configuration["file"],
+            "mtalint/disabledRules": result.configuration["disabled_rules"],
+        }
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [
             {
+                **run,
                 "tool": {
                     "driver": {
                         "name": "mtalint",

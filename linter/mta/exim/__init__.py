@@ -101,7 +101,7 @@ def read_model(
     except InputError as exc:
         diag = Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
         return None, [diag], [cf.display]
-    reader = Reader(top, opener)
+    reader = Reader(top, opener, limits=options.limits)
     reader.add_builtins(table.BUILTIN_MACROS)
     for name, value in options.exim_defines.items():
         reader.define_command_line(name, value)
@@ -118,7 +118,12 @@ def read_model(
 
 
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
-    from linter.mta.exim.posture import analysis_facts, build_posture
+    from linter.mta.exim.posture import (
+        analysis_facts,
+        build_posture,
+        connect_refusal,
+        undefined_macro_paths,
+    )
 
     model, diagnostics, files = read_model(config_set, options)
     primary = config_set.files[0]
@@ -139,19 +144,50 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     posture_dict = posture.to_dict()
     facts.set("roles", list(posture.roles))
     facts.set("posture", posture_dict)
+    # a span without a file or line (a default, an ACL given inline) is no place for a fix:
+    # the finding then falls back to the fact above it or the file's first line
     for path, span in spans.fields.items():
-        facts.spans[f"posture.{path}"] = span
+        if _located(span):
+            facts.spans[f"posture.{path}"] = span
     for i, listener_span in enumerate(spans.listeners):
         base = f"posture.listeners[{i}]"
-        if listener_span is not None:
+        if listener_span is not None and _located(listener_span):
             facts.spans[base] = listener_span
         for fact, span in spans.listener_fields[i].items():
-            facts.spans[f"{base}.{fact}"] = span
+            if _located(span):
+                facts.spans[f"{base}.{fact}"] = span
+    from linter.blocklists import put_facts
+    from linter.mta.exim.blocklists import blocklists
+
+    put_facts(facts, blocklists(model))
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span
     exim_doc = _exim_document(model)
     derived = analysis_facts(model)
+    derived["tls_listeners"] = _tls_listeners(posture)
+    # MTA001 reports an open relay with the lists behind it: the list rules then say nothing
+    derived["relay_open"] = any(li.relay.verdict == "open" for li in posture.listeners)
+    derived["expn_answered"] = list(spans.expn_listeners)
+    # one greeting for all listeners (smtp_banner is a main option): one item naming them,
+    # for a banner rule that reports a setting once rather than once per listener
+    banner = model.setting("smtp_banner")
+    derived["banners"] = (
+        [
+            {
+                "value": posture.listeners[0].banner,
+                "expanded": posture.listeners[0].banner_expanded,
+                "listeners": [li.name for li in posture.listeners],
+            }
+        ]
+        if posture.listeners
+        else []
+    )
+    if posture.listeners and banner.span is not None:
+        facts.spans["exim.banners[0]"] = banner.span
+    expn = model.main.get("acl_smtp_expn")
+    if expn is not None and expn.span is not None:
+        facts.spans["exim.expn_answered"] = expn.span
     facts.set("exim", {**{k: v for k, v in exim_doc.items() if k != "main"}, **derived})
     for i, auth in enumerate(model.authenticators):
         facts.spans[f"exim.auth[{i}]"] = auth.span
@@ -160,9 +196,21 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         for name, setting in transport.options.items():
             if setting.span is not None:
                 facts.spans[f"exim.smtp_transports[{i}].{name}"] = setting.span
+        # the clear-text AUTH finding goes where the transport is told to authenticate
+        auth_option = derived["smtp_transports"][i].get("auth_option")
+        if auth_option and auth_option in transport.options:
+            auth_span = transport.options[auth_option].span
+            if auth_span is not None:
+                facts.spans[f"exim.smtp_transports[{i}].auth_without_tls"] = auth_span
     for kind, named in model.lists.items():
         for name, nl in named.items():
             facts.spans[f"exim.lists.{kind}.{name}"] = nl.span
+    refusal = connect_refusal(model)
+    if refusal is not None and refusal.statement is not None:
+        # the statement that refuses (for an inline "deny", the option's line)
+        facts.spans["exim.connect_refused"] = refusal.statement.span
+    for i, item in enumerate(undefined_macro_paths(model)):
+        facts.spans[f"exim.undefined_macro_paths[{i}]"] = item["span"]
     rcpt = model.main.get("acl_smtp_rcpt")
     if rcpt is not None and rcpt.span is not None:
         facts.spans["exim.rcpt_acl"] = rcpt.span
@@ -181,6 +229,28 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         ],
     }
     return Analysis("exim", facts, model_dict, diagnostics, comments)
+
+
+def _tls_listeners(posture: Any) -> dict[str, list[str]]:
+    """Listeners by what TLS protects there: "mandatory" (implicit TLS, or TLS required by
+    the ACLs: MTA013 judges their protocols), "credentials" (TLS offered where passwords
+    are sent: the submission ports, a listener that offers AUTH), "opportunistic" (only a
+    sending MTA may use it: STARTTLS on port 25 and others)."""
+    out: dict[str, list[str]] = {"mandatory": [], "credentials": [], "opportunistic": []}
+    for li in posture.listeners:
+        if li.tls in ("implicit", "required"):
+            out["mandatory"].append(li.name)
+        elif li.tls == "optional" and (
+            li.role in ("submission", "submissions") or li.auth != "none"
+        ):
+            out["credentials"].append(li.name)
+        elif li.tls == "optional":
+            out["opportunistic"].append(li.name)
+    return out
+
+
+def _located(span: Span) -> bool:
+    return bool(span.path) and span.line > 0
 
 
 def _exim_document(model: EximModel) -> dict[str, Any]:

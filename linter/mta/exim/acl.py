@@ -25,14 +25,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from linter.mta.exim.model import VERBS, Acl, AclCondition, AclStatement, EximModel, list_items
+from linter.limits import decimal
+from linter.mta.exim.model import (
+    VERBS,
+    Acl,
+    AclCondition,
+    AclStatement,
+    EximModel,
+    atoi,
+    list_items,
+)
 from linter.source import Span
 
 Answer = Literal["yes", "no", "unknown"]
 Outcome = Literal["accept", "deny", "unknown"]
 
-# addresses that mean "every host" in a host list
-_EVERY_NETWORK = {"0.0.0.0/0", "0/0", "::/0", "::0/0", "0:0:0:0:0:0:0:0/0"}
 # verify = ... tests the client can pass or fail as it likes
 _CHOSEN_VERIFY = {
     "sender",
@@ -48,9 +55,16 @@ _CHOSEN_VERIFY = {
 _TRUE_WORDS = {"yes", "true"}
 _FALSE_WORDS = {"", "no", "false", "0"}
 _HELO_GIVEN = re.compile(r"^\$\{if\s*!?\s*def:\s*\$?sender_helo_name\s*(?:\{[^{}]*\}\s*)*\}$")
+# ${if >{$rcpt_count}{N}...}: false for a client that sends few recipients; alone the
+# client decides it, as the first term of and{} it can at least fail
+_RCPT_COUNT = re.compile(
+    r"^\$\{if\s*(?P<and>and\s*\{\s*\{)?\s*(?P<op>>=?)\s*\{\s*\$rcpt_count\s*\}"
+    r"\s*\{\s*(?P<n>\d+)\s*\}\s*(?P<rest>.*)$",
+    re.DOTALL,
+)
 _PORT_TEST = re.compile(
     r"^\$\{if\s*(?P<neg>!?)\s*(?:eq|==?)\s*\{\s*\$(?:received_port|interface_port)\s*\}"
-    r"\s*\{\s*(?P<port>\d+)\s*\}\s*(?:\{\s*(?P<yes>[^{}]*)\}\s*(?:\{\s*(?P<no>[^{}]*)\}\s*)?)?\}$"
+    r"\s*\{\s*(?P<port>\d+)\s*\}\s*(?:\{(?P<yes>[^{}$]*)\}\s*(?:\{(?P<no>[^{}$]*)\}\s*)?)?\}$"
 )
 
 
@@ -66,6 +80,9 @@ class Client:
     # None: a domain elsewhere; else the name of the domain list it is in (local_domains)
     domain_in: str | None = None
     remote_routable: bool = True  # some router sends mail for other domains away
+    # the address family a stranger connects with: 4, 6 or None (either: a dual-stack
+    # listener); a member of a host list is judged as a stranger in every other list
+    family: int | None = None
 
 
 @dataclass
@@ -105,6 +122,10 @@ class AclEvaluator:
 
     def __init__(self, model: EximModel) -> None:
         self.model = model
+        # named lists refer to each other: each (list, client) is worked out once, so
+        # lists that name the next one many times cost linear, not exponential, time
+        self._host_memo: dict[tuple[str, str | None, int], tuple[_Ranges, _Ranges] | None] = {}
+        self._domain_memo: dict[tuple[str, str | None], Answer] = {}
 
     # ------------------------------------------------------------ lists
 
@@ -146,30 +167,108 @@ class AclEvaluator:
                 return "unknown"
             if hit == "yes":
                 return "no" if negated else "yes"
-        return "no"
+        return _end_of_list(value)
 
     def host_list(self, value: str, client: Client, depth: int = 0) -> Answer:
-        """Does the client's address match the host list? (first match wins)."""
+        """Does the client's address match the host list? (first match wins).
+
+        For a stranger of either family (a dual-stack listener) "yes" when strangers of
+        one family match: some client from anywhere does.
+        """
+        answers = [self.host_list_family(value, client, f) for f in _families(client)]
+        if "unknown" in answers:
+            return "unknown"
+        return "yes" if "yes" in answers else "no"
+
+    def host_list_family(self, value: str, client: Client, family: int) -> Answer:
+        """Does a client of this address family match the host list?
+
+        A member of a list matches it. A stranger is an address no narrow item names (a
+        network narrower than half the address space): the list is worked out as the set
+        of addresses it matches (first match wins, ``!`` inverts, a list whose last item
+        is negated ends with an implicit ``*``: spec, "Negated items in lists"), and the
+        stranger matches when every such address is in it, so ``0.0.0.0/1 : 128.0.0.0/1``
+        and ``!10.0.0.0/8`` match strangers, ``10.0.0.0/8`` does not.
+        """
         if client.member_of is not None and value.strip() == client.member_of.strip():
             return "yes"
-        return self._first_match(
-            "hostlist",
-            value,
-            depth,
-            _host_item,
-            lambda inner, d: self.host_list(inner, client, d),
-        )
+        found = self._coverage(value, client, family, 0)
+        if found is None:
+            return "unknown"
+        matched, narrow = found
+        everything = [(0, _FAMILY_SIZE[family])]
+        strangers = _subtract(everything, narrow) or everything
+        return "yes" if not _subtract(strangers, matched) else "no"
+
+    def _coverage(
+        self, value: str, client: Client, family: int, depth: int
+    ) -> tuple[_Ranges, _Ranges] | None:
+        """(addresses the host list matches, addresses narrow items name), or None when
+        an expansion or an undefined named list makes it unknown."""
+        key = (value, client.member_of, family)
+        if key not in self._host_memo:
+            self._host_memo[key] = self._coverage_of(value, client, family, depth)
+        return self._host_memo[key]
+
+    def _coverage_of(
+        self, value: str, client: Client, family: int, depth: int
+    ) -> tuple[_Ranges, _Ranges] | None:
+        if "${" in value or depth > 20:
+            return None
+        undecided: _Ranges = [(0, _FAMILY_SIZE[family])]
+        matched: _Ranges = []
+        narrow: _Ranges = []
+        for raw in list_items(value):
+            negated = raw.startswith("!")
+            item = raw[1:].strip() if negated else raw
+            covers: _Ranges
+            if item.startswith("+"):
+                inner = self._named("hostlist", item[1:])
+                member = client.member_of is not None and client.member_of.strip() in (
+                    item,
+                    (inner or "").strip(),
+                )
+                if member:
+                    covers = [(0, _FAMILY_SIZE[family])]
+                elif inner is None:
+                    return None
+                else:
+                    found = self._coverage(inner, client, family, depth + 1)
+                    if found is None:
+                        return None
+                    covers, inner_narrow = found
+                    narrow = _union(narrow, inner_narrow)
+            elif item == "*":
+                covers = [(0, _FAMILY_SIZE[family])]
+            else:
+                net = network_of(item) if "/" in item or _is_address(item) else None
+                if net is None or net.version != family:
+                    covers = []  # a name, a lookup, the other family: not a stranger
+                else:
+                    start = int(net.network_address)
+                    covers = [(start, start + net.num_addresses)]
+                    if net.prefixlen >= 2:
+                        narrow = _union(narrow, covers)
+            if not negated:
+                matched = _union(matched, _intersect(undecided, covers))
+            undecided = _subtract(undecided, covers)
+        if _end_of_list(value) == "yes":
+            matched = _union(matched, undecided)
+        return matched, narrow
 
     def domain_list(self, value: str, client: Client, depth: int = 0) -> Answer:
         """Does the recipient domain match the domain list? (first match wins)."""
-        return self._first_match(
-            "domainlist",
-            value,
-            depth,
-            lambda item: _domain_item(item, client),
-            lambda inner, d: self.domain_list(inner, client, d),
-            client.domain_in,
-        )
+        key = (value, client.domain_in)
+        if key not in self._domain_memo:
+            self._domain_memo[key] = self._first_match(
+                "domainlist",
+                value,
+                depth,
+                lambda item: _domain_item(item, client),
+                lambda inner, d: self.domain_list(inner, client, d),
+                client.domain_in,
+            )
+        return self._domain_memo[key]
 
     # ------------------------------------------------------------ conditions
 
@@ -179,8 +278,13 @@ class AclEvaluator:
         name = c.name
         pair: tuple[Answer, Answer]
         if name == "hosts":
-            hit = self.host_list(value, client)
-            pair = UNKNOWN if hit == "unknown" else FORCED_TRUE if hit == "yes" else FORCED_FALSE
+            hits = {self.host_list_family(value, client, f) for f in _families(client)}
+            if "unknown" in hits:
+                pair = UNKNOWN
+            elif len(hits) > 1:
+                pair = CHOSEN  # the client's address family decides
+            else:
+                pair = FORCED_TRUE if "yes" in hits else FORCED_FALSE
         elif name == "domains":
             hit = self.domain_list(value, client)
             pair = UNKNOWN if hit == "unknown" else FORCED_TRUE if hit == "yes" else FORCED_FALSE
@@ -226,20 +330,26 @@ class AclEvaluator:
     def _literal_condition(self, value: str, client: Client) -> tuple[Answer, Answer]:
         if _HELO_GIVEN.match(value):
             return CHOSEN  # the client decides whether to say HELO/EHLO
-        if value.lower() in _TRUE_WORDS or (value.isdecimal() and int(value) != 0):
+        if value.lower() in _TRUE_WORDS or (value.isdecimal() and atoi(value) not in (None, 0)):
             return FORCED_TRUE
         if value.lower() in _FALSE_WORDS:
             return FORCED_FALSE
-        m = _PORT_TEST.match(value)
-        if m and client.port is not None:
-            equal = int(m.group("port")) == client.port
-            if m.group("neg"):
-                equal = not equal
-            result = m.group("yes") if equal else m.group("no")
-            if m.group("yes") is None:
-                result = "true" if equal else ""
-            text = (result or "").strip().lower()
-            if text in _TRUE_WORDS or (text.isdecimal() and int(text) != 0):
+        count = _RCPT_COUNT.match(value)
+        threshold = decimal(count.group("n")) if count is not None else None
+        if count is not None and (
+            threshold is None or threshold >= (1 if count.group("op") == ">" else 2)
+        ):
+            if count.group("and"):
+                return ("unknown", "yes")
+            if re.fullmatch(
+                r"\}|\{\s*(?:yes|true)\s*\}\s*(?:\{\s*(?:no|false)?\s*\}\s*)?\}",
+                count.group("rest").strip(),
+            ):
+                return CHOSEN
+        result = expand_for_port(value, client.port)
+        if result is not None and result != value:
+            text = result.strip().lower()
+            if text in _TRUE_WORDS or (text.isdecimal() and atoi(text) not in (None, 0)):
                 return FORCED_TRUE
             if text in _FALSE_WORDS:
                 return FORCED_FALSE
@@ -261,7 +371,10 @@ class AclEvaluator:
             return None, "file"
         # a value that names no ACL is ACL text itself ("acl_smtp_rcpt = accept")
         if value in VERBS:
-            return Acl(value, Span("", 0, 0), [AclStatement(value, Span("", 0, 0))]), "inline"
+            # the statement is the option's own line: that is where a fix goes
+            setting = self.model.main.get(option)
+            span = setting.span if setting is not None and setting.span else Span("", 0, 0)
+            return Acl(value, span, [AclStatement(value, span)]), "inline"
         # anything else is text Exim cannot run: a temporary error for every recipient
         return None, "undefined"
 
@@ -307,25 +420,102 @@ class AclEvaluator:
         return Decision("deny", None, acl.name)
 
 
-def _host_item(item: str) -> Answer:
-    if item == "*" or item.replace(" ", "") in _EVERY_NETWORK:
-        return "yes"
-    # a specific host, network, name pattern or lookup: strangers are not in it
-    return "no"
+_Ranges = list[tuple[int, int]]  # sorted, disjoint [start, end) address ranges
+_FAMILY_SIZE = {4: 2**32, 6: 2**128}
+
+
+def _families(client: Client) -> tuple[int, ...]:
+    return (client.family,) if client.family is not None else (4, 6)
+
+
+def _is_address(item: str) -> bool:
+    try:
+        ipaddress.ip_address(item.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _end_of_list(value: str) -> Answer:
+    """What a list answers when no item matched: a list whose last item is negated ends
+    with an implicit ``*`` (match.c: "if the last item was negated yield OK")."""
+    items = list_items(value)
+    return "yes" if items and items[-1].startswith("!") else "no"
+
+
+def _union(a: _Ranges, b: _Ranges) -> _Ranges:
+    out: _Ranges = []
+    for start, end in sorted(a + b):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _intersect(a: _Ranges, b: _Ranges) -> _Ranges:
+    out: _Ranges = []
+    for s1, e1 in a:
+        for s2, e2 in b:
+            start, end = max(s1, s2), min(e1, e2)
+            if start < end:
+                out.append((start, end))
+    return _union(out, [])
+
+
+def _subtract(a: _Ranges, b: _Ranges) -> _Ranges:
+    out = list(a)
+    for s2, e2 in b:
+        rest: _Ranges = []
+        for s1, e1 in out:
+            if e2 <= s1 or e1 <= s2:
+                rest.append((s1, e1))
+                continue
+            if s1 < s2:
+                rest.append((s1, s2))
+            if e2 < e1:
+                rest.append((e2, e1))
+        out = rest
+    return out
 
 
 def _domain_item(item: str, client: Client) -> Answer:
     if item == "*":
         return "yes"
     if item in ("@mx_any", "@mx_primary", "@mx_secondary"):
-        # a domain whose MX points here: anyone can publish such a domain
-        return "yes" if client.domain_in is None else "no"
+        # a domain whose MX points here: mail for it comes here or goes to a host its
+        # owner chose, never to a domain elsewhere of a stranger's choosing
+        return "no"
     if item.startswith(("^", "\\N^")):
         # a regular expression, possibly protected from expansion with \N...\N
         pattern = item.removeprefix("\\N").removesuffix("\\N")
         everything = ("^", "^.*", "^.*$", "^.+", "^.+$", "^.")
         return "yes" if pattern in everything else "unknown"
     return "no"
+
+
+def expand_for_port(value: str, port: int | None) -> str | None:
+    """The value of an option for a listener's port, or None when that is not known.
+
+    A value without ``$`` is itself; ``${if eq{$received_port}{587}{A}{B}}`` (also
+    ``==``, ``=``, ``!``, ``$interface_port``; ``{A}{B}`` plain text or left out, when
+    the result is "true" or empty) is worked out for the port; any other expansion is
+    not evaluated.
+    """
+    if "$" not in value:
+        return value
+    m = _PORT_TEST.match(value.strip())
+    if m is None or port is None:
+        return None
+    wanted = decimal(m.group("port"))
+    if wanted is None:
+        return None  # out of range: Exim's expansion fails (==) or never matches
+    equal = wanted == port
+    if m.group("neg"):
+        equal = not equal
+    if m.group("yes") is None:
+        return "true" if equal else ""
+    return (m.group("yes") if equal else m.group("no") or "").strip()
 
 
 def _split_endpass(st: AclStatement) -> tuple[list[AclCondition], list[AclCondition]]:

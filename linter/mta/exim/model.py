@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linter.diagnostics import Diagnostic
+from linter.limits import saturated
 from linter.mta.exim import options as table
 from linter.mta.exim.parse import Expansion, dequote, parse_expansion, printable
 from linter.mta.exim.reader import (
@@ -245,13 +246,29 @@ def read_time(text: str, terminator: str = "") -> int:
         j = i
         while j < len(text) and isdigit(text[j]):
             j += 1
-        value = int(text[i:j])
+        value = _int32(text[i:j])
         if j >= len(text) or text[j] not in units:
             return -1
-        total += value * units[text[j]]
+        total = _wrap32(total + _wrap32(value * units[text[j]]))
         i = j + 1
         if (text[i] if i < len(text) else "") == terminator:
             return total
+
+
+def _wrap32(value: int) -> int:
+    """``value`` as a C int holds it (two's complement, 32 bits)."""
+    value &= 0xFFFFFFFF
+    return value - 2**32 if value >= 2**31 else value
+
+
+def _int32(digits: str) -> int:
+    """Decimal digits accumulated in a C int as readconf_readtime() does (no overflow
+    check: it wraps), in slices so int() never sees a long string."""
+    value = 0
+    for k in range(0, len(digits), 9):
+        chunk = digits[k : k + 9]
+        value = (value * 10 ** len(chunk) + int(chunk)) & 0xFFFFFFFF
+    return _wrap32(value)
 
 
 def _strtol(text: str, base: int) -> tuple[int | None, int]:
@@ -279,7 +296,19 @@ def _strtol(text: str, base: int) -> tuple[int | None, int]:
         j += 1
     if j == i:
         return None, 0
-    return sign * int(text[i:j], base), j
+    return sign * saturated(text[i:j], base), j
+
+
+def atoi(text: str) -> int | None:
+    """Exim's ``Uatoi()`` on an ACL ``condition`` result made of digits (a leading ``-``
+    allowed): C atoi(), i.e. strtol() saturating at LONG_MAX, cut to a 32-bit int; None
+    when ``text`` is not such a number. Never calls int() on an over-long string."""
+    digits = text[1:] if text.startswith("-") else text
+    if not digits.isascii() or not digits.isdigit():
+        return None
+    value = min(saturated(digits), 2**63 - 1)
+    value = (-value if text.startswith("-") else value) & 0xFFFFFFFF
+    return value - 2**32 if value >= 2**31 else value
 
 
 def format_mkint(x: int) -> str:
@@ -548,7 +577,11 @@ class Builder:
                     data={"option": base},
                 )
                 return None
-            number = int(m.group(1))
+            number = (
+                -saturated(m.group(1)[1:])
+                if m.group(1)[0] == "-"
+                else saturated(m.group(1).lstrip("+"))
+            )
             if number < 0 or number * 1000 > INT_MAX:
                 self.error(
                     f'integer "{rest}" is too large (overflow)',
@@ -1440,7 +1473,7 @@ def retry_problem(text: str) -> str:
                 args.append(
                     -1
                     if not m
-                    else int(m.group(1)) * 1000 + int((m.group(2) or "0")[:3].ljust(3, "0"))
+                    else saturated(m.group(1)) * 1000 + int((m.group(2) or "0")[:3].ljust(3, "0"))
                 )
             i = k
             if letter not in "FGH":

@@ -16,14 +16,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from linter.limits import decimal
 from linter.mta.exim import options as table
-from linter.mta.exim.acl import AclEvaluator, Client, Decision, network_of
-from linter.mta.exim.model import Driver, EximModel, Setting, list_items
+from linter.mta.exim.acl import AclEvaluator, Client, Decision, expand_for_port, network_of
+from linter.mta.exim.model import Driver, EximModel, Setting, atoi, list_items
 from linter.posture import (
     SSL_TLS_PROTOCOLS,
     Identity,
@@ -43,6 +45,16 @@ WILDCARDS = {"0.0.0.0", "::0", "::", "0:0:0:0:0:0:0:0"}  # noqa: S104 - addresse
 PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
 # drivers that act as a server whatever their options say (their init sets ->server)
 ALWAYS_SERVER = {"cyrus_sasl", "gsasl", "heimdal_gssapi"}
+# the option whose presence makes a driver a server (its init function: plaintext.c
+# "if (ablock->server_condition) ablock->server = TRUE"); without it the authenticator
+# is never advertised
+SERVER_OPTION = {
+    "plaintext": "server_condition",
+    "external": "server_condition",
+    "cram_md5": "server_secret",
+    "spa": "server_password",
+    "dovecot": "server_socket",
+}
 # ${if def:tls_in_cipher} and the other spellings of "only inside TLS"
 _TLS_GATE = re.compile(
     r"^\$\{if\s*(?:def:\s*\$?(?:tls_in_cipher|tls_cipher)\s*"
@@ -52,7 +64,12 @@ _TLS_GATE = re.compile(
     r"(?:\{\s*(?:yes|true|1|\*)\s*\}\s*(?:\{\s*(?:no|false|0)?\s*\}\s*)?)?\}$"
 )
 _CLIENT_TLS_GATE = re.compile(r"^\$\{if\s*def:\s*\$?tls_out_cipher\s*(?:\{[^{}]*\}\s*)*\}$")
-_CLIENT_SEND_GATE = re.compile(r"\$\{if\s*!\s*eq\s*\{\s*\$tls_out_cipher\s*\}\s*\{\s*\}")
+# ${if !eq{$tls_out_cipher}{}{...}fail}, also inside and{} (Debian's LOGIN client_send)
+_CLIENT_SEND_GATE = re.compile(
+    r"\$\{if\s*(?:and\s*\{\s*\{\s*)?!\s*eq\s*\{\s*\$tls_out_cipher\s*\}\s*\{\s*\}"
+)
+# the ACLs a client passes before RCPT
+RCPT_PATH = ("acl_smtp_connect", "acl_smtp_helo", "acl_smtp_mail")
 # what $version_number and friends show: Debian 12's Exim
 EXIM_VERSION = table.EXIM_VERSION
 
@@ -85,6 +102,8 @@ class PostureSpans:
     fields: dict[str, Span] = field(default_factory=dict)
     # per listener: fact name (relay, tls, auth, ...) → span
     listener_fields: list[dict[str, Span]] = field(default_factory=list)
+    # public listeners where a stranger's EXPN is answered (acl_smtp_expn accepts)
+    expn_listeners: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -102,6 +121,7 @@ class Authenticator:
     advertised: str
     client_tls_gated: bool
     client_send: str = ""
+    advertise_condition: str | None = None
 
     def to_fact(self) -> dict[str, Any]:
         return {
@@ -130,12 +150,12 @@ def interface(item: str) -> tuple[str, int | None]:
     item = item.strip()
     m = re.fullmatch(r"\[([^\]]+)\]:(\d+)", item)
     if m:
-        return m.group(1), int(m.group(2))
+        return m.group(1), decimal(m.group(2))
     head, dot, tail = item.rpartition(".")
     if dot and tail.isdecimal():
         try:
             ipaddress.ip_address(head)
-            return head, int(tail)
+            return head, decimal(tail)
         except ValueError:
             pass
     return item.strip("[]"), None
@@ -160,6 +180,18 @@ def _kind_name(d: Driver) -> str:
 # ---------------------------------------------------------------- authenticators
 
 
+def advertised_when(condition: str) -> str:
+    """What a ``server_advertise_condition`` value means: always, tls, never, conditional."""
+    text = condition.strip()
+    if _TLS_GATE.match(text):
+        return "tls"
+    if text.lower() in ("", "no", "false", "0"):
+        return "never"
+    if text.lower() in ("yes", "true") or (text.isdecimal() and atoi(text) not in (None, 0)):
+        return "always"
+    return "conditional"
+
+
 def authenticators(model: EximModel) -> list[Authenticator]:
     out: list[Authenticator] = []
     for d in model.authenticators:
@@ -168,27 +200,19 @@ def authenticators(model: EximModel) -> list[Authenticator]:
             driver_setting(d, "public_name").value if "public_name" in d.options else ""
         ) or d.name
         server_options = [n for n in d.options if n.startswith("server_")]
-        server = driver in ALWAYS_SERVER or bool(
-            [
-                n
-                for n in server_options
-                if n not in ("server_advertise_condition", "server_debug_print")
-            ]
-        )
+        if driver in SERVER_OPTION:
+            server = SERVER_OPTION[driver] in d.options
+        else:
+            server = driver in ALWAYS_SERVER or bool(
+                [
+                    n
+                    for n in server_options
+                    if n not in ("server_advertise_condition", "server_debug_print")
+                ]
+            )
         client = any(n.startswith("client_") and n != "client_condition" for n in d.options)
         advertise = d.options.get("server_advertise_condition")
-        if advertise is None:
-            advertised = "always"
-        else:
-            text = advertise.value.strip()
-            if _TLS_GATE.match(text):
-                advertised = "tls"
-            elif text.lower() in ("", "no", "false", "0"):
-                advertised = "never"
-            elif text.lower() in ("yes", "true") or (text.isdecimal() and int(text) != 0):
-                advertised = "always"
-            else:
-                advertised = "conditional"
+        advertised = "always" if advertise is None else advertised_when(advertise.value)
         condition = d.options.get("client_condition")
         send = d.options.get("client_send")
         # Debian's client authenticators refuse to send outside TLS inside client_send:
@@ -209,6 +233,7 @@ def authenticators(model: EximModel) -> list[Authenticator]:
                     condition is not None and bool(_CLIENT_TLS_GATE.match(condition.value.strip()))
                 ),
                 client_send=send.value if send is not None else "",
+                advertise_condition=advertise.value if advertise is not None else None,
             )
         )
     return out
@@ -228,6 +253,9 @@ class _Builder:
         self.remote_routable = any(
             r.driver in ("dnslookup", "manualroute", "ipliteral") for r in model.routers
         )
+        # the address family of the listener being judged (None: both)
+        self.family: int | None = None
+        self.rcpt_refuses_all = self.rcpt_refuses_everyone()
 
     def span(self, name: str) -> Span | None:
         setting = self.model.main.get(table.ALIASES.get(name, name))
@@ -237,9 +265,13 @@ class _Builder:
 
     def chain(self, client: Client, last: str = "acl_smtp_rcpt") -> Decision:
         """The connect → HELO → MAIL → RCPT (or VRFY) ACLs for one client."""
+        if client.family is None and self.family is not None:
+            client = dataclasses.replace(client, family=self.family)
         depends: list[str] = []
         decision = Decision("deny", None, "")
-        for option in ("acl_smtp_connect", "acl_smtp_helo", "acl_smtp_mail", last):
+        # VRFY and EXPN need neither HELO nor MAIL: only the connect ACL runs before theirs
+        before = ("acl_smtp_connect",) if last != "acl_smtp_rcpt" else RCPT_PATH
+        for option in (*before, last):
             acl, problem = self.acls.resolve(option)
             if acl is None:
                 if problem in ("expanded", "file"):
@@ -272,6 +304,32 @@ class _Builder:
                 return None
             refusal = refusal or decision
         return refusal
+
+    def connect_refusal(self) -> Decision | None:
+        """The connect ACL's refusal of every client (no greeting, nothing accepted), or
+        None when some client (a stranger, a host of a list it trusts) gets through."""
+        acl, _ = self.acls.resolve("acl_smtp_connect")
+        if acl is None:
+            return None
+        refusal = self.acls.run(acl, Client(remote_routable=self.remote_routable))
+        if refusal.outcome != "deny":
+            return None
+        for st in acl.statements:
+            for c in st.conditions:
+                if c.name != "hosts" or c.value is None:
+                    continue
+                member = Client(member_of=c.value, remote_routable=self.remote_routable)
+                if self.acls.run(acl, member).outcome != "deny":
+                    return None
+        return refusal
+
+    def rcpt_refuses_everyone(self) -> bool:
+        """acl_smtp_rcpt is unset (Exim denies every SMTP recipient), names no ACL (a
+        temporary error for each), or is an inline deny."""
+        acl, problem = self.acls.resolve("acl_smtp_rcpt")
+        if problem in ("unset", "undefined"):
+            return True
+        return problem == "inline" and acl is not None and acl.name in ("deny", "drop", "defer")
 
     def tls_refusal(self, port: int) -> Decision | None:
         """What refuses a client without TLS, when one with TLS (and AUTH) is not refused."""
@@ -312,6 +370,11 @@ class _Builder:
             public = everywhere or not all(_is_loopback(a) for a in addresses)
             address = "*" if everywhere else ", ".join(addresses)
             spans: dict[str, Span] = {}
+            # unset local_interfaces is "<; ::0 ; 0.0.0.0": both families
+            families = {_family(a) for a in (addresses if plain or own_ports else [])}
+            if model.value("disable_ipv6") == "true":
+                families = {4}  # no IPv6 socket at all
+            self.family = families.pop() if len(families) == 1 else None
             out.append(self.listener(address, port, public, port in tls_ports, spans))
             self.spans.listeners.append(
                 self.span("local_interfaces") if port in dict(own_ports).values() else listen_span
@@ -334,8 +397,12 @@ class _Builder:
             if port == 25
             else "other"
         )
-        stranger = Client(port=port, remote_routable=self.remote_routable)
-        advertise = self.acls.host_list(model.value("tls_advertise_hosts"), stranger)
+        if role in ("submission", "submissions") and self.rcpt_refuses_all:
+            # no client, authenticated or not, gets a recipient accepted here: it takes
+            # no submissions, so there is no submission policy to judge (EX020 says why)
+            role = "other"
+        stranger = Client(port=port, remote_routable=self.remote_routable, family=self.family)
+        advertise = self.acls.host_list(self.for_port("tls_advertise_hosts", port), stranger)
         if implicit:
             tls = "implicit"
             span = self.span("tls_on_connect_ports")
@@ -357,11 +424,13 @@ class _Builder:
         if self.span("tls_certificate") is not None:
             spans["tls_certificate"] = self.span("tls_certificate")  # type: ignore[assignment]
 
-        gate_all = _TLS_GATE.match(model.value("auth_advertise_hosts").strip()) is not None
-        auth_hosts = self.acls.host_list(model.value("auth_advertise_hosts"), stranger)
+        auth_advertise = self.for_port("auth_advertise_hosts", port)
+        gate_all = _TLS_GATE.match(auth_advertise.strip()) is not None
+        auth_hosts = self.acls.host_list(auth_advertise, stranger)
+        auths = [self.auth_for_port(a, port) for a in self.auths]
         offered = [
             a
-            for a in self.auths
+            for a in auths
             if a.server
             and a.advertised != "never"
             and (auth_hosts != "no" or gate_all)
@@ -392,6 +461,9 @@ class _Builder:
         if banner.span is not None:
             spans["banner"] = spans["banner_expanded"] = banner.span
         vrfy = self.chain(Client(port=port, domain_in="local_domains"), "acl_smtp_vrfy")
+        expn = self.chain(Client(port=port, domain_in="local_domains"), "acl_smtp_expn")
+        if public and expn.outcome == "accept":
+            self.spans.expn_listeners.append(f"{address}:{port}")
         if self.span("acl_smtp_vrfy") is not None:
             spans["vrfy"] = self.span("acl_smtp_vrfy")  # type: ignore[assignment]
         return Listener(
@@ -413,6 +485,22 @@ class _Builder:
             banner_expanded=self.expand_banner(banner.value),
         )
 
+    def for_port(self, option: str, port: int) -> str:
+        """A main option's value on this port (``${if eq{$received_port}{25}{*}{}}``)."""
+        value = self.model.value(option)
+        resolved = expand_for_port(value, port)
+        return value if resolved is None else resolved
+
+    @staticmethod
+    def auth_for_port(auth: Authenticator, port: int) -> Authenticator:
+        """The authenticator as advertised on this port."""
+        if auth.advertised != "conditional" or auth.advertise_condition is None:
+            return auth
+        resolved = expand_for_port(auth.advertise_condition, port)
+        if resolved is None:
+            return auth
+        return dataclasses.replace(auth, advertised=advertised_when(resolved))
+
     def relay(self, port: int, auth_offered: bool, spans: dict[str, Span]) -> RelayPolicy:
         routable = self.remote_routable
         stranger = self.chain(Client(port=port, remote_routable=routable))
@@ -423,8 +511,17 @@ class _Builder:
             spans["relay"] = rcpt_span
         stranger_span = spans.get("relay")
         if stranger.outcome == "accept":
+            culprits = self.open_lists(stranger, port)
+            if culprits:
+                # the named list that lets everyone through is where the fix goes
+                spans["relay"] = culprits[0][1]
+            because = "".join(
+                f"; {kind} {name} = {value} (line {span.line}) matches {who}"
+                for kind, span, name, value, who in culprits
+            )
             return RelayPolicy(
-                "open", reason=f"a client from anywhere may relay ({stranger.describe()})"
+                "open",
+                reason=f"a client from anywhere may relay ({stranger.describe()}{because})",
             )
         if stranger.outcome == "unknown":
             return RelayPolicy(
@@ -441,8 +538,10 @@ class _Builder:
             for c in st.conditions:
                 if c.name != "hosts" or c.negated or c.value is None:
                     continue
-                if not any(list_items(c.value)):
-                    continue  # "hosts = :" matches only local (non-SMTP) submissions
+                if not any(self.host_items(c.value)):
+                    # "hosts = :" matches only local (non-SMTP) submissions; an empty
+                    # named list nobody
+                    continue
                 member = self.chain(Client(member_of=c.value, port=port, remote_routable=routable))
                 # "unknown": an opaque deny before it might stop a trusted host; it is
                 # still a list trusted to relay
@@ -467,6 +566,36 @@ class _Builder:
                 return RelayPolicy("authenticated", reason="only authenticated clients may relay")
         return RelayPolicy("closed", reason=f"no client may relay ({stranger.describe()})")
 
+    def open_lists(self, stranger: Decision, port: int) -> list[tuple[str, Span, str, str, str]]:
+        """The named lists that make an open relay: a host list trusted by the accepting
+        statement that matches every host, and a domain list the RCPT ACL relays to
+        that matches every domain. Each as (kind, span, name, value, what it matches):
+        the evidence EX025 and EX003 would otherwise repeat."""
+        out: list[tuple[str, Span, str, str, str]] = []
+        client = Client(port=port, remote_routable=self.remote_routable, family=self.family)
+        for c in stranger.statement.conditions if stranger.statement is not None else []:
+            if c.name != "hosts" or c.negated:
+                continue
+            for item in list_items(c.value or ""):
+                named = self.model.lists["hostlist"].get(item[1:]) if item[:1] == "+" else None
+                if named is not None and self.acls.host_list(named.value, client) == "yes":
+                    out.append(("hostlist", named.span, named.name, named.value, "every host"))
+        acl, _ = self.acls.resolve("acl_smtp_rcpt")
+        used = {
+            item[1:]
+            for st in (acl.statements if acl is not None else [])
+            for c in st.conditions
+            if c.name == "domains"
+            for item in list_items(c.value or "")
+            if item[:1] == "+"
+        }
+        for name, named in self.model.lists["domainlist"].items():
+            if name == "local_domains" or name not in used or named.span is None:
+                continue
+            if self.acls.domain_list(named.value, client) == "yes":
+                out.append(("domainlist", named.span, name, named.value, "every domain"))
+        return out
+
     def list_span(self, value: str) -> Span | None:
         """The line of the first named list a host list refers to."""
         for item in list_items(value):
@@ -475,16 +604,18 @@ class _Builder:
                 return named.span
         return None
 
-    def host_items(self, value: str, depth: int = 0) -> list[str]:
-        """The positive items of a host list, named lists expanded."""
+    def host_items(self, value: str, depth: int = 0, seen: set[str] | None = None) -> list[str]:
+        """The positive items of a host list, named lists expanded (each once)."""
         out: list[str] = []
+        seen = set() if seen is None else seen
         for item in list_items(value):
             if item.startswith("!") or depth > 20:
                 continue
             if item.startswith("+"):
                 named = self.model.lists["hostlist"].get(item[1:])
-                if named is not None:
-                    out.extend(self.host_items(named.value, depth + 1))
+                if named is not None and item not in seen:
+                    seen.add(item)
+                    out.extend(self.host_items(named.value, depth + 1, seen))
                 continue
             if not item:
                 continue
@@ -585,7 +716,7 @@ class _Builder:
         assert m is not None
         host = m.group(1) or m.group(3) or first
         port_text = m.group(2) or m.group(4) or ""
-        port: int | None = int(port_text) if port_text else None
+        port: int | None = decimal(port_text) if port_text else None
         if port is None and transport is not None:
             if "port" in transport.options:
                 port_text = transport.options["port"].value.strip()
@@ -723,6 +854,13 @@ class _Builder:
         return [p for p in SSL_TLS_PROTOCOLS if p in enabled]
 
 
+def _family(address: str) -> int | None:
+    try:
+        return ipaddress.ip_address(address.strip("[]")).version
+    except ValueError:
+        return None
+
+
 def _is_public(item: str) -> bool:
     net = network_of(item)
     if net is None:
@@ -743,6 +881,15 @@ def _widest(items: list[str]) -> int | None:
 def build_posture(model: EximModel) -> tuple[Posture, PostureSpans]:
     builder = _Builder(model)
     listeners = builder.listeners()
+    notes = []
+    refusal = builder.connect_refusal()
+    if refusal is not None:
+        # every connection gets a 5xx instead of a greeting: these listeners take no mail,
+        # offer no TLS and no AUTH (EX032 says so, once)
+        listeners = []
+        builder.spans.listeners, builder.spans.listener_fields = [], []
+        builder.spans.expn_listeners = []
+        notes.append(f"acl_smtp_connect refuses every client ({refusal.describe()})")
     outbound = builder.outbound()
     tls = builder.tls_settings(listeners)
     local_domains = model.lists["domainlist"].get("local_domains")
@@ -759,7 +906,6 @@ def build_posture(model: EximModel) -> tuple[Posture, PostureSpans]:
     def any_set(option: str) -> bool:
         return any(t.options[option].value for t in transports if option in t.options)
 
-    notes = []
     for listener in listeners:
         if listener.relay.verdict == "unknown":
             notes.append(f"relay verdict for {listener.name}: {listener.relay.reason}")
@@ -785,6 +931,89 @@ def build_posture(model: EximModel) -> tuple[Posture, PostureSpans]:
         notes=notes,
     )
     return posture, builder.spans
+
+
+def exposed_transports(model: EximModel, acls: AclEvaluator) -> dict[str, dict[str, Any]]:
+    """Per smtp transport that may authenticate without TLS: the option that makes it
+    authenticate and the clear-text mechanisms it could then use.
+
+    A transport authenticates to the hosts of hosts_require_auth / hosts_try_auth; it
+    keeps the password inside TLS when it speaks TLS on connect or hosts_require_tls
+    covers those hosts (``*``, or every item of the AUTH list); a client authenticator
+    keeps it there itself with client_condition / client_send gated on $tls_out_cipher.
+    """
+    mechanisms = [
+        a.public_name
+        for a in authenticators(model)
+        if a.client and a.plaintext and not a.client_tls_gated
+    ]
+    out: dict[str, dict[str, Any]] = {}
+    for t in model.transports:
+        if t.driver != "smtp" or not mechanisms:
+            continue
+        option = next(
+            (n for n in ("hosts_require_auth", "hosts_try_auth") if driver_setting(t, n).value),
+            "",
+        )
+        if not option:
+            continue
+        if driver_setting(t, "protocol").value.strip() in ("smtps", "submissions"):
+            continue
+        require_tls = driver_setting(t, "hosts_require_tls").value
+        auth_items = set(list_items(driver_setting(t, option).value))
+        if acls.host_list(require_tls, Client()) == "yes" or (
+            auth_items and auth_items <= set(list_items(require_tls))
+        ):
+            continue
+        out[t.name] = {"auth_option": option, "auth_without_tls": mechanisms}
+    return out
+
+
+# where a value names a file: a single-key lookup's file (${lookup{k}lsearch{FILE}}),
+# ${readfile{FILE}}, and the options that are a path themselves
+_FILE_ARGUMENT = re.compile(
+    r"(?:\b(?:[a-z]*lsearch\*?@?|cdb|dbm[a-z]*|dsearch|json)\s*(?:,[^{}]*)?|\breadfile\s*)"
+    r"\{\s*([^{}$]*)\}"
+)
+PATH_OPTIONS = {"file", "directory", "include_directory", "create_file"}
+# a macro name (spec, "Macros in the configuration file"): an upper-case letter, then
+# letters, digits and underscores; one that is still in a value was never defined
+# (written in capitals here, so that a relative "Maildir" is not taken for one)
+_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]+(?![A-Za-z0-9_])")
+
+
+def undefined_macro_paths(model: EximModel) -> list[dict[str, Any]]:
+    """Router and transport options whose file path starts with a name that looks like a
+    macro and was left as it is: Exim then opens a relative path called like the macro,
+    and every address that reaches the option defers ("cannot be resolved at this time":
+    exim -bt) while exim -bV accepts the file."""
+    out: list[dict[str, Any]] = []
+    for d in (*model.routers, *model.transports):
+        for name, setting in d.options.items():
+            paths = [m.group(1).strip() for m in _FILE_ARGUMENT.finditer(setting.value)]
+            if name in PATH_OPTIONS:
+                paths.append(setting.value.strip())
+            for path in paths:
+                m = _MACRO_NAME.match(path)
+                if m is None or path.startswith("/"):
+                    continue
+                out.append(
+                    {
+                        "macro": m.group(0),
+                        "driver": d.name,
+                        "kind": _kind_name(d),
+                        "option": name,
+                        "line": setting.span.line if setting.span else d.span.line,
+                        "span": setting.span or d.span,
+                    }
+                )
+                break
+    return out
+
+
+def connect_refusal(model: EximModel) -> Decision | None:
+    """What makes the connect ACL refuse every client, or None."""
+    return _Builder(model).connect_refusal()
 
 
 def analysis_facts(model: EximModel) -> dict[str, Any]:
@@ -817,6 +1046,9 @@ def analysis_facts(model: EximModel) -> dict[str, Any]:
                 },
             }
         )
+    exposed = exposed_transports(model, acls)
+    for fact in smtp:
+        fact.update(exposed.get(str(fact["name"]), {"auth_option": "", "auth_without_tls": []}))
     lists = {
         kind: {
             name: {"value": nl.value, "items": list_items(nl.value), "line": nl.span.line}
@@ -824,7 +1056,16 @@ def analysis_facts(model: EximModel) -> dict[str, Any]:
         }
         for kind, named in model.lists.items()
     }
+    refusal = connect_refusal(model)
     return {
+        "connect_refused": {
+            "refused": refusal is not None,
+            "by": refusal.describe() if refusal is not None else "",
+            "line": refusal.statement.span.line if refusal and refusal.statement else 0,
+        },
+        "undefined_macro_paths": [
+            {k: v for k, v in item.items() if k != "span"} for item in undefined_macro_paths(model)
+        ],
         "lists": lists,
         "rcpt_acl": {"problem": problem, "value": model.value("acl_smtp_rcpt")},
         "auth": [a.to_fact() for a in authenticators(model)],

@@ -18,6 +18,13 @@ order, per physical line:
    ends the logical line;
 7. ``begin NAME`` ends a section.
 
+Exim puts no bound on the lines an ``.include`` fan-out reads or on the text macros
+produce; this reader does (:class:`linter.limits.Limits`): an ``.include`` that would take
+the lines read past ``exim_lines_read`` is not read, a physical line whose macro
+substitution grows past ``exim_macro_line_size`` is dropped, and once macro substitution
+has cost ``exim_macro_work`` characters in all the reading stops. Each is reported once,
+as a limit-exceeded diagnostic at the line that reached it.
+
 Exim stops at the first error; this reader reports it with Exim's wording and carries
 on where that makes sense, so one run shows as much as it can. Each logical line keeps a
 map back to the file, line and column every character came from, through macros and
@@ -35,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from linter.diagnostics import Diagnostic
+from linter.limits import DEFAULT_LIMITS, Limits
 from linter.source import InputError, Span, read_limited
 
 WS = " \t\n\v\f\r"
@@ -206,6 +214,7 @@ class _Frame:
     index: int = 0  # next physical line to read (0-based)
     directory: str = ""  # for relative .include names, as Exim builds them (absolute)
     include_span: Span | None = None
+    resolved: str = ""  # the real path, to notice a file that includes itself
 
 
 Opener = Callable[[str, Span], "SourceText | str | None"]
@@ -226,14 +235,19 @@ class Reader:
     comments: list[tuple[str, int, str]] = field(default_factory=list)
     lines_read: int = 0
     begin_line: LogicalLine | None = None  # the last "begin NAME" line read
+    limits: Limits = DEFAULT_LIMITS
+    macro_work: int = 0  # characters macro substitution has scanned and produced
+    includes_read: int = 0  # files read by .include, each time
 
     def __post_init__(self) -> None:
         directory = os.path.dirname(os.path.abspath(self.top.path))
         self._stack: list[_Frame] = [_Frame(self.top, 0, directory)]
+        self._stack[0].resolved = _resolved(self.top.path)
         self._cstate = 0
         self._cstack: list[int] = []
         self._cstack_spans: list[Span] = []
         self._user_names: set[str] = set()
+        self._limits_reached: set[str] = set()
 
     # ------------------------------------------------------------ macros
     def add_builtins(self, builtins: list[tuple[str, str]]) -> None:
@@ -334,27 +348,69 @@ class Reader:
         self.macros.append(Macro(name, value, span=span))
 
     def _expand(self, text: str, start: int, columns: list[int]) -> tuple[str, bool]:
-        """``macros_expand()`` on one physical line; ``columns`` is updated in step."""
+        """``macros_expand()`` on one physical line; ``columns`` is updated in step.
+
+        Exim replaces each occurrence in place and goes on after the replacement; built
+        here one pass per macro from pieces, which is the same text in linear time.
+        Raises :class:`_LimitReached` past the line size or the work bound.
+        """
         found = False
         s = _skip_to_candidate(text, start)
         if s >= len(text):
             return text, False
+        size_limit = max(self.limits.exim_macro_line_size, len(text))
+        work_limit = self.limits.exim_macro_work
         candidates = self.macros if text[s] == "_" else self.macros[self.user_start :]
         for m in candidates:
             s = _skip_to_candidate(text, s)
             if s >= len(text):
                 break
-            t = s
-            while True:
-                p = text.find(m.name, t)
-                if p < 0:
-                    break
-                n, r = len(m.name), len(m.value)
-                text = text[:p] + m.value + text[p + n :]
-                columns[p : p + n] = [columns[p]] * r
-                t = _skip_to_candidate(text, p + r)
-                found = True
+            self.macro_work += len(text) - s
+            p = text.find(m.name, s)
+            if p < 0:
+                if self.macro_work > work_limit:
+                    raise _LimitReached("exim_macro_work", work_limit)
+                continue
+            n, r = len(m.name), len(m.value)
+            pieces: list[str] = []
+            new_columns: list[int] = []
+            size = len(text)
+            last = 0
+            while p >= 0:
+                pieces += (text[last:p], m.value)
+                new_columns += columns[last:p]
+                new_columns += [columns[p]] * r
+                size += r - n
+                if size > size_limit:
+                    raise _LimitReached("exim_macro_line_size", size_limit)
+                last = p + n
+                t = _skip_to_candidate(text, last)
+                p = text.find(m.name, t) if t < len(text) else -1
+            pieces.append(text[last:])
+            new_columns += columns[last:]
+            text = "".join(pieces)
+            columns[:] = new_columns
+            self.macro_work += len(text)
+            if self.macro_work > work_limit:
+                raise _LimitReached("exim_macro_work", work_limit)
+            found = True
         return text, found
+
+    def _limit(
+        self, limit: str, amount: int, what: str, span: Span, where: tuple[str, int]
+    ) -> None:
+        """Report reaching ``limit`` once per configuration."""
+        if limit in self._limits_reached:
+            return
+        self._limits_reached.add(limit)
+        self.report(
+            f"{what} (raise with --limit {limit}=N)",
+            span,
+            kind="limit-exceeded",
+            fatal=False,
+            exim_line=where,
+            data={"limit": limit, "bound": amount},
+        )
 
     # ------------------------------------------------------------ reading
     def _physical(self) -> tuple[_Frame, str, int] | None:
@@ -367,6 +423,19 @@ class Reader:
                 return frame, text, frame.index
             self._stack.pop()
         return None
+
+    def _macro_limit(self, exc: _LimitReached, span: Span, where: tuple[str, int]) -> None:
+        if exc.limit == "exim_macro_line_size":
+            what = (
+                f"macro substitution makes this line longer than {exc.amount} characters; "
+                "the line is not read"
+            )
+        else:
+            what = (
+                f"macro substitution has cost more than {exc.amount} characters of work; "
+                "the configuration from this line on is not read"
+            )
+        self._limit(exc.limit, exc.amount, what, span, where)
 
     def _where(self) -> tuple[str, int]:
         frame = self._stack[-1] if self._stack else None
@@ -412,7 +481,15 @@ class Reader:
                 i = skip_ws(raw, i)
                 s = i if i < len(raw) and raw[i] == "=" else ss
             columns = list(range(len(raw)))
-            text, macro_found = self._expand(raw, s, columns)
+            try:
+                text, macro_found = self._expand(raw, s, columns)
+            except _LimitReached as exc:
+                self._macro_limit(exc, Span(path, number, ss + 1), last)
+                if exc.limit == "exim_macro_work":
+                    self._stack.clear()  # nothing more is read
+                    self._cstack.clear()  # so no ".endif missing" either
+                    self._cstack_spans.clear()
+                continue
             ss = skip_ws(text, ss)
             if ss < len(text) and text[ss] == "#":
                 self.comments.append((path, number, text[ss:].rstrip(WS)))
@@ -501,8 +578,9 @@ class Reader:
                 return
             name = f"{frame.directory}/{name}"
         self.includes.append((name, here))
+        target = _resolved(name)
         for open_frame in self._stack:
-            if _same_file(open_frame.source, name):
+            if open_frame.source.display == name or open_frame.resolved == target:
                 chain = " -> ".join(f.source.display for f in self._stack)
                 self.report(
                     f"failed to open included configuration file {name} (it includes "
@@ -520,7 +598,32 @@ class Reader:
                 exim_line=last,
             )
             return
+        lines_limit = self.limits.exim_lines_read
+        if self._limits_reached & {"exim_lines_read", "exim_includes"}:
+            return  # reported at the first .include not read
+        if self.includes_read >= self.limits.exim_includes:
+            self._limit(
+                "exim_includes",
+                self.limits.exim_includes,
+                f".include of {name} would be the configuration's include number "
+                f"{self.includes_read + 1} (a file counted each time it is read), past "
+                f"{self.limits.exim_includes}; it and every later .include are not read",
+                here,
+                last,
+            )
+            return
         result = self.opener(name, here)
+        if isinstance(result, SourceText) and self.lines_read + len(result.lines) > lines_limit:
+            self._limit(
+                "exim_lines_read",
+                lines_limit,
+                f".include of {name} would take the configuration past {lines_limit} lines "
+                "read (a file counted each time it is read); it and every later .include "
+                "are not read",
+                here,
+                last,
+            )
+            return
         if result is None:
             if if_exists:
                 return
@@ -529,11 +632,22 @@ class Reader:
         if isinstance(result, str):  # not followed: outside the tree, unreadable
             self.report(result, here, kind="include-not-read", fatal=False, exim_line=last)
             return
-        self._stack.append(_Frame(result, 0, name.rpartition("/")[0] or "/", here))
+        self.includes_read += 1
+        frame = _Frame(result, 0, name.rpartition("/")[0] or "/", here)
+        frame.resolved = _resolved(result.path)
+        self._stack.append(frame)
 
 
-def _same_file(source: SourceText, name: str) -> bool:
+class _LimitReached(Exception):
+    def __init__(self, limit: str, amount: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+        self.amount = amount
+
+
+def _resolved(path: str | Path) -> str:
+    """The real path of ``path``, or ``path`` itself when it cannot be resolved."""
     try:
-        return source.path.resolve() == Path(name).resolve() or source.display == name
+        return str(Path(path).resolve())
     except (OSError, RuntimeError):  # RuntimeError: a link loop (Python 3.11)
-        return source.display == name
+        return str(path)

@@ -33,6 +33,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.mta.postfix.model import build_model
     from linter.mta.postfix.parse import collapse_blanks, parse_main, parse_master
     from linter.mta.postfix.posture import build_posture, pass_service
+    from linter.mta.postfix.unknown import mask_unknown
 
     input_errors: list[Diagnostic] = []
     main = master = None
@@ -68,8 +69,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         else:
             master = tree
 
-    model = build_model(main, master, options.postfix_version)  # type: ignore[arg-type]
-    diagnostics = input_errors + model.diagnostics
+    model = build_model(main, master, options.postfix_version, options.limits)  # type: ignore[arg-type]
     posture, spans = build_posture(model)
     if options.roles:
         posture.roles = list(options.roles)  # type: ignore[arg-type]
@@ -79,15 +79,21 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     facts.default_span = Span(primary.display, 1, 1) if primary else None
     facts.set("mta", "postfix")
     facts.set("roles", list(posture.roles))
-    posture_dict = posture.to_dict()
-    facts.set("posture", posture_dict)
-    for path, span in spans.fields.items():
-        facts.spans[f"posture.{path}"] = span
     services_by_key: dict[str, Service] = {}
     for s in model.services:
         services_by_key.setdefault(s.key, s)
+    listener_services = [
+        _service_for(model, services_by_key.get(x.name)) for x in posture.listeners
+    ]
+    posture_dict = posture.to_dict()
+    mask_unknown(model, posture_dict, listener_services)
+    # after the posture: an expansion limit it reached is reported too
+    diagnostics = input_errors + model.diagnostics
+    facts.set("posture", posture_dict)
+    for path, span in spans.fields.items():
+        facts.spans[f"posture.{path}"] = span
     for i, listener_span in enumerate(spans.listeners):
-        service = _service_for(model, services_by_key.get(posture.listeners[i].name))
+        service = listener_services[i]
         base = f"posture.listeners[{i}]"
         if listener_span is not None:
             facts.spans[base] = listener_span
@@ -103,6 +109,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         relay_span = _relay_span(model, service, posture.listeners[i].relay.reason)
         if relay_span is not None:
             facts.spans[f"{base}.relay"] = relay_span
+    from linter.blocklists import put_facts
+    from linter.mta.postfix.blocklists import blocklists
+
+    put_facts(facts, blocklists(model))
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span
@@ -205,7 +215,7 @@ def _param(
     model: PostfixModel, name: str, service: Service | None = None
 ) -> tuple[Any, Span | None]:
     setting = model.setting(name, service)
-    if setting.origin == "default" and setting.why == "unknown":
+    if setting.origin == "default" and setting.why == "unknown" or model.unknown(name, service):
         return MISSING, None
     return model.value(name, service), setting.span
 

@@ -5,6 +5,12 @@ Forms: ``$name``, ``${name}``, ``$(name)``, ``$$``, ``${name?value}``, ``${name:
 ``== != < <= >= >``, numeric when both sides are all digits, and ``<level <=level >level
 >=level`` comparing compatibility levels, where 3.10 is above 3.9). Undefined names expand to
 the empty string and are reported, like ``postconf`` does.
+
+Postfix puts no bound on the size of an expansion; mtalint does (:class:`Budget`): one
+expanded value may not grow past a size, and all expansions of one configuration together
+may not produce more than a total. Expanding a name that reaches either raises
+:class:`LimitReached`, and its value is then unknown. Each name's expansion is computed once
+per lookup context (:class:`Memo`), so ten references to a name cost one expansion.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from linter.mta.postfix.params import parse_level
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 # longest first; the "level" forms compare compatibility levels (Postfix 3.6)
@@ -24,12 +32,55 @@ class ExpandError(Exception):
     pass
 
 
+class LimitReached(Exception):
+    """An expansion reached a :class:`Budget` bound; its value is unknown."""
+
+    def __init__(self, limit: str, amount: int, name: str | None = None) -> None:
+        super().__init__(limit)
+        self.limit = limit  # the Limits field: postfix_expansion_size or _work
+        self.amount = amount  # the bound in force
+        self.name = name  # the innermost parameter whose expansion reached it
+
+
+@dataclass
+class Budget:
+    """Bounds on expansion: ``size`` characters for one value (or its own text, if
+    longer), ``work`` characters produced by all expansions that share the budget."""
+
+    size: int
+    work: int
+    spent: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Memo:
+    value: str
+    references: frozenset[str]
+    undefined: frozenset[str]
+    nesting: int  # the levels of nesting the expansion used, for MAX_DEPTH
+
+
+@dataclass
+class Memo:
+    """Expansions of names already computed in one lookup context.
+
+    ``shared`` is the main.cf context's memo, used by a master.cf service's context for
+    names whose expansion looked up nothing the service overrides (``overridden``).
+    """
+
+    entries: dict[str, _Memo | LimitReached] = field(default_factory=dict)
+    shared: Memo | None = None
+    overridden: frozenset[str] = frozenset()
+
+
 @dataclass
 class Expansion:
     value: str
     references: set[str] = field(default_factory=set)
     undefined: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
+    # set when a bound was reached: the value is then unknown (``value`` holds the text)
+    limit: LimitReached | None = None
 
 
 Lookup = Callable[[str], str | None]
@@ -87,28 +138,86 @@ def _matching(text: str, open_at: int) -> int:
     raise ExpandError(f'truncated macro reference: "{text[open_at - 1 :]}"')
 
 
-def expand(text: str, lookup: Lookup) -> Expansion:
+# bounds for callers that give none: far above any real configuration
+DEFAULT_SIZE = 1_000_000
+DEFAULT_WORK = 50_000_000
+
+
+def expand(
+    text: str, lookup: Lookup, budget: Budget | None = None, memo: Memo | None = None
+) -> Expansion:
+    """``text`` expanded with ``lookup``; errors and reached bounds are in the result."""
     result = Expansion("")
+    expander = _Expander(lookup, result, budget or Budget(DEFAULT_SIZE, DEFAULT_WORK), memo)
     try:
-        result.value = _Expander(lookup, result).expand(text, 0)
+        result.value = expander.expand(text, 0)
     except ExpandError as exc:
         result.errors.append(str(exc))
+        result.value = text
+    except LimitReached as exc:
+        result.limit = exc
         result.value = text
     return result
 
 
 class _Expander:
-    def __init__(self, lookup: Lookup, result: Expansion) -> None:
+    def __init__(self, lookup: Lookup, result: Expansion, budget: Budget, memo: Memo | None):
         self.lookup = lookup
         self.result = result
+        self.budget = budget
+        self.memo = memo if memo is not None else Memo()
+        self.deepest = 0  # the deepest nesting reached so far
 
     def value_of(self, name: str, depth: int) -> str:
         self.result.references.add(name)
+        known = self._remembered(name, depth)
+        if isinstance(known, LimitReached):
+            raise known
+        if known is not None:
+            self.result.references |= known.references
+            self.result.undefined |= known.undefined
+            self.deepest = max(self.deepest, depth + known.nesting)
+            return known.value
         raw = self.lookup(name)
         if raw is None:
             self.result.undefined.add(name)
             return ""
-        return self.expand(raw, depth + 1)
+        # expand with fresh sets, so the memo records what this name alone looked up
+        outer = (self.result.references, self.result.undefined, self.deepest)
+        self.result.references, self.result.undefined, self.deepest = set(), set(), depth
+        try:
+            value = self.expand(raw, depth + 1)
+        except LimitReached as exc:
+            if exc.name is None:
+                exc.name = name
+            self.memo.entries[name] = exc
+            raise
+        finally:
+            references, undefined, deepest = (
+                self.result.references,
+                self.result.undefined,
+                self.deepest,
+            )
+            self.result.references = outer[0] | references
+            self.result.undefined = outer[1] | undefined
+            self.deepest = max(outer[2], deepest)
+        self.memo.entries[name] = _Memo(
+            value, frozenset(references), frozenset(undefined), deepest - depth
+        )
+        return value
+
+    def _remembered(self, name: str, depth: int) -> _Memo | LimitReached | None:
+        """A usable earlier expansion of ``name``: same context, or the shared one when
+        nothing it looked up is overridden here."""
+        memo = self.memo
+        entry = memo.entries.get(name)
+        if entry is None and memo.shared is not None and name not in memo.overridden:
+            shared = memo.shared.entries.get(name)
+            if isinstance(shared, _Memo) and not (shared.references & memo.overridden):
+                entry = shared
+        if isinstance(entry, _Memo) and depth + entry.nesting > MAX_DEPTH:
+            return None  # deeper here than when remembered: expand again (and fail the same)
+        return entry
 
     def is_set(self, name: str) -> bool:
         """``${name?...}`` / ``${name:...}`` test the raw value, unexpanded (mac_expand)."""
@@ -122,31 +231,42 @@ class _Expander:
     def expand(self, text: str, depth: int) -> str:
         if depth > MAX_DEPTH:
             raise ExpandError(f'unreasonable macro call nesting: "{text}"')
+        self.deepest = max(self.deepest, depth)
         out: list[str] = []
+        size = 0  # characters in ``out``, checked before they are joined
+        limit = max(self.budget.size, n := len(text))
         i = 0
-        n = len(text)
         while i < n:
             j = text.find("$", i)
             if j < 0:
-                out.append(text[i:])
-                break
-            out.append(text[i:j])
-            if j + 1 >= n:
-                raise ExpandError(f'empty macro name: "{text[j:]}"')
-            nxt = text[j + 1]
-            if nxt == "$":
-                out.append("$")
-                i = j + 2
-            elif nxt in "{(":
-                end = _matching(text, j + 1)
-                out.append(self.braced(text[j + 2 : end], depth))
-                i = end + 1
+                piece = text[i:]
+                i = n
             else:
-                m = _NAME.match(text, j + 1)
-                if not m:
+                out.append(text[i:j])
+                size += j - i
+                if j + 1 >= n:
                     raise ExpandError(f'empty macro name: "{text[j:]}"')
-                out.append(self.value_of(m.group(), depth))
-                i = m.end()
+                nxt = text[j + 1]
+                if nxt == "$":
+                    piece = "$"
+                    i = j + 2
+                elif nxt in "{(":
+                    end = _matching(text, j + 1)
+                    piece = self.braced(text[j + 2 : end], depth)
+                    i = end + 1
+                else:
+                    m = _NAME.match(text, j + 1)
+                    if not m:
+                        raise ExpandError(f'empty macro name: "{text[j:]}"')
+                    piece = self.value_of(m.group(), depth)
+                    i = m.end()
+            out.append(piece)
+            size += len(piece)
+            if size > limit:
+                raise LimitReached("postfix_expansion_size", limit)
+            if self.budget.spent + size > self.budget.work:
+                raise LimitReached("postfix_expansion_work", self.budget.work)
+        self.budget.spent += size
         return "".join(out)
 
     def braced(self, inner: str, depth: int) -> str:
@@ -229,13 +349,30 @@ class _Expander:
         return self.expand(chosen, depth + 1) if chosen is not None else ""
 
 
+_LONG_MAX = 2**63 - 1
+_ALL_DIGITS = re.compile(r"[0-9]+")
+
+
 def _level(text: str) -> tuple[int, ...]:
-    parts = []
-    for part in (text.strip() or "0").split("."):
-        parts.append(int(part) if part.isdecimal() else 0)
-    while len(parts) < 3:
-        parts.append(0)
-    return tuple(parts)
+    level = parse_level(text)
+    if level is None:
+        # compat_level_from_string(): a warning, then mac_expand fails
+        raise ExpandError(f'malformed compatibility level syntax: "{_shown(text)}"')
+    return level
+
+
+def _number(text: str) -> int:
+    """An all-digit operand as mac_exp_eval reads it: strtol(), refused past LONG_MAX;
+    the length is checked before int() (which refuses over 4,300 digits)."""
+    digits = text.lstrip("0")
+    if len(digits) > 19 or (digits and int(digits) > _LONG_MAX):
+        raise ExpandError(f"mac_exp_eval: bad conversion: {_shown(text)}")
+    return int(digits or "0")
+
+
+def _shown(text: str) -> str:
+    """``text`` for a message, shortened when long."""
+    return text if len(text) <= 100 else text[:100] + "..."
 
 
 def _compare(left: str, op: str, right: str) -> bool:
@@ -245,8 +382,9 @@ def _compare(left: str, op: str, right: str) -> bool:
         return {"<": la < lb, "<=": la <= lb, ">": la > lb, ">=": la >= lb}[base]
     a: int | str = left
     b: int | str = right
-    if left.isdecimal() and right.isdecimal():
-        a, b = int(left), int(right)
+    # alldig(): ASCII digits only
+    if _ALL_DIGITS.fullmatch(left) and _ALL_DIGITS.fullmatch(right):
+        a, b = _number(left), _number(right)
     if op == "==":
         return a == b
     if op == "!=":

@@ -12,8 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linter.diagnostics import Diagnostic
+from linter.limits import DEFAULT_LIMITS, Limits
 from linter.mta.postfix import params
-from linter.mta.postfix.expand import Expansion, Lookup, expand, references
+from linter.mta.postfix.expand import (
+    Budget,
+    Expansion,
+    LimitReached,
+    Lookup,
+    Memo,
+    expand,
+    references,
+)
 from linter.mta.postfix.parse import (
     Assignment,
     MainCf,
@@ -111,6 +120,18 @@ class PostfixModel:
     # checks their -o parameters)
     replaced_services: list[Service] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # bounds on $name expansion, shared by every expansion of this configuration
+    budget: Budget = field(
+        default_factory=lambda: Budget(
+            DEFAULT_LIMITS.postfix_expansion_size, DEFAULT_LIMITS.postfix_expansion_work
+        )
+    )
+    # expansions already made: per lookup context (None: main.cf; else id of a service)
+    _memos: dict[int | None, Memo] = field(default_factory=dict, repr=False)
+    _expansions: dict[tuple[str, int | None], Expansion] = field(default_factory=dict, repr=False)
+    # limits already reported, so one cause gives one finding
+    _limits_reported: set[tuple[str, str, int]] = field(default_factory=set, repr=False)
+    limit_reached: bool = False
 
     # ------------------------------------------------------------ values
     @property
@@ -162,12 +183,90 @@ class PostfixModel:
 
         return lookup
 
+    def memo(self, service: Service | None) -> Memo:
+        """The expansions remembered for ``service``'s lookup context."""
+        key = None if service is None else id(service)
+        memo = self._memos.get(key)
+        if memo is None:
+            if service is None:
+                memo = Memo()
+            else:
+                overridden = frozenset(service.overrides) | {"service_name"}
+                memo = Memo(shared=self.memo(None), overridden=overridden)
+            self._memos[key] = memo
+        return memo
+
+    def expand_text(self, text: str, service: Service | None = None) -> Expansion:
+        return expand(text, self.lookup_for(service), self.budget, self.memo(service))
+
     def expansion(self, name: str, service: Service | None = None) -> Expansion:
-        return expand(self.raw(name, service), self.lookup_for(service))
+        key = (name, None if service is None else id(service))
+        result = self._expansions.get(key)
+        if result is None:
+            result = self.expand_text(self.raw(name, service), service)
+            self._expansions[key] = result
+            if result.limit is not None:
+                self.report_limit(result.limit, name, service)
+        return result
 
     def value(self, name: str, service: Service | None = None) -> str:
-        """The fully expanded effective value, as ``postconf -x`` would print it."""
+        """The fully expanded effective value, as ``postconf -x`` would print it.
+
+        When the expansion reached a limit this is the unexpanded text: callers that
+        judge the value check :meth:`unknown` first."""
         return self.expansion(name, service).value
+
+    def unknown(self, name: str, service: Service | None = None) -> bool:
+        """The value of ``name`` could not be worked out (an expansion limit)."""
+        return self.expansion(name, service).limit is not None
+
+    def has_unknown(self) -> bool:
+        """Some expansion reached a limit, so some value is unknown."""
+        return self.limit_reached
+
+    def report_limit(self, limit: LimitReached, name: str, service: Service | None) -> None:
+        """One limit-exceeded diagnostic per cause, at the setting that reached it (the
+        innermost parameter when it is set in the files, else the one expanded)."""
+        self.limit_reached = True
+        culprit = limit.name or name
+        span = self.setting(culprit, service).span or self.setting(name, service).span
+        if span is None:
+            span = self._first_span()
+        if span is None:
+            return
+        key = (culprit if limit.limit == "postfix_expansion_size" else "", span.path, span.line)
+        if key in self._limits_reported or (
+            limit.limit == "postfix_expansion_work" and any(not k[0] for k in self._limits_reported)
+        ):
+            return
+        self._limits_reported.add(key)
+        if limit.limit == "postfix_expansion_size":
+            message = (
+                f"expanding ${culprit} gives more than {limit.amount} characters; its value "
+                f"and every value that uses it are not checked (raise with --limit "
+                f"{limit.limit}=N)"
+            )
+        else:
+            message = (
+                f"expanding parameters produced more than {limit.amount} characters in all "
+                f"(reached at ${culprit}); values not yet expanded are not checked (raise "
+                f"with --limit {limit.limit}=N)"
+            )
+        self.diagnostics.append(
+            Diagnostic(
+                "limit-exceeded",
+                message,
+                span,
+                data={"limit": limit.limit, "parameter": culprit},
+            )
+        )
+
+    def _first_span(self) -> Span | None:
+        for a in self.explicit.values():
+            return a.span
+        for s in self.services:
+            return s.span
+        return None
 
     def is_yes(self, name: str, service: Service | None = None) -> bool:
         # Postfix booleans are "yes" or "no" in any case; anything else is fatal at start
@@ -181,9 +280,13 @@ class PostfixModel:
 
 
 def build_model(
-    main: MainCf | None, master: MasterCf | None, version: tuple[int, int, int] = DEFAULT_VERSION
+    main: MainCf | None,
+    master: MasterCf | None,
+    version: tuple[int, int, int] = DEFAULT_VERSION,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> PostfixModel:
     model = PostfixModel(main, master, version)
+    model.budget = Budget(limits.postfix_expansion_size, limits.postfix_expansion_work)
     if main is not None:
         model.diagnostics.extend(main.diagnostics)
         _collect_explicit(model, main)
@@ -477,7 +580,9 @@ def _check_names(model: PostfixModel) -> None:
     for name, value, span, svc in sources:
         if name in params.RAW_PARAMETERS:
             continue
-        result = expand(value, model.lookup_for(svc))
+        result = model.expand_text(value, svc)
+        if result.limit is not None:
+            model.report_limit(result.limit, name, svc)
         for missing in sorted(result.undefined):
             if _pipe_macro(missing, svc):
                 continue
@@ -510,6 +615,25 @@ def _check_names(model: PostfixModel) -> None:
             # postconf stops ("macro processing error") on a broken $ expression in a
             # parameter it uses, and only warns about one in an unused parameter
             model.diagnostics.append(Diagnostic("syntax-error", error, span, fatal=known(name)))
+
+    # postconf (and every daemon) compares compatibility_level with the built-in
+    # defaults' "<level" operators, and stops on a level it cannot read
+    level = model.explicit.get("compatibility_level")
+    if level is not None:
+        expanded = model.expansion("compatibility_level")
+        if not expanded.errors and expanded.limit is None:
+            text = expanded.value
+            if not params.valid_compat_level(text):
+                shown = text if len(text) <= 100 else text[:100] + "..."
+                model.diagnostics.append(
+                    Diagnostic(
+                        "syntax-error",
+                        f'malformed compatibility level syntax: "{shown}"',
+                        level.value_span,
+                        fatal=True,
+                        data={"parameter": "compatibility_level"},
+                    )
+                )
 
     # postconf treats each smtpd_restriction_classes name as a reference
     classes_setting = model.setting("smtpd_restriction_classes")

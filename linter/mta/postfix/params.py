@@ -42,13 +42,19 @@ _MAJOR_MAX = (2**63 - 1) >> 20
 _MINOR_PATCH_MAX = 1023
 
 
-def _parse_level(text: str) -> Version | None:
+def parse_level(text: str) -> Version | None:
+    """``major[.minor[.patch]]`` as compat_level_from_string() reads it; None if refused."""
     parts = text.split(".")
     if len(parts) > 3:
         return None
     numbers: list[int] = []
     for index, part in enumerate(parts):
         if _LEVEL_PART.fullmatch(part) is None:
+            return None
+        # strtol() saturates past LONG_MAX and Postfix then refuses the level: more than
+        # 19 digits (leading zeros aside) is out of range, and never reaches int()
+        digits = part.lstrip(" \t\n\v\f\r+-").lstrip("0")
+        if len(digits) > 19:
             return None
         number = int(part)
         if number < 0 or number > (_MAJOR_MAX if index == 0 else _MINOR_PATCH_MAX):
@@ -64,14 +70,14 @@ def valid_compat_level(text: str) -> bool:
     Postfix treats anything else as ``malformed compatibility level syntax``, which is
     fatal wherever the level is compared (``postconf`` exits with ``macro processing error``).
     """
-    return _parse_level(text) is not None
+    return parse_level(text) is not None
 
 
 def compat_level_tuple(text: str) -> Version:
     """``"3.10"`` → ``(3, 10, 0)``: a level (or version) that compares the way Postfix's
     ``<level`` operators do, so ``"3.10"`` > ``"3.9"``; missing parts are 0 and text Postfix
     would reject is ``(0, 0, 0)``."""
-    return _parse_level(text) or (0, 0, 0)
+    return parse_level(text) or (0, 0, 0)
 
 
 def _version(version: tuple[int, ...]) -> Version:

@@ -6,6 +6,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from linter.limits import decimal
 from linter.mta.postfix.model import PostfixModel, Service
 from linter.mta.postfix.restrictions import evaluate_relay, restriction_classes, tokens
 from linter.posture import (
@@ -51,7 +52,7 @@ def host_port(name: str) -> tuple[str, str]:
 def port_number(text: str) -> int | None:
     # master.cf service names are matched as written (no case folding, no trimming)
     if text.isdecimal():
-        return int(text)
+        return decimal(text)  # None when out of range (or not ASCII digits)
     return SERVICE_PORTS.get(text)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,8 @@ from linter.source import InputError, SourceFile, Span, read_limited
 if TYPE_CHECKING:
     from linter.discover import ConfigSet
     from linter.mta.sendmail.model import SendmailModel
+    from linter.mta.sendmail.parse import McFile
+    from linter.posture import Posture
 
 # the option that decides each listener fact, so a finding points at its define
 LISTENER_OPTIONS = {
@@ -56,7 +59,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     if source is not None:
         tree = parse_mc(source)
         model = build_model(
-            Source(source.path, source.text, "user"), cf.path.parent, options.max_file_size
+            Source(source.path, source.text, "user"),
+            cf.path.parent,
+            options.max_file_size,
+            options.limits,
         )
         comments.extend(Comment(cf.display, c.line, c.text) for c in tree.comments)
         diagnostics.extend(tree.diagnostics)
@@ -66,6 +72,8 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     diagnostics.extend(model.diagnostics)
     diagnostics.sort(key=lambda d: (d.span.line, d.span.column))
     posture, spans = build_posture(model)
+    local_rulesets = _local_rulesets(tree)
+    _relay_decided_by_local_rulesets(posture, local_rulesets)
     if options.roles:
         posture.roles = list(options.roles)  # type: ignore[arg-type]
 
@@ -88,10 +96,15 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         relay_span = _relay_span(model)
         if relay_span is not None:
             facts.spans[f"{base}.relay"] = relay_span
+    from linter.blocklists import put_facts
+    from linter.mta.sendmail.blocklists import blocklists
+
+    put_facts(facts, blocklists(model))
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span
     sendmail = _sendmail_facts(model)
+    sendmail["local_rulesets"] = sorted(local_rulesets)
     facts.set("sendmail", sendmail)
     for i, f in enumerate(model.features):
         if f.span is not None:
@@ -153,6 +166,33 @@ def _relay_span(model: SendmailModel) -> Span | None:
         if stmt.span is not None:
             return stmt.span
     return None
+
+
+_RULESET_START = re.compile(r"^S\s*([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+# rulesets of the .mc's own that can answer RELAY or OK for a recipient (proto.m4 calls
+# Local_check_rcpt and Local_Relay_Auth from check_rcpt; a check_rcpt replaces it)
+_RELAY_RULESETS = ("check_rcpt", "Local_check_rcpt", "Local_Relay_Auth", "Relay_ok")
+
+
+def _local_rulesets(tree: McFile) -> set[str]:
+    """Names of the rulesets the .mc defines in LOCAL_RULESETS / LOCAL_RULE_* text."""
+    return {m.group(1) for b in tree.raw_blocks for m in _RULESET_START.finditer(b.text)}
+
+
+def _relay_decided_by_local_rulesets(posture: Posture, rulesets: set[str]) -> None:
+    """A ruleset of the .mc's own that can say RELAY makes the relay verdict unknown:
+    mtalint does not run sendmail's rewriting rules."""
+    own = sorted(r for r in rulesets if r in _RELAY_RULESETS)
+    if not own:
+        return
+    for listener in posture.listeners:
+        if listener.relay.verdict in ("authenticated", "unknown"):
+            continue  # M=a: MAIL needs AUTH before any ruleset sees a recipient
+        listener.relay.verdict = "unknown"
+        listener.relay.reason = (
+            f"LOCAL_RULESETS defines {', '.join(own)}, which decides relaying by rules "
+            "mtalint does not evaluate; " + listener.relay.reason
+        )
 
 
 def _sendmail_facts(model: SendmailModel) -> dict[str, Any]:

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import bisect
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
+
+from linter.limits import DEFAULT_LIMITS, Limits
 
 NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 NAME_CHARS = NAME_START | frozenset("0123456789")
@@ -36,6 +39,13 @@ MAX_PUSHED = 16 * 1024 * 1024
 
 class ExpansionLimit(Exception):
     """The input does not terminate (or not within the bounds)."""
+
+
+class OutputLimit(ExpansionLimit):
+    """The text the interpreter produced passed ``Limits.m4_output_size``: GNU m4 would go
+    on, mtalint stops (a limit of its own, not the MTA's failure)."""
+
+    limit = "m4_output_size"
 
 
 class M4Exit(Exception):
@@ -111,14 +121,21 @@ class Macro:
 class Message:
     text: str
     call: Call | None
-    kind: str = "errprint"  # errprint | error
+    kind: str = "errprint"  # errprint | warning (m4's own, non-fatal) | error | limit
+    limit: str = ""  # kind "limit": the Limits field that was reached
 
 
 Resolver = Callable[[str], Source | None]
 
 
 class M4:
-    def __init__(self, resolver: Resolver | None = None) -> None:
+    def __init__(self, resolver: Resolver | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self.produced = 0  # characters of output and argument text, for m4_output_size
+        self.regex_seconds = 0.0  # time spent in regular expressions, for m4_regex_ms
+        self._patterns: dict[str, Any] = {}  # compiled m4_regex.Pattern by source
+        self._limits_reported: set[str] = set()
+        self._warned_zero = False
         self.macros: dict[str, list[Macro]] = {}
         self.frames: list[Frame] = []
         self.lquote, self.rquote = "`", "'"
@@ -309,6 +326,9 @@ class M4:
     # ------------------------------------------------------------------ output
 
     def emit(self, text: str, sink: list[str] | None) -> None:
+        self.produced += len(text)
+        if self.produced > self.limits.m4_output_size:
+            raise self._output_limit("m4")
         if sink is not None:
             sink.append(text)
         elif self.divnum >= 0:
@@ -564,8 +584,8 @@ class M4:
         b("sinclude", lambda a: self._b_include(a, silent=True))
         b("errprint", self._b_errprint)
         b("eval", self._b_eval)
-        b("incr", lambda a: str(_int(_arg(a, 1)) + 1))
-        b("decr", lambda a: str(_int(_arg(a, 1)) - 1))
+        b("incr", lambda a: self._b_incr(a, 1))
+        b("decr", lambda a: self._b_incr(a, -1))
         b("len", lambda a: str(len(_arg(a, 1))))
         b("index", lambda a: str(_arg(a, 1).find(_arg(a, 2))))
         b("substr", self._b_substr)
@@ -717,30 +737,129 @@ class M4:
         self.messages.append(Message(" ".join(a[1:]), self.anchor))
         return ""
 
+    # ---------------------------------------------------------- numbers, as GNU m4 reads them
+
+    def _warn(self, text: str) -> None:
+        """One of GNU m4's own warnings (it prints it and goes on, exit status 0)."""
+        self.messages.append(Message(f"m4: {text}", self.anchor, "warning"))
+
+    def _too_few(self, a: list[str], needed: int) -> bool:
+        if len(a) - 1 >= needed:
+            return False
+        self._warn(f"Warning: too few arguments to builtin `{a[0]}'")
+        return True
+
+    def _limit(self, limit: str, text: str) -> None:
+        """A bound of mtalint's own was reached: reported, and the call yields nothing."""
+        self.messages.append(
+            Message(f"{text} (raise with --limit {limit}=N)", self.anchor, "limit", limit)
+        )
+
+    def _output_limit(self, who: str) -> OutputLimit:
+        """The whole evaluation stops: what follows would not be what GNU m4 makes."""
+        return OutputLimit(
+            f"{who} would take the text m4 produced past {self.limits.m4_output_size} "
+            "characters (raise with --limit m4_output_size=N); mtalint stops evaluating the "
+            "file there"
+        )
+
+    def _budget_left(self) -> int:
+        return self.limits.m4_output_size - self.produced
+
+    def _numeric(self, name: str, text: str) -> int | None:
+        """GNU m4's ``numeric_arg``: strtol into a C int, warnings as m4 prints them; None
+        when m4 gives up on the call."""
+        if text == "":
+            self._warn(f"empty string treated as 0 in builtin `{name}'")
+            return 0
+        value, whole, overflow = _strtol(text)
+        if not whole:
+            self._warn(f"non-numeric argument to builtin `{name}'")
+            return None
+        if text[0] in _C_SPACE:
+            self._warn(f"leading whitespace ignored in builtin `{name}'")
+        elif overflow:
+            self._warn(f"numeric overflow detected in builtin `{name}'")
+        return _wrap32(value)
+
+    def _format_int(self, text: str) -> int:
+        """GNU m4's ``arg_int`` (format's arguments): a warning, never a refusal."""
+        if text == "":
+            self._warn("empty string treated as 0")
+            return 0
+        value, whole, overflow = _strtol(text)
+        if not whole:
+            self._warn(f"non-numeric argument {text}")
+        elif text[0] in _C_SPACE:
+            self._warn("leading whitespace ignored")
+        elif overflow or _wrap32(value) != value:
+            self._warn("numeric overflow detected")
+        return _wrap32(value)
+
+    def _b_incr(self, a: list[str], delta: int) -> str:
+        if self._too_few(a, 1):
+            return ""
+        value = self._numeric(a[0], a[1])
+        return "" if value is None else str(_wrap32(value + delta))
+
     def _b_eval(self, a: list[str]) -> str:
-        try:
-            value = _Eval(_arg(a, 1)).parse()
-        except (ValueError, ZeroDivisionError, IndexError):
-            self.messages.append(
-                Message(f"bad expression in eval: {_arg(a, 1)}", self.anchor, "error")
+        name = a[0]
+        if self._too_few(a, 1):
+            return ""
+        radix, width = 10, 1
+        if len(a) > 2 and a[2]:
+            number = self._numeric(name, a[2])
+            if number is None:
+                return ""
+            radix = number
+        if radix < 1 or radix > 36:
+            self._warn(f"radix {radix} in builtin `{name}' out of range")
+            return ""
+        if len(a) > 3:
+            number = self._numeric(name, a[3])
+            if number is None:
+                return ""
+            width = number
+        if width < 0:
+            self._warn(f"negative width to builtin `{name}'")
+            return ""
+        value = 0
+        if not a[1]:
+            self._warn(f"empty string treated as 0 in builtin `{name}'")
+        else:
+            try:
+                value = _Eval(a[1]).parse()
+            except _EvalError as exc:
+                self._warn(f"{exc}: {a[1]}")
+                return ""
+            except ZeroDivisionError:
+                self._warn(f"divide by zero in eval: {a[1]}")
+                return ""
+            except (ValueError, IndexError, RecursionError):
+                self._warn(f"bad expression in eval: {a[1]}")
+                return ""
+        size = max(width, abs(value) if radix == 1 else 0)
+        if size > self.limits.m4_field_width:
+            self._limit(
+                "m4_field_width",
+                f"eval() would write {size} digits, more than {self.limits.m4_field_width}",
             )
             return ""
-        radix = _int(_arg(a, 2)) if len(a) > 2 and _arg(a, 2).strip() else 10
-        width = _int(_arg(a, 3)) if len(a) > 3 and _arg(a, 3).strip() else 1
         return _radix(value, radix, width)
 
-    @staticmethod
-    def _b_substr(a: list[str]) -> str:
-        s = _arg(a, 1)
-        if len(a) < 3:
-            return s
-        start = _int(_arg(a, 2))
-        if start < 0 or start >= len(s):
+    def _b_substr(self, a: list[str]) -> str:
+        if self._too_few(a, 2):
+            return _arg(a, 1) if len(a) == 2 else ""
+        s = a[1]
+        start = self._numeric(a[0], a[2])
+        if start is None:
             return ""
-        if len(a) < 4 or not _arg(a, 3).strip():
-            return s[start:]
-        length = _int(_arg(a, 3))
-        return s[start : start + max(length, 0)]
+        length: int | None = len(s)
+        if len(a) > 3:
+            length = self._numeric(a[0], a[3])
+        if length is None or start < 0 or length <= 0 or start >= len(s):
+            return ""
+        return s[start : start + length]
 
     @staticmethod
     def _b_translit(a: list[str]) -> str:
@@ -754,56 +873,218 @@ class M4:
             table[ch] = dst[i] if i < len(dst) else None
         return "".join(table.get(ch, ch) or "" for ch in s)
 
-    def _b_regexp(self, a: list[str]) -> str:
+    # ---------------------------------------------------------- regular expressions
+
+    def _pattern(self, pattern: str, bad: str) -> Any:
+        """The compiled pattern, or None after GNU m4's complaint (``bad`` is its wording,
+        which differs between regexp and patsubst)."""
+        from linter.mta.sendmail.m4_regex import Pattern, RegexSyntaxError
+
+        compiled = self._patterns.get(pattern)
+        if compiled is None:
+            try:
+                compiled = Pattern(pattern)
+            except RegexSyntaxError as exc:
+                self._warn(f"{bad} `{pattern}': {exc.message}")
+                return None
+            if len(self._patterns) >= 64:
+                self._patterns.clear()
+            self._patterns[pattern] = compiled
+        return compiled
+
+    def _timed_regex(self, work: Callable[[float], str]) -> str:
+        """Run ``work(deadline)`` within what is left of ``m4_regex_ms``."""
+        from linter.mta.sendmail.m4_regex import RegexTimeLimit
+
+        budget = self.limits.m4_regex_ms / 1000
+        started = time.monotonic()
         try:
-            rx = re.compile(_emacs_regex(_arg(a, 2)))
-        except re.error:
+            return work(started + budget - self.regex_seconds)
+        except RegexTimeLimit:
+            if "m4_regex_ms" not in self._limits_reported:
+                self._limits_reported.add("m4_regex_ms")
+                self._limit(
+                    "m4_regex_ms",
+                    f"m4 regular expressions (regexp, patsubst) took more than "
+                    f"{self.limits.m4_regex_ms} ms",
+                )
             return ""
-        m = rx.search(_arg(a, 1))
-        if len(a) < 4:
-            return str(m.start()) if m else "-1"
-        return _replace(_arg(a, 3), m) if m else ""
+        finally:
+            self.regex_seconds += time.monotonic() - started
+
+    def _b_regexp(self, a: list[str]) -> str:
+        if self._too_few(a, 2):
+            return "0" if len(a) == 2 else ""
+        compiled = self._pattern(a[2], "bad regular expression:")
+        if compiled is None:
+            return ""
+
+        def work(deadline: float) -> str:
+            found = compiled.first(a[1], deadline)
+            if len(a) < 4:
+                return str(found.start) if found else "-1"
+            if found is None:
+                return ""
+            return self._replacement(a[3], found, compiled.groups)
+
+        return self._timed_regex(work)
 
     def _b_patsubst(self, a: list[str]) -> str:
-        try:
-            rx = re.compile(_emacs_regex(_arg(a, 2)))
-        except re.error:
-            return _arg(a, 1)
+        if self._too_few(a, 2):
+            return _arg(a, 1) if len(a) == 2 else ""
+        compiled = self._pattern(a[2], "bad regular expression")
+        if compiled is None:
+            return ""
         repl = _arg(a, 3)
-        return rx.sub(lambda m: _replace(repl, m), _arg(a, 1))
+        left = self._budget_left()
 
-    @staticmethod
-    def _b_format(a: list[str]) -> str:
-        fmt = _arg(a, 1)
-        values = a[2:]
+        def work(deadline: float) -> str:
+            out: list[str] = []
+            size = 0
+
+            def emit(piece: str) -> None:
+                nonlocal size
+                size += len(piece)
+                if size > left:
+                    raise _TooLong()
+                out.append(piece)
+
+            compiled.substitute(
+                a[1], lambda found: self._replacement(repl, found, compiled.groups), emit, deadline
+            )
+            return "".join(out)
+
+        try:
+            return self._timed_regex(work)
+        except _TooLong:
+            raise self._output_limit("patsubst()") from None
+
+    def _replacement(self, template: str, found: Any, groups: int) -> str:
+        """GNU m4's ``substitute``: ``\\&`` (and ``\\0``) the match, ``\\1``-``\\9`` a group,
+        a backslash before anything else that character; ``&`` is plain."""
         out: list[str] = []
         i = 0
-        k = 0
-        while i < len(fmt):
-            c = fmt[i]
-            if c != "%" or i + 1 >= len(fmt):
-                out.append(c)
-                i += 1
-                continue
-            m = re.match(r"%([-+ #0]*\d*(?:\.\d+)?)([sdicxXo%])", fmt[i:])
-            if not m:
-                out.append(c)
-                i += 1
-                continue
-            spec, conv = m.groups()
-            if conv == "%":
-                out.append("%")
-            else:
-                value = values[k] if k < len(values) else ""
-                k += 1
-                if conv in "dixXo":
-                    out.append(("%" + spec + ("d" if conv == "i" else conv)) % _int(value))
-                elif conv == "c":
-                    out.append(chr(_int(value) % 256))
+        while True:
+            j = template.find("\\", i)
+            if j == -1:
+                out.append(template[i:])
+                return "".join(out)
+            out.append(template[i:j])
+            if j + 1 >= len(template):
+                self._warn("Warning: trailing \\ ignored in replacement")
+                return "".join(out)
+            c = template[j + 1]
+            if c in "0&":
+                if c == "0" and not self._warned_zero:
+                    self._warned_zero = True
+                    self._warn("Warning: \\0 will disappear, use \\& instead in replacements")
+                out.append(found.groups[0] or "")
+            elif c in "123456789":
+                if int(c) > groups:
+                    self._warn(f"Warning: sub-expression {c} not present")
                 else:
-                    out.append(("%" + spec + "s") % value)
-            i += len(m.group(0))
+                    out.append(found.groups[int(c)] or "")
+            else:
+                out.append(c)
+            i = j + 2
+
+    # ---------------------------------------------------------- format
+
+    def _b_format(self, a: list[str]) -> str:
+        """GNU m4's ``format``: C printf conversions, one argument each, the field width
+        and precision bounded by ``m4_field_width``."""
+        if self._too_few(a, 1):
+            return ""
+        fmt = a[1]
+        values = iter(a[2:])
+        cap = self.limits.m4_field_width
+        left = self._budget_left()
+        out: list[str] = []
+        size = 0
+        i, n = 0, len(fmt)
+        while i < n:
+            j = fmt.find("%", i)
+            if j == -1:
+                out.append(fmt[i:])
+                break
+            out.append(fmt[i:j])
+            size += j - i
+            i = j + 1
+            if i < n and fmt[i] == "%":
+                out.append("%")
+                i += 1
+                continue
+            flags = ""
+            while i < n and fmt[i] in "-+ 0#'":
+                flags += fmt[i]
+                i += 1
+            width = 0
+            if i < n and fmt[i] == "*":
+                width = self._format_int(next(values, "0"))
+                i += 1
+            else:
+                k = i
+                while i < n and fmt[i].isdecimal() and fmt[i].isascii():
+                    i += 1
+                width = _wrap32(_digits_mod32(fmt[k:i]))
+            if width < 0:  # printf: a negative width is the - flag
+                flags += "-"
+                width = -width
+            precision: int | None = None
+            if i < n and fmt[i] == ".":
+                i += 1
+                if i < n and fmt[i] == "*":
+                    precision = self._format_int(next(values, "0"))
+                    i += 1
+                else:
+                    k = i
+                    while i < n and fmt[i].isdecimal() and fmt[i].isascii():
+                        i += 1
+                    precision = _wrap32(_digits_mod32(fmt[k:i]))
+                if precision < 0:
+                    precision = None
+            if i < n and fmt[i] in "lh":
+                i += 1
+            conv = fmt[i] if i < n else ""
+            i += 1
+            if not conv or conv not in "cdiouxXsaAeEfFgG":
+                self._warn(f"Warning: unrecognized specifier in `{fmt}'")
+                continue
+            padded = precision if precision is not None and conv not in "sc" else 0
+            if width > cap or padded > cap:
+                self._limit(
+                    "m4_field_width",
+                    f"format() field of {max(width, padded)} characters is wider than {cap}",
+                )
+                return ""
+            piece = self._convert(conv, flags, width, precision, next(values, ""))
+            size += len(piece)
+            if size > left:
+                raise self._output_limit("format()")
+            out.append(piece)
         return "".join(out)
+
+    def _convert(self, conv: str, flags: str, width: int, precision: int | None, arg: str) -> str:
+        left = "-" in flags
+        if conv in "sc":
+            # %c of 0 ends GNU m4's C string: nothing is written
+            text = arg if conv == "s" else chr(self._format_int(arg) & 0xFF).strip("\0")
+            if conv == "s" and precision is not None:
+                text = text[:precision]
+            return text.ljust(width) if left else text.rjust(width)
+        if conv in "diouxX":
+            return _c_integer(self._format_int(arg), conv, flags, width, precision)
+        value = _strtod(arg)
+        if value is None:
+            self._warn(f"non-numeric argument {arg}")
+            value = 0.0
+        if conv in "aA":
+            text = _hex_float(value, conv == "A")
+            return text.ljust(width) if left else text.rjust(width)
+        spec = "%" + flags.replace("'", "") + str(width)
+        if precision is not None:
+            spec += f".{precision}"
+        return (spec + conv) % value
 
     def _b_indir(self, a: list[str]) -> str:
         stack = self.macros.get(_arg(a, 1))
@@ -840,12 +1121,6 @@ def _arg(a: list[str], i: int) -> str:
     return a[i] if i < len(a) else ""
 
 
-def _int(text: str) -> int:
-    text = text.strip()
-    m = re.match(r"[-+]?\d+", text)
-    return int(m.group()) if m else 0
-
-
 def _ranges(spec: str) -> str:
     out: list[str] = []
     i = 0
@@ -861,56 +1136,97 @@ def _ranges(spec: str) -> str:
     return "".join(out)
 
 
-def _emacs_regex(rx: str) -> str:
-    """GNU m4's (Emacs-style) regular expressions as Python ones."""
-    out: list[str] = []
-    i = 0
-    while i < len(rx):
-        c = rx[i]
-        if c == "\\" and i + 1 < len(rx):
-            n = rx[i + 1]
-            if n in "(){}|":
-                out.append(n)
-            elif n == "<" or n == ">":
-                out.append(r"\b")
-            elif n == "`":
-                out.append(r"\A")
-            elif n == "'":
-                out.append(r"\Z")
-            else:
-                out.append("\\" + n)
-            i += 2
-            continue
-        if c in "(){}|":
-            out.append("\\" + c)
-        else:
-            out.append(c)
-        i += 1
-    return "".join(out)
+class _EvalError(ValueError):
+    """An eval() error GNU m4 words in its own way (the text is its message)."""
 
 
-def _replace(template: str, m: re.Match[str]) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(template):
-        c = template[i]
-        if c == "\\" and i + 1 < len(template):
-            n = template[i + 1]
-            if n.isdecimal():
-                out.append(m.group(int(n)) or "" if int(n) <= (m.re.groups) else "")
-            elif n == "&":
-                out.append(m.group(0))
-            else:
-                out.append(n)
-            i += 2
-            continue
-        out.append(m.group(0) if c == "&" else c)
-        i += 1
-    return "".join(out)
+class _TooLong(Exception):
+    """A builtin's result passed what is left of ``m4_output_size``."""
+
+
+_C_SPACE = " \t\n\v\f\r"
+_STRTOL = re.compile(r"[ \t\n\v\f\r]*([-+]?)([0-9]+)")
+_LONG_MAX = 2**63 - 1
+
+
+def _strtol(text: str) -> tuple[int, bool, bool]:
+    """C ``strtol(text, &end, 10)`` on a 64-bit long: the value (clamped to the long's
+    range), whether the whole text was a number, whether it overflowed. Never converts
+    more digits than a long holds (Python refuses int() of 4,300 digits)."""
+    m = _STRTOL.match(text)
+    if m is None:
+        return 0, False, False
+    digits = m.group(2).lstrip("0") or "0"
+    negative = m.group(1) == "-"
+    limit = _LONG_MAX + 1 if negative else _LONG_MAX
+    magnitude = int(digits) if len(digits) <= 19 else limit + 1
+    overflow = magnitude > limit
+    magnitude = min(magnitude, limit)
+    return (-magnitude if negative else magnitude), m.end() == len(text), overflow
+
+
+def _digits_mod32(digits: str, base: int = 10) -> int:
+    """The value of ``digits`` modulo 2**32, as C's int arithmetic wraps it, read nine
+    digits at a time (no int() of an unbounded string)."""
+    value = 0
+    for k in range(0, len(digits), 9):
+        chunk = digits[k : k + 9]
+        value = (value * base ** len(chunk) + int(chunk, base)) & 0xFFFFFFFF
+    return value
+
+
+def _c_integer(value: int, conv: str, flags: str, width: int, precision: int | None) -> str:
+    """printf's %d %i %o %u %x %X of a C int."""
+    if conv in "di":
+        magnitude, sign = abs(value), "-" if value < 0 else ""
+        if not sign:
+            sign = "+" if "+" in flags else " " if " " in flags else ""
+    else:
+        magnitude, sign = value & 0xFFFFFFFF, ""
+    digits = {"o": "%o", "x": "%x", "X": "%X"}.get(conv, "%d") % magnitude
+    if precision is not None:
+        digits = "" if precision == 0 and magnitude == 0 else digits.rjust(precision, "0")
+    if "#" in flags:
+        if conv == "o" and not digits.startswith("0"):
+            digits = "0" + digits
+        elif conv in "xX" and magnitude:
+            sign += "0" + conv
+    if "-" in flags:
+        return (sign + digits).ljust(width)
+    if "0" in flags and precision is None:
+        return sign + digits.rjust(width - len(sign), "0")
+    return (sign + digits).rjust(width)
+
+
+_STRTOD = re.compile(
+    r"[ \t\n\v\f\r]*[-+]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)", re.I
+)
+
+
+def _strtod(text: str) -> float | None:
+    """C ``strtod`` of a whole argument (None when something is left over)."""
+    m = _STRTOD.match(text)
+    if m is None or m.end() != len(text):
+        return None
+    try:
+        return float(m.group())
+    except (ValueError, OverflowError):
+        return None
+
+
+def _hex_float(value: float, upper: bool) -> str:
+    """printf's %a: the shortest exact hexadecimal form."""
+    text = value.hex()
+    if "." in text:
+        mantissa, _, exponent = text.partition("p")
+        text = mantissa.rstrip("0").rstrip(".") + "p" + exponent
+    return text.upper() if upper else text
 
 
 def _radix(value: int, radix: int, width: int) -> str:
-    if radix == 10 or radix < 2 or radix > 36:
+    if radix == 1:  # GNU m4: as many 1s as the value
+        text = "1" * abs(value)
+    elif radix == 10 or radix < 2 or radix > 36:
         text = str(abs(value))
     else:
         digits = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -955,7 +1271,7 @@ class _Eval:
             raise ValueError("empty")
         v = self._ternary()
         if self.i != len(self.tokens):
-            raise ValueError("trailing")
+            raise _EvalError("bad expression in eval (excess input)")
         return _wrap32(v)
 
     def _peek(self) -> str:
@@ -1006,8 +1322,10 @@ class _Eval:
             self._take()
             w = self._power()
             if w < 0:
-                raise ValueError("negative exponent")
-            return _wrap32(v**w) if w < 64 else 0
+                raise _EvalError("negative exponent in eval")
+            if v == 0 and w == 0:
+                raise ZeroDivisionError  # GNU m4: "divide by zero in eval: 0**0"
+            return _wrap32(pow(v, w, 1 << 32))
         return v
 
     def _unary(self) -> int:
@@ -1022,16 +1340,20 @@ class _Eval:
             if self._take() != ")":
                 raise ValueError(")")
             return v
+        # numbers wrap to 32 bits as they are read, however many digits they have
         t = self._take()
         if t.startswith("0x"):
-            return int(t, 16)
+            return _digits_mod32(t[2:], 16)
         if t.startswith("0b"):
-            return int(t[2:], 2)
+            return _digits_mod32(t[2:], 2)
         if t.startswith("0r"):
             base, _, digits = t[2:].partition(":")
-            return int(digits, int(base))
-        if t.isdecimal():
-            return int(t, 8) if len(t) > 1 and t.startswith("0") else int(t)
+            radix = int(base) if len(base) < 3 else 0
+            if not 1 < radix <= 36:
+                raise ValueError(t)
+            return _digits_mod32(digits.lower(), radix)
+        if t.isdecimal() and t.isascii():
+            return _digits_mod32(t, 8) if len(t) > 1 and t.startswith("0") else _digits_mod32(t)
         raise ValueError(t)
 
 

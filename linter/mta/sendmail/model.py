@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from linter.diagnostics import Diagnostic
-from linter.mta.sendmail.m4 import M4, Call, EndOfInput, ExpansionLimit, Macro, Source
+from linter.limits import DEFAULT_LIMITS, Limits
+from linter.mta.sendmail.m4 import (
+    M4,
+    Call,
+    EndOfInput,
+    ExpansionLimit,
+    Macro,
+    OutputLimit,
+    Source,
+)
 from linter.source import InputError, Span, read_limited
 
 CF_DIR = "/usr/share/sendmail/cf/"
@@ -233,12 +242,14 @@ def _fresh() -> M4:
 
 
 class _Evaluation:
-    def __init__(self, path: str, root: Path | None, max_bytes: int) -> None:
+    def __init__(
+        self, path: str, root: Path | None, max_bytes: int, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         self.path = path
         self.root = root.resolve() if root is not None else None
         self.max_bytes = max_bytes
         self.model = SendmailModel(path)
-        self.m4 = M4(self.resolve)
+        self.m4 = M4(self.resolve, limits=limits)
         self.missing_library: set[str] = set()
         self.suggestions = 0
 
@@ -444,6 +455,16 @@ class _Evaluation:
                     fatal=True,
                 )
             )
+        except OutputLimit as exc:  # a bound of mtalint's own: GNU m4 would finish
+            self.model.evaluated = False
+            self.model.diagnostics.append(
+                Diagnostic(
+                    "limit-exceeded",
+                    str(exc),
+                    self.span(m4.anchor) or Span(self.path, 1, 1),
+                    data={"limit": exc.limit},
+                )
+            )
         except ExpansionLimit as exc:
             self.model.evaluated = False
             self.model.diagnostics.append(
@@ -463,6 +484,11 @@ class _Evaluation:
         for msg in self.m4.messages:
             text = " ".join(msg.text.split())
             span = self.span(msg.call) or Span(self.path, 1, 1)
+            if msg.kind == "limit":
+                self.model.diagnostics.append(
+                    Diagnostic("limit-exceeded", text, span, data={"limit": msg.limit})
+                )
+                continue
             if msg.kind == "error":
                 if any(f"/{rel}'" in text for rel in self.missing_library):
                     continue  # reported as an unknown FEATURE/OSTYPE/... at its statement
@@ -674,8 +700,10 @@ def _decode(data: bytes) -> str:
     return text.replace("\r\n", "\n")
 
 
-def build_model(source: Source, root: Path | None, max_bytes: int) -> SendmailModel:
-    ev = _Evaluation(source.name, root, max_bytes)
+def build_model(
+    source: Source, root: Path | None, max_bytes: int, limits: Limits = DEFAULT_LIMITS
+) -> SendmailModel:
+    ev = _Evaluation(source.name, root, max_bytes, limits)
     ev.run(source)
     model = ev.model
     model.diagnostics.extend(_smart_host_diagnostics(model))

@@ -14,7 +14,7 @@ with m4's own words.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from linter.diagnostics import Diagnostic
 from linter.grammar import parser
@@ -284,16 +284,40 @@ def _quote_mistake(path: str, call: CallNode, parts: list[Tree | Token], mc: McF
     shown = f"'{inner}'" if closing is not None else "'"
     end = closing if isinstance(closing, Token) else head
     span = Span(path, head.line or 1, head.column or 1, end.end_line, end.end_column)
+    last = mc.diagnostics[-1] if mc.diagnostics else None
+    if (
+        last is not None
+        and last.kind == "quote-mistake"
+        and last.data.get("call_at") == (call.span.line, call.span.column)
+    ):
+        # one call, one finding: every argument quoted the wrong way is named in it
+        last.data["shown"].append(shown)
+        if closing is not None:
+            last.data["corrected"].append(f"`{inner}'")
+        last.message = _quote_mistake_message(call.name, last.data)
+        last.span = Span(path, last.span.line, last.span.column, end.end_line, end.end_column)
+        return
+    data: dict[str, Any] = {
+        "macro": call.name,
+        "call_at": (call.span.line, call.span.column),
+        "shown": [shown],
+        "corrected": [f"`{inner}'"] if closing is not None else [],
+    }
     mc.diagnostics.append(
-        Diagnostic(
-            "quote-mistake",
-            f"{call.name}(): {shown} is quoted with apostrophes; m4 opens a quote with a "
-            f"backtick, so it reads the apostrophes as text"
-            + (f" (write `{inner}')" if closing is not None else ""),
-            span,
-            data={"macro": call.name},
-        )
+        Diagnostic("quote-mistake", _quote_mistake_message(call.name, data), span, data=data)
     )
+
+
+def _quote_mistake_message(name: str, data: dict[str, Any]) -> str:
+    shown, corrected = data["shown"], data["corrected"]
+    what = f"{shown[0]} is" if len(shown) == 1 else f"{', '.join(shown)} are"
+    text = (
+        f"{name}(): {what} quoted with apostrophes; m4 opens a quote with a backtick, "
+        "so it reads the apostrophes as text"
+    )
+    if corrected:
+        text += f" (write {', '.join(corrected)})"
+    return text
 
 
 def _spaces_before_paren(path: str, items: list[Tree | Token], mc: McFile) -> None:

@@ -107,6 +107,13 @@ def relay_policy(model: SendmailModel, daemon: Daemon, auth_offered: bool) -> Re
         networks.extend(f"hosts in {w}" for w in words(" ".join(stmt.args)))
     reasons: list[str] = []
     conditional: list[str] = []
+    if "a" in daemon.modifiers and "A" not in daemon.modifiers:
+        # M=a: MAIL without AUTH gets "530 5.7.0 Authentication required", whatever the
+        # relay features would allow afterwards
+        return RelayPolicy(
+            "authenticated",
+            reason="every client must authenticate first (M=a)",
+        )
     if model.has_feature("promiscuous_relay"):
         return RelayPolicy(
             "open",
@@ -150,15 +157,6 @@ def relay_policy(model: SendmailModel, daemon: Daemon, auth_offered: bool) -> Re
         conditional.append("FEATURE(`access_db')")
     if model.calls("TRUST_AUTH_MECH") or auth_offered:
         reasons.append("authenticated clients may relay")
-    if "a" in daemon.modifiers and "A" not in daemon.modifiers:
-        reason = "every client must authenticate first (M=a)"
-        if reasons:
-            reason += "; " + "; ".join(reasons)
-        return RelayPolicy(
-            "authenticated",
-            reason=reason,
-            conditional_permit=", ".join(conditional),
-        )
     reason = "localhost and the hosts in class {R} may relay"
     if reasons:
         reason += "; " + "; ".join(reasons)
