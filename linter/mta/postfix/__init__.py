@@ -32,7 +32,7 @@ LISTENER_SETTINGS = {
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.mta.postfix.model import build_model
     from linter.mta.postfix.parse import collapse_blanks, parse_main, parse_master
-    from linter.mta.postfix.posture import build_posture, pass_service
+    from linter.mta.postfix.posture import PostureSpans, build_posture, pass_service
 
     input_errors: list[Diagnostic] = []
     main = master = None
@@ -66,9 +66,22 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
 
     model = build_model(main, master, options.postfix_version)  # type: ignore[arg-type]
     diagnostics = input_errors + model.diagnostics
+    # a master.cf alone: every smtpd setting not given with -o comes from a main.cf we
+    # have not seen, so only what master.cf decides by itself is judged
+    master_only = master_file is not None and main_file is None
+    if master_only and master_file is not None:
+        diagnostics.append(
+            Diagnostic(
+                "main-cf-missing",
+                "main.cf not found beside master.cf: checks that need it are skipped",
+                Span(master_file.display, 1, 1),
+            )
+        )
     posture, spans = build_posture(model)
     if options.roles:
         posture.roles = list(options.roles)  # type: ignore[arg-type]
+    elif master_only:
+        posture.roles = []
 
     primary = main_file or master_file
     facts = Facts()
@@ -76,6 +89,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     facts.set("mta", "postfix")
     facts.set("roles", list(posture.roles))
     posture_dict = posture.to_dict()
+    if master_only:
+        # listeners, outbound path, TLS and identity all read main.cf parameters
+        posture_dict = {"mta": "postfix", "roles": posture_dict["roles"], "listeners": []}
+        spans = PostureSpans([], {})
     facts.set("posture", posture_dict)
     for path, span in spans.fields.items():
         facts.spans[f"posture.{path}"] = span
@@ -102,28 +119,35 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span
-    facts.set(
-        "postfix",
-        {
-            "version": ".".join(str(p) for p in options.postfix_version),
-            "compatibility_level": model.compatibility_level,
-            "has_main_cf": main is not None,
-            "has_master_cf": master is not None,
-            "services": [_service_fact(s) for s in model.services],
-            "postscreen_without_smtpd_pass": any(
-                s.daemon == "postscreen" and s.type == "inet" and pass_service(model, s) is None
-                for s in model.services
-            ),
-        },
-    )
+    postfix_facts: dict[str, Any] = {
+        "version": ".".join(str(p) for p in options.postfix_version),
+        "compatibility_level": model.compatibility_level,
+        "has_main_cf": main is not None,
+        "has_master_cf": master is not None,
+        "services": [_service_fact(s) for s in model.services],
+        "postscreen_without_smtpd_pass": any(
+            s.daemon == "postscreen" and s.type == "inet" and pass_service(model, s) is None
+            for s in model.services
+        ),
+    }
+    if master_only:
+        del postfix_facts["compatibility_level"]  # set in the main.cf we have not seen
+    facts.set("postfix", postfix_facts)
     for i, s in enumerate(model.services):
         facts.spans[f"postfix.services[{i}]"] = s.span
-        facts.add_resolver(f"postfix.services[{i}].param", _param_resolver(model, s))
+        facts.add_resolver(
+            f"postfix.services[{i}].param",
+            _override_resolver(s) if master_only else _param_resolver(model, s),
+        )
         for name, o in s.overrides.items():
             facts.spans[f"postfix.services[{i}].overrides.{name}"] = o.span
-    facts.add_resolver("postfix.param", lambda name: _param(model, name))
-    facts.add_resolver("postfix.raw", lambda name: _raw(model, name))
-    facts.add_resolver("postfix.explicit", lambda name: _explicit(model, name))
+    if master_only:
+        for prefix in ("postfix.param", "postfix.raw", "postfix.explicit"):
+            facts.add_resolver(prefix, _unknown)
+    else:
+        facts.add_resolver("postfix.param", lambda name: _param(model, name))
+        facts.add_resolver("postfix.raw", lambda name: _raw(model, name))
+        facts.add_resolver("postfix.explicit", lambda name: _explicit(model, name))
 
     model_dict: dict[str, Any] = {
         "path": config_set.display,
@@ -208,6 +232,20 @@ def _param(
 
 def _param_resolver(model: PostfixModel, service: Service | None) -> Callable[[str], Any]:
     return lambda name: _param(model, name, service)
+
+
+def _override_resolver(service: Service) -> Callable[[str], Any]:
+    """A service's parameter when master.cf alone is known: its -o options only."""
+
+    def resolve(name: str) -> tuple[Any, Span | None]:
+        o = service.overrides.get(name)
+        return (o.value, o.span) if o is not None else (MISSING, None)
+
+    return resolve
+
+
+def _unknown(name: str) -> tuple[Any, Span | None]:
+    return MISSING, None
 
 
 def _raw(model: PostfixModel, name: str) -> tuple[Any, Span | None]:
