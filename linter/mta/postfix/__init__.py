@@ -78,6 +78,8 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             )
         )
     posture, spans = build_posture(model)
+    if not master_only:
+        diagnostics.extend(spans.diagnostics)
     if options.roles:
         posture.roles = list(options.roles)  # type: ignore[arg-type]
     elif master_only:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linter.diagnostics import Diagnostic
-from linter.mta.postfix import params
+from linter.mta.postfix import param_types, params
 from linter.mta.postfix.expand import Expansion, Lookup, expand, references
 from linter.mta.postfix.parse import (
     Assignment,
@@ -487,11 +487,8 @@ def _check_names(model: PostfixModel) -> None:
                     data={"parameter": missing},
                 )
             )
-        boolean = (
-            params.BUILTIN_DEFAULTS.get(name) in ("yes", "no")
-            and name not in _NOT_BOOLEAN
-            and "$" not in value
-        )
+        # the type comes from Postfix's own tables, never from a default that reads "no"
+        boolean = name in param_types.BOOLEAN and "$" not in value
         if boolean and value.strip().lower() not in ("yes", "no"):
             # the daemons (not postconf) refuse this at start-up
             model.diagnostics.append(
@@ -535,9 +532,6 @@ def _check_names(model: PostfixModel) -> None:
                 )
             )
 
-
-# parameters whose default is "yes" or "no" but which take other words too
-_NOT_BOOLEAN = frozenset({"smtpd_forbid_bare_newline"})  # no | normalize | reject
 
 _PIPE_MACROS = {
     "client_address",

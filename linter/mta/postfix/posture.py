@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from linter.diagnostics import Diagnostic
 from linter.mta.postfix.model import PostfixModel, Service
-from linter.mta.postfix.restrictions import evaluate_relay, restriction_classes, tokens
+from linter.mta.postfix.restrictions import (
+    STAGES,
+    evaluate_relay,
+    restriction_classes,
+    tokens,
+)
 from linter.posture import (
     SERVICE_PORTS,
     SSL_TLS_PROTOCOLS,
@@ -32,6 +38,8 @@ class PostureSpans:
 
     listeners: list[Span | None]
     fields: dict[str, Span]
+    # what the posture shows the daemon would do wrong (e.g. defer all mail)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def host_port(name: str) -> tuple[str, str]:
@@ -73,6 +81,30 @@ class Networks:
     listed: list[str]
     public: list[str]
     widest_prefix: int | None  # prefix length of the widest IPv4 network (0 also for ::/0)
+    # the first entry smtpd cannot read ("non-null host address bits", "bad network
+    # value"): a client not matched by an earlier entry gets 451 4.3.0 at permit_mynetworks
+    broken: str = ""
+    # the entries before ``broken`` cover every IPv4 / every IPv6 address
+    every_ipv4: bool = False
+    every_ipv6: bool = False
+    # some entry comes before ``broken`` (without one, no client is in mynetworks)
+    usable: bool = True
+
+
+_TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*:")
+
+
+def _network_entry(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | str | None:
+    """An address-pattern entry as smtpd reads it: a network, "" when smtpd refuses it
+    (host bits set, an octet above 255, "0/0"), None for a host name, a table or a file."""
+    if text.startswith("/") or _TABLE.match(text):
+        return None
+    candidate = text.replace("[", "").replace("]", "")
+    try:
+        # an address alone is a /32 (/128); with a length, no host bits may be set
+        return ipaddress.ip_network(candidate, strict=True)
+    except ValueError:
+        return "" if "/" in text else None
 
 
 def analyse_networks(model: PostfixModel, service: Service | None) -> Networks:
@@ -89,21 +121,37 @@ def analyse_networks(model: PostfixModel, service: Service | None) -> Networks:
         return Networks(labels.get(style, [style]), [], 8 if style == "class" else None)
     public: list[str] = []
     widest: int | None = None
+    broken = ""
+    ipv4: list[ipaddress.IPv4Network] = []
+    ipv6: list[ipaddress.IPv6Network] = []
+    usable = False
     for item in items:
         text = item.strip()
+        net = _network_entry(text.removeprefix("!"))
+        if net == "":
+            broken = text  # smtpd stops at this entry with a lookup error
+            break
+        usable = True
         if text.startswith("!"):
             continue
-        candidate = text.replace("[", "").replace("]", "")
-        try:
-            net = ipaddress.ip_network(candidate, strict=False)
-        except ValueError:
+        if not isinstance(net, ipaddress.IPv4Network | ipaddress.IPv6Network):
             continue  # a table, a file or a host name: its contents are not in the file
+        if net.version == 4:
+            ipv4.append(net)
+        else:
+            ipv6.append(net)
         if net.version == 4 or net.prefixlen == 0:
             # IPv4 prefix length of the widest network; ::/0 counts as 0 too
             widest = net.prefixlen if widest is None else min(widest, net.prefixlen)
         if not (net.is_private or net.is_loopback or net.is_link_local) or net.prefixlen == 0:
             public.append(text)
-    return Networks(items, public, widest)
+    every_ipv4 = any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(ipv4))
+    every_ipv6 = any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(ipv6))
+    if every_ipv4:
+        widest = 0
+    elif widest == 0:
+        widest = min((n.prefixlen for n in ipv4), default=None)  # ::/0 alone: IPv6 only
+    return Networks(items, public, widest, broken, every_ipv4, every_ipv6, usable)
 
 
 # ---------------------------------------------------------------- listeners
@@ -158,7 +206,13 @@ def pass_service(model: PostfixModel, postscreen: Service | None) -> Service | N
     return next((s for s in model.services if s.type == "pass" and s.service == name), None)
 
 
-def build_listeners(model: PostfixModel) -> tuple[list[Listener], list[Span | None]]:
+def build_listeners(
+    model: PostfixModel, deferred: list[tuple[str, Span | None, str]] | None = None
+) -> tuple[list[Listener], list[Span | None]]:
+    """The smtpd listeners; ``deferred`` collects (entry, its span, listener) for each
+    listener whose unreadable mynetworks entry makes smtpd defer mail."""
+    if deferred is None:
+        deferred = []
     listeners: list[Listener] = []
     spans: list[Span | None] = []
     if model.master is None:
@@ -184,7 +238,9 @@ def build_listeners(model: PostfixModel) -> tuple[list[Listener], list[Span | No
         role = {25: "smtp", 587: "submission", 465: "submissions"}.get(port or 0, "other")
         tls = _tls_mode(model, settings)
         sasl = model.is_yes("smtpd_sasl_auth_enable", settings)
-        relay, auth_required = _relay_policy(model, settings, sasl)
+        relay, auth_required, broken = _relay_policy(model, settings, sasl)
+        if broken:
+            deferred.append((broken, model.setting("mynetworks", settings).span, key))
         sec_opts = tokens(model.value("smtpd_sasl_security_options", settings))
         plaintext_mechs = "noplaintext" not in sec_opts
         auth_only = model.is_yes("smtpd_tls_auth_only", settings) or tls == "required"
@@ -215,19 +271,43 @@ def build_listeners(model: PostfixModel) -> tuple[list[Listener], list[Span | No
     return listeners, spans
 
 
-def _relay_policy(model: PostfixModel, s: Service | None, sasl: bool) -> tuple[RelayPolicy, bool]:
-    """The relay verdict of one smtpd service, and whether it requires AUTH for all mail."""
+# the domain lists that make a destination one smtpd accepts mail for (permit_auth_destination)
+AUTHORISED_DOMAIN_LISTS = (
+    "mydestination",
+    "relay_domains",
+    "virtual_alias_domains",
+    "virtual_mailbox_domains",
+)
+
+
+def _every_domain_authorised(model: PostfixModel, s: Service | None) -> bool:
+    """A ``static:`` table in a domain list answers for every domain (relay_domains =
+    static:all): reject_unauth_destination then lets any recipient through."""
+    return any(
+        t.lower().startswith("static:")
+        for name in AUTHORISED_DOMAIN_LISTS
+        for t in tokens(model.value(name, s))
+    )
+
+
+def _relay_policy(
+    model: PostfixModel, s: Service | None, sasl: bool
+) -> tuple[RelayPolicy, bool, str]:
+    """The relay verdict of one smtpd service, whether it requires AUTH for all mail, and
+    the unreadable mynetworks entry that makes smtpd defer mail from strangers ("")."""
     classes = restriction_classes(
         tokens(model.value("smtpd_restriction_classes", s)),
         lambda name: model.value(name, s),
     )
     nets = analyse_networks(model, s)
     ev = evaluate_relay(
-        model.value("smtpd_relay_restrictions", s),
-        model.value("smtpd_recipient_restrictions", s),
+        {name: model.value(name, s) for name in STAGES},
         classes,
         sasl,
-        mynetworks_covers_everyone=nets.widest_prefix == 0,
+        mynetworks_covers_everyone=nets.every_ipv4 or nets.every_ipv6 and _ipv6(model, s),
+        every_destination_local=_every_domain_authorised(model, s),
+        mynetworks_broken=bool(nets.broken),
+        mynetworks_usable=nets.usable,
     )
     auth_required = not ev.stranger_local
     maybe = ev.maybe_permit_by
@@ -240,10 +320,21 @@ def _relay_policy(model: PostfixModel, s: Service | None, sasl: bool) -> tuple[R
         )
     elif ev.stranger_remote:
         decided = ev.decided_by.get("stranger", "no restriction rejects it")
-        if nets.widest_prefix == 0 and "permit_mynetworks" in decided:
+        if not nets.every_ipv4 and nets.every_ipv6 and "permit_mynetworks" in decided:
+            reason = (
+                f"mynetworks covers every IPv6 address ({', '.join(nets.public)}), so "
+                f"{decided} lets any IPv6 client relay"
+            )
+        elif nets.every_ipv4 and "permit_mynetworks" in decided:
             reason = (
                 f"mynetworks covers every address ({', '.join(nets.public)}), so "
                 f"{decided} lets a client from anywhere relay"
+            )
+        elif _every_domain_authorised(model, s) and decided == "no restriction rejects it":
+            reason = (
+                "a static: table in mydestination, relay_domains or a virtual domain list "
+                "matches every domain, so reject_unauth_destination lets any recipient "
+                "through and a client from anywhere may relay"
             )
         else:
             reason = f"a client from anywhere may relay ({decided})"
@@ -265,7 +356,20 @@ def _relay_policy(model: PostfixModel, s: Service | None, sasl: bool) -> tuple[R
         policy = RelayPolicy("closed", reason=reason)
     policy.conditional_permit = maybe
     policy.guarded = ev.has_guard
-    return policy, auth_required
+    deferring = ev.has_guard and "permit_mynetworks" in ev.decided_by.get("stranger-local", "")
+    broken = nets.broken if deferring else ""
+    if broken:
+        policy.reason += (
+            f"; mynetworks entry {broken} cannot be read, so permit_mynetworks answers "
+            "451 4.3.0 to every client no earlier entry matches"
+        )
+    return policy, auth_required, broken
+
+
+def _ipv6(model: PostfixModel, s: Service | None) -> bool:
+    """smtpd accepts IPv6 clients (inet_protocols = all or ipv6; default all)."""
+    words = {w.lower() for w in tokens(model.value("inet_protocols", s))}
+    return not words or bool(words & {"all", "ipv6"})
 
 
 # ---------------------------------------------------------------- outbound
@@ -432,7 +536,8 @@ def build_tls(model: PostfixModel) -> TlsSettings:
 
 
 def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
-    listeners, listener_spans = build_listeners(model)
+    deferred: list[tuple[str, Span | None, str]] = []
+    listeners, listener_spans = build_listeners(model, deferred)
     outbound = build_outbound(model)
     identity = Identity(
         hostname=model.value("myhostname"),
@@ -484,4 +589,21 @@ def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
         span = model.setting(name).span
         if span is not None:
             fields[path] = span
-    return posture, PostureSpans(listener_spans, fields)
+    diagnostics = []
+    seen: set[tuple[str, Span | None]] = set()
+    for entry, span, listener in deferred:
+        if (entry, span) in seen or span is None:
+            continue
+        seen.add((entry, span))
+        diagnostics.append(
+            Diagnostic(
+                "mynetworks-unreadable",
+                f'mynetworks entry "{entry}" is not a network smtpd can read (host bits '
+                "set, or not an address): smtpd logs a warning and answers 451 4.3.0 at "
+                f"permit_mynetworks on {listener}, so mail from every client no earlier "
+                "entry matches is deferred",
+                span,
+                data={"entry": entry, "listener": listener},
+            )
+        )
+    return posture, PostureSpans(listener_spans, fields, diagnostics)
