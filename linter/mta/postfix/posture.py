@@ -206,6 +206,23 @@ def pass_service(model: PostfixModel, postscreen: Service | None) -> Service | N
     return next((s for s in model.services if s.type == "pass" and s.service == name), None)
 
 
+def _listener_services(model: PostfixModel) -> list[tuple[str, Service | None, Service | None]]:
+    """(name, listening service, service whose smtpd settings apply) per SMTP listener."""
+    if model.master is None:
+        # no master.cf: Postfix's stock master.cf runs only "smtp inet ... smtpd"
+        return [("smtp/inet", None, None)]
+    candidates: list[tuple[str, Service | None, Service | None]] = []
+    for s in model.services:
+        if s.type != "inet":
+            continue
+        if s.daemon == "smtpd":
+            candidates.append((s.key, s, s))
+        elif s.daemon == "postscreen":
+            # postscreen hands clients to the "smtpd pass" service
+            candidates.append((s.key, s, pass_service(model, s)))
+    return candidates
+
+
 def build_listeners(
     model: PostfixModel, deferred: list[tuple[str, Span | None, str]] | None = None
 ) -> tuple[list[Listener], list[Span | None]]:
@@ -215,19 +232,7 @@ def build_listeners(
         deferred = []
     listeners: list[Listener] = []
     spans: list[Span | None] = []
-    if model.master is None:
-        # no master.cf: Postfix's stock master.cf runs only "smtp inet ... smtpd"
-        candidates: list[tuple[str, Service | None, Service | None]] = [("smtp/inet", None, None)]
-    else:
-        candidates = []
-        for s in model.services:
-            if s.type != "inet":
-                continue
-            if s.daemon == "smtpd":
-                candidates.append((s.key, s, s))
-            elif s.daemon == "postscreen":
-                # postscreen hands clients to the "smtpd pass" service
-                candidates.append((s.key, s, pass_service(model, s)))
+    candidates = _listener_services(model)
     addresses = _listen_addresses(model)
     for key, listen, settings in candidates:
         name = listen.service if listen is not None else "smtp"
@@ -506,23 +511,75 @@ def _protocol_name(text: str) -> str:
     return text
 
 
+# outbound levels at which the SMTP client applies the *_mandatory_* settings
+MANDATORY_CLIENT_LEVELS = frozenset(
+    {"encrypt", "verify", "secure", "fingerprint", "dane", "dane-only"}
+)
+
+
+def _mandatory_server_services(model: PostfixModel) -> list[Service | None]:
+    """smtpd services where TLS is mandatory (encrypt, wrapper mode): only there do
+    smtpd_tls_mandatory_protocols/_ciphers apply."""
+    return [
+        settings
+        for _key, _listen, settings in _listener_services(model)
+        if _tls_mode(model, settings) in ("required", "implicit")
+    ]
+
+
+def _mandatory_client_services(model: PostfixModel) -> list[Service | None]:
+    """SMTP/LMTP clients that may use mandatory TLS: a level of encrypt or stronger, wrapper
+    mode, or a TLS policy table (whose entries can ask for it)."""
+    clients: list[Service | None] = [None]
+    if model.master is not None:
+        clients = [s for s in model.services if s.daemon in ("smtp", "lmtp")]
+    found: list[Service | None] = []
+    for s in clients:
+        level = model.value("smtp_tls_security_level", s).strip().lower()
+        if not level and model.is_yes("smtp_enforce_tls", s):
+            level = "encrypt"
+        if (
+            level in MANDATORY_CLIENT_LEVELS
+            or model.is_yes("smtp_tls_wrappermode", s)
+            or model.value("smtp_tls_policy_maps", s).strip()
+        ):
+            found.append(s)
+    return found
+
+
+def _union(lists: list[list[str]]) -> list[str]:
+    return [p for p in SSL_TLS_PROTOCOLS if any(p in items for items in lists)]
+
+
 def build_tls(model: PostfixModel) -> TlsSettings:
     def prot(name: str) -> list[str]:
         return protocols(model.value(name))
 
     server = prot("smtpd_tls_protocols")
-    server_m = prot("smtpd_tls_mandatory_protocols")
     client = prot("smtp_tls_protocols")
-    client_m = prot("smtp_tls_mandatory_protocols")
+    # the mandatory settings as the services that use them see them; none when no
+    # service uses mandatory TLS (then they have no effect)
+    mandatory_servers = _mandatory_server_services(model)
+    mandatory_clients = _mandatory_client_services(model)
+    server_m = _union(
+        [protocols(model.value("smtpd_tls_mandatory_protocols", s)) for s in mandatory_servers]
+    )
+    client_m = _union(
+        [protocols(model.value("smtp_tls_mandatory_protocols", s)) for s in mandatory_clients]
+    )
     return TlsSettings(
         server_protocols=server,
         server_mandatory_protocols=server_m,
         client_protocols=client,
         client_mandatory_protocols=client_m,
         server_ciphers=model.value("smtpd_tls_ciphers"),
-        server_mandatory_ciphers=model.value("smtpd_tls_mandatory_ciphers"),
+        server_mandatory_ciphers=model.value("smtpd_tls_mandatory_ciphers")
+        if mandatory_servers
+        else "",
         client_ciphers=model.value("smtp_tls_ciphers"),
-        client_mandatory_ciphers=model.value("smtp_tls_mandatory_ciphers"),
+        client_mandatory_ciphers=model.value("smtp_tls_mandatory_ciphers")
+        if mandatory_clients
+        else "",
         weak_server_protocols=sorted(
             set(weak_protocols(server) + weak_protocols(server_m)), key=SSL_TLS_PROTOCOLS.index
         ),
