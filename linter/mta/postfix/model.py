@@ -111,6 +111,7 @@ class PostfixModel:
     # checks their -o parameters)
     replaced_services: list[Service] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _deriving_mydomain: bool = field(default=False, repr=False)
 
     # ------------------------------------------------------------ values
     @property
@@ -125,11 +126,13 @@ class PostfixModel:
         if name in self.explicit:
             a = self.explicit[name]
             return Setting(name, a.value, a.value_span, "main.cf")
-        value, why = self.builtin_default(name)
+        value, why = self.builtin_default(name, service)
         return Setting(name, value or "", None, "default", why)
 
-    def builtin_default(self, name: str) -> tuple[str | None, str]:
+    def builtin_default(self, name: str, service: Service | None = None) -> tuple[str | None, str]:
         """Postfix's default for ``name`` here, and why it is that value."""
+        if name == "mydomain":
+            return self._default_mydomain(service), "$myhostname minus its first label"
         value = params.default_for(name, self.compatibility_level, self.version)
         if value is None:
             value = params.service_default(name, self.all_commands, self.all_commands.keys())
@@ -146,6 +149,20 @@ class PostfixModel:
             )
         return value, f"built-in default of Postfix {version}"
 
+    def _default_mydomain(self, service: Service | None) -> str:
+        """mail_params.c check_mydomainname(): what follows the first dot of myhostname,
+        "localdomain" when it has none (postconf -x agrees, e.g. example.com for
+        mx.example.com). A myhostname that refers back to $mydomain sees it empty."""
+        if self._deriving_mydomain:
+            return ""
+        self._deriving_mydomain = True
+        try:
+            hostname = self.value("myhostname", service)
+        finally:
+            self._deriving_mydomain = False
+        _host, dot, rest = hostname.strip().partition(".")
+        return rest if dot else "localdomain"
+
     def raw(self, name: str, service: Service | None = None) -> str:
         return self.setting(name, service).value
 
@@ -158,7 +175,7 @@ class PostfixModel:
                     return service.service
             if name in self.explicit:
                 return self.explicit[name].value
-            return self.builtin_default(name)[0]
+            return self.builtin_default(name, service)[0]
 
         return lookup
 

@@ -1,0 +1,83 @@
+"""Effective values mtalint derives against ``postconf -x`` (the real binary).
+
+Defaults that Postfix computes from other parameters ($mydomain from $myhostname) change
+the banner, mydestination and myorigin; each case here is judged by postconf itself.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from linter.mta.postfix.model import build_model
+from linter.mta.postfix.parse import parse_main, parse_master
+from linter.source import SourceFile
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("postconf") is None,
+    reason="needs Postfix's postconf (Debian: apt-get install postfix)",
+)
+
+NAMES = ("myhostname", "mydomain", "mydestination", "myorigin", "smtpd_banner")
+
+CASES = {
+    "three-labels": "myhostname = mx.example.com\n",
+    "two-labels": "myhostname = mx.example\n",
+    "five-labels": "myhostname = a.b.c.example.com\n",
+    "one-label": "myhostname = mx\n",
+    "trailing-dot": "myhostname = mx.example.com.\n",
+    "only-a-dot-after": "myhostname = mx.\n",
+    "mixed-case": "myhostname = MX.Example.COM\n",
+    "refers-back": "myhostname = mail.$mydomain\n",
+    "explicit-domain": "myhostname = mx.example.com\nmydomain = example.org\n",
+    "expanded-hostname": "host_part = mx\nmyhostname = $host_part.example.net\n",
+}
+
+SERVICE_CASES = {
+    "override-hostname": (
+        "myhostname = mx.example.com\n",
+        "smtp inet n - n - - smtpd -o myhostname=a.b.example.org\n",
+    ),
+}
+
+
+def postconf(folder: Path, args: list[str]) -> str:
+    done = subprocess.run(
+        ["postconf", "-c", str(folder), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_derived_defaults_are_what_postconf_expands(case: str, tmp_path: Path) -> None:
+    text = CASES[case]
+    (tmp_path / "main.cf").write_text(text)
+    (tmp_path / "master.cf").write_text("")
+    model = build_model(parse_main(SourceFile("main.cf", text)), None)
+    for name in NAMES:
+        expected = postconf(tmp_path, ["-xh", name]).rstrip("\n")
+        assert model.value(name) == expected, name
+
+
+@pytest.mark.parametrize("case", sorted(SERVICE_CASES))
+def test_service_overrides_reach_derived_defaults(case: str, tmp_path: Path) -> None:
+    main, master = SERVICE_CASES[case]
+    (tmp_path / "main.cf").write_text(main)
+    (tmp_path / "master.cf").write_text(master)
+    model = build_model(
+        parse_main(SourceFile("main.cf", main)), parse_master(SourceFile("master.cf", master))
+    )
+    service = model.services[0]
+    # postconf -x does not apply -o to other parameters; the daemon does: mail_params.c
+    # reads myhostname (the -o value) before it derives mydomain from it
+    hostname = postconf(tmp_path, ["-xP"]).split("=", 1)[1].strip()
+    assert model.value("myhostname", service) == hostname
+    main2 = tmp_path / "as-service"
+    main2.mkdir()
+    (main2 / "main.cf").write_text(f"myhostname = {hostname}\n")
+    (main2 / "master.cf").write_text("")
+    for name in ("mydomain", "mydestination", "smtpd_banner"):
+        assert model.value(name, service) == postconf(main2, ["-xh", name]).rstrip("\n"), name
