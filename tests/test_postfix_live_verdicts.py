@@ -308,3 +308,140 @@ def test_ipv6_everywhere_in_mynetworks_lets_ipv6_strangers_relay_only() -> None:
     )
     assert listener["relay"]["verdict"] == "open", listener["relay"]
     assert "IPv6" in listener["relay"]["reason"], listener["relay"]
+
+
+# ---------------------------------------------------------------------- STARTTLS, AUTH
+
+TLSMGR = "tlsmgr unix - - n 1000? 1 tlsmgr"
+
+
+@dataclass(frozen=True)
+class TlsVariant:
+    id: str
+    settings: dict[str, str]
+    starttls_code: int  # the reply to STARTTLS (220 ready, 454 unavailable, 502 unknown)
+    mtalint_tls: str
+    starttls_advertised: bool = True
+    auth_advertised: bool = True
+    mail_refused: bool = False  # 530: TLS is required first
+    findings: tuple[str, ...] = ()
+    no_findings: tuple[str, ...] = ()
+
+
+TLS_VARIANTS = [
+    TlsVariant("working", {}, 220, "optional"),
+    TlsVariant("bound-misspelt", {"smtpd_tls_protocols": ">=TLS1.2"}, 454, "none"),
+    TlsVariant("exclusion-misspelt", {"smtpd_tls_protocols": "!TLSv1.0"}, 454, "none"),
+    TlsVariant("lower-case-names", {"smtpd_tls_protocols": ">=tlsv1.2"}, 220, "optional"),
+    TlsVariant("hex-bound", {"smtpd_tls_protocols": ">=0x0303"}, 220, "optional"),
+    TlsVariant(
+        "starttls-discarded",
+        {"smtpd_discard_ehlo_keywords": "starttls"},
+        502,
+        "none",
+        starttls_advertised=False,
+    ),
+    TlsVariant(
+        "auth-discarded",
+        {"smtpd_discard_ehlo_keywords": "auth"},
+        220,
+        "optional",
+        auth_advertised=False,
+    ),
+    TlsVariant(
+        "required-but-misspelt",
+        {"smtpd_tls_security_level": "encrypt", "smtpd_tls_mandatory_protocols": ">=TLS1.2"},
+        454,
+        "required",
+        auth_advertised=False,
+        mail_refused=True,
+        findings=("PF043",),
+    ),
+    TlsVariant(
+        "required-opportunistic-list-unused",
+        {"smtpd_tls_security_level": "encrypt", "smtpd_tls_protocols": ">=TLS1.2"},
+        220,
+        "required",
+        auth_advertised=False,
+        mail_refused=True,
+        no_findings=("PF043",),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", "/CN=mx.example.test", "-keyout", str(key), "-out", str(cert)],
+        capture_output=True,
+        check=True,
+    )
+    return {"smtpd_tls_cert_file": str(cert), "smtpd_tls_key_file": str(key)}
+
+
+@pytest.mark.parametrize("variant", TLS_VARIANTS, ids=lambda v: v.id)
+def test_starttls_and_auth_as_smtpd_offers_them(
+    variant: TlsVariant, certificate: dict[str, str]
+) -> None:
+    settings = {
+        **BASE,
+        **certificate,
+        "smtpd_tls_security_level": "may",
+        "smtpd_sasl_auth_enable": "yes",
+        **variant.settings,
+    }
+    service = smtpd_service(DEFAULT_PORT) + "\n" + TLSMGR
+    with PostfixServer(settings, service) as server:
+        # STARTTLS last: after a 220 the session would have to speak TLS
+        session = server.session(
+            ["EHLO client.example", "MAIL FROM:<a@sender.example>", "STARTTLS"]
+        )
+        main_cf = (server.config_dir / "main.cf").read_text()
+        master_cf = (server.config_dir / "master.cf").read_text()
+        log = server.log()
+    context = f"{session.describe()}\n{log[-3000:]}"
+    ehlo = session.reply_to("EHLO")
+    assert ehlo is not None and ehlo.code == 250, context
+    # the harness joins the reply's lines with " | "
+    lines = ehlo.text.replace(" | ", "\n").splitlines()
+    keywords = {line[4:].split()[0].upper() for line in lines if len(line) > 4}
+    assert ("STARTTLS" in keywords) is variant.starttls_advertised, context
+    assert ("AUTH" in keywords) is variant.auth_advertised, context
+    starttls = session.reply_to("STARTTLS")
+    assert starttls is not None and starttls.code == variant.starttls_code, context
+    mail = session.reply_to("MAIL FROM")
+    assert mail is not None and (mail.code == 530) is variant.mail_refused, context
+
+    with tempfile.TemporaryDirectory(prefix="mtalint-live-") as folder:
+        (Path(folder) / "main.cf").write_text(main_cf)
+        (Path(folder) / "master.cf").write_text(master_cf)
+        parsed = subprocess.run(
+            [*mtalint_argv(), "parse", folder, "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        checked = subprocess.run(
+            [*mtalint_argv(), "check", folder, "--format", "json", "--no-config"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    listener = next(
+        item
+        for item in json.loads(parsed.stdout)["posture"]["listeners"]
+        if item.get("port") == DEFAULT_PORT
+    )
+    assert listener["tls"] == variant.mtalint_tls, (listener, context)
+    if not variant.auth_advertised and not variant.mail_refused:
+        assert listener["auth"] == "none", listener
+    rules = {f["rule"] for f in json.loads(checked.stdout)["findings"]}
+    for rule in variant.findings:
+        assert rule in rules, sorted(rules)
+    for rule in variant.no_findings:
+        assert rule not in rules, sorted(rules)

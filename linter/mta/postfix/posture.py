@@ -178,6 +178,36 @@ def _tls_mode(model: PostfixModel, s: Service | None) -> str:
     return {"may": "optional", "encrypt": "required"}.get(level, "none")
 
 
+def ehlo_discards(value: str) -> set[str]:
+    """smtpd_discard_ehlo_keywords (ehlo_mask(): any case, commas or white space)."""
+    return {w.lower() for w in re.split(r"[\s,]+", value) if w}
+
+
+def _tls_unavailable(
+    model: PostfixModel, s: Service | None, tls: str, discarded: set[str]
+) -> tuple[str, str] | None:
+    """Why smtpd cannot do TLS on this service at all: (setting, explanation), or None."""
+    if tls == "none":
+        return None
+    if tls != "implicit" and "starttls" in discarded:
+        return (
+            "smtpd_discard_ehlo_keywords",
+            "smtpd_discard_ehlo_keywords drops STARTTLS (not advertised, and the command "
+            'gets "502 5.5.1 Error: command not implemented")',
+        )
+    # smtpd validates the list it will use: the mandatory one when TLS is enforced
+    name = "smtpd_tls_protocols" if tls == "optional" else "smtpd_tls_mandatory_protocols"
+    value = model.value(name, s)
+    if not protocol_list_valid(value):
+        return (
+            name,
+            f'{name} = "{value}" is not a protocol list Postfix can read: smtpd logs '
+            '"Invalid TLS protocol list ...: disabling TLS support" and answers STARTTLS '
+            'with "454 4.7.0 TLS not available due to local problem"',
+        )
+    return None
+
+
 CERTIFICATE_SETTINGS = (
     "smtpd_tls_chain_files",
     "smtpd_tls_cert_file",
@@ -224,12 +254,11 @@ def _listener_services(model: PostfixModel) -> list[tuple[str, Service | None, S
 
 
 def build_listeners(
-    model: PostfixModel, deferred: list[tuple[str, Span | None, str]] | None = None
+    model: PostfixModel, problems: list[Diagnostic] | None = None
 ) -> tuple[list[Listener], list[Span | None]]:
-    """The smtpd listeners; ``deferred`` collects (entry, its span, listener) for each
-    listener whose unreadable mynetworks entry makes smtpd defer mail."""
-    if deferred is None:
-        deferred = []
+    """The smtpd listeners; ``problems`` collects what makes one refuse or defer mail."""
+    if problems is None:
+        problems = []
     listeners: list[Listener] = []
     spans: list[Span | None] = []
     candidates = _listener_services(model)
@@ -242,10 +271,39 @@ def build_listeners(
         public = not (_is_loopback(host) if host else all(_is_loopback(a) for a in addresses))
         role = {25: "smtp", 587: "submission", 465: "submissions"}.get(port or 0, "other")
         tls = _tls_mode(model, settings)
-        sasl = model.is_yes("smtpd_sasl_auth_enable", settings)
+        discarded = ehlo_discards(model.value("smtpd_discard_ehlo_keywords", settings))
+        unavailable = _tls_unavailable(model, settings, tls, discarded)
+        if unavailable:
+            setting_name, why = unavailable
+            if tls == "optional":
+                tls = "none"  # no client ever gets TLS here
+            else:
+                span = model.setting(setting_name, settings).span
+                problems.append(
+                    Diagnostic(
+                        "tls-unavailable",
+                        f"listener {key} requires TLS ({tls}), but {why}: no client can "
+                        "send mail",
+                        span or (listen.span if listen is not None else Span("main.cf", 1, 1)),
+                        data={"listener": key, "parameter": setting_name},
+                    )
+                )
+        sasl = model.is_yes("smtpd_sasl_auth_enable", settings) and "auth" not in discarded
         relay, auth_required, broken = _relay_policy(model, settings, sasl)
         if broken:
-            deferred.append((broken, model.setting("mynetworks", settings).span, key))
+            span = model.setting("mynetworks", settings).span
+            if span is not None:
+                problems.append(
+                    Diagnostic(
+                        "mynetworks-unreadable",
+                        f'mynetworks entry "{broken}" is not a network smtpd can read (host '
+                        "bits set, or not an address): smtpd logs a warning and answers "
+                        f"451 4.3.0 at permit_mynetworks on {key}, so mail from every "
+                        "client no earlier entry matches is deferred",
+                        span,
+                        data={"entry": broken, "listener": key},
+                    )
+                )
         sec_opts = tokens(model.value("smtpd_sasl_security_options", settings))
         plaintext_mechs = "noplaintext" not in sec_opts
         auth_only = model.is_yes("smtpd_tls_auth_only", settings) or tls == "required"
@@ -460,6 +518,8 @@ def protocols(spec: str) -> list[str]:
     disables every protocol above it.
     """
     order = list(SSL_TLS_PROTOCOLS)
+    if not protocol_list_valid(spec):
+        return []  # Postfix disables TLS altogether with this list
     words = [w for w in re.split(r"[\s,:]+", spec) if w]
     if not words:
         return order
@@ -492,6 +552,33 @@ def protocols(spec: str) -> list[str]:
             break
         result.append(p)
     return result
+
+
+# tls_misc.c: protocol_table (names, "!" and bare) and tls_version_table (">=", "<=")
+_PROTOCOL_NAMES = frozenset(p.lower() for p in SSL_TLS_PROTOCOLS)
+_VERSION_NAMES = frozenset({"none", "sslv3", "tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"})
+
+
+def protocol_list_valid(spec: str) -> bool:
+    """Whether Postfix's tls_proto_mask_lims() accepts a ``*_tls_protocols`` value.
+
+    Names match in any case (name_code() without NAME_CODE_FLAG_STRICT_CASE); a bound
+    may also be a hexadecimal number (strtoul base 16, so "0x0303" or "303").
+    """
+    for word in (w for w in re.split(r"[\s,:]+", spec) if w):
+        if word.startswith((">=", "<=")):
+            bound = word[2:]
+            if bound.lower() in _VERSION_NAMES:
+                continue
+            prefixed = bound.lower().startswith("0x")
+            digits = bound[2:] if prefixed else bound
+            if not re.fullmatch(r"[0-9A-Fa-f]*", digits) or len(digits) > 7:
+                return False
+            if prefixed and not digits:
+                return False  # strtoul() stops at the "x"
+        elif word.removeprefix("!").lower() not in _PROTOCOL_NAMES:
+            return False
+    return True
 
 
 def _protocol_name(text: str) -> str:
@@ -593,8 +680,8 @@ def build_tls(model: PostfixModel) -> TlsSettings:
 
 
 def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
-    deferred: list[tuple[str, Span | None, str]] = []
-    listeners, listener_spans = build_listeners(model, deferred)
+    problems: list[Diagnostic] = []
+    listeners, listener_spans = build_listeners(model, problems)
     outbound = build_outbound(model)
     identity = Identity(
         hostname=model.value("myhostname"),
@@ -646,21 +733,8 @@ def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
         span = model.setting(name).span
         if span is not None:
             fields[path] = span
-    diagnostics = []
-    seen: set[tuple[str, Span | None]] = set()
-    for entry, span, listener in deferred:
-        if (entry, span) in seen or span is None:
-            continue
-        seen.add((entry, span))
-        diagnostics.append(
-            Diagnostic(
-                "mynetworks-unreadable",
-                f'mynetworks entry "{entry}" is not a network smtpd can read (host bits '
-                "set, or not an address): smtpd logs a warning and answers 451 4.3.0 at "
-                f"permit_mynetworks on {listener}, so mail from every client no earlier "
-                "entry matches is deferred",
-                span,
-                data={"entry": entry, "listener": listener},
-            )
-        )
+    diagnostics: list[Diagnostic] = []
+    for d in problems:  # one per setting, not one per listener that inherits it
+        if not any(d.kind == e.kind and d.span == e.span for e in diagnostics):
+            diagnostics.append(d)
     return posture, PostureSpans(listener_spans, fields, diagnostics)
