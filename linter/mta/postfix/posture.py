@@ -282,8 +282,7 @@ def build_listeners(
                 problems.append(
                     Diagnostic(
                         "tls-unavailable",
-                        f"listener {key} requires TLS ({tls}), but {why}: no client can "
-                        "send mail",
+                        f"listener {key} requires TLS ({tls}), but {why}: no client can send mail",
                         span or (listen.span if listen is not None else Span("main.cf", 1, 1)),
                         data={"listener": key, "parameter": setting_name},
                     )
