@@ -445,3 +445,34 @@ def test_starttls_and_auth_as_smtpd_offers_them(
         assert rule in rules, sorted(rules)
     for rule in variant.no_findings:
         assert rule not in rules, sorted(rules)
+
+
+def test_noplaintext_never_offers_a_password_mechanism() -> None:
+    """noplaintext: smtpd offers no PLAIN/LOGIN (with only those in the SASL library it
+    offers nothing and exits), and mtalint no longer says passwords cross in clear."""
+    settings = {
+        **BASE,
+        "smtpd_sasl_auth_enable": "yes",
+        "smtpd_sasl_security_options": "noanonymous, noplaintext",
+    }
+    with PostfixServer(settings, smtpd_service(DEFAULT_PORT)) as server:
+        session = server.session(["EHLO client.example", "AUTH PLAIN AHJlbGF5dXNlcgB4"])
+        main_cf = (server.config_dir / "main.cf").read_text()
+        master_cf = (server.config_dir / "master.cf").read_text()
+    ehlo = session.reply_to("EHLO")
+    offered = ehlo.text if ehlo is not None and ehlo.code == 250 else ""
+    assert "PLAIN" not in offered and "LOGIN" not in offered, session.describe()
+    auth = session.reply_to("AUTH")
+    assert auth is None or auth.code != 235, session.describe()
+    with tempfile.TemporaryDirectory(prefix="mtalint-live-") as folder:
+        (Path(folder) / "main.cf").write_text(main_cf)
+        (Path(folder) / "master.cf").write_text(master_cf)
+        checked = subprocess.run(
+            [*mtalint_argv(), "check", folder, "--format", "json", "--no-config"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    rules = {f["rule"] for f in json.loads(checked.stdout)["findings"]}
+    assert "MTA007" not in rules, sorted(rules)
