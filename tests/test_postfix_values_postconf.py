@@ -81,3 +81,26 @@ def test_service_overrides_reach_derived_defaults(case: str, tmp_path: Path) -> 
     (main2 / "master.cf").write_text("")
     for name in ("mydomain", "mydestination", "smtpd_banner"):
         assert model.value(name, service) == postconf(main2, ["-xh", name]).rstrip("\n"), name
+
+
+@pytest.mark.parametrize("level", ["0", "1", "2", "3.5"])
+def test_backwards_compatible_defaults_are_what_postconf_uses(level: str, tmp_path: Path) -> None:
+    """PF036 lists exactly the parameters whose value postconf gives differently at this
+    level than at the current one, leaving out what the file sets."""
+    from linter.mta.postfix import _compat_backwards, params
+
+    text = f"compatibility_level = {level}\nrelay_domains = example.org\n"
+    model = build_model(parse_main(SourceFile("main.cf", text)), None)
+    listed = {entry.split(" = ", 1)[0] for entry in _compat_backwards(model)}
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    for folder, main in ((old_dir, text), (new_dir, "compatibility_level = 3.6\n")):
+        folder.mkdir()
+        (folder / "main.cf").write_text(main)
+        (folder / "master.cf").write_text("")
+    names = sorted(params.COMPAT_DEPENDENT - {"relay_domains"})
+    # -x resolves the ${{$compatibility_level} <level {...} ? ...} expressions
+    old = postconf(old_dir, ["-xh", *names]).splitlines()
+    new = postconf(new_dir, ["-xh", *names]).splitlines()
+    differing = {name for name, a, b in zip(names, old, new, strict=True) if a != b}
+    assert listed == differing
+    assert "relay_domains" not in listed  # set by the file

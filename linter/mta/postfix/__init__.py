@@ -132,8 +132,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             for s in model.services
         ),
     }
+    postfix_facts["compat_backwards"] = _compat_backwards(model)
     if master_only:
         del postfix_facts["compatibility_level"]  # set in the main.cf we have not seen
+        del postfix_facts["compat_backwards"]
     facts.set("postfix", postfix_facts)
     for i, s in enumerate(model.services):
         facts.spans[f"postfix.services[{i}]"] = s.span
@@ -175,6 +177,25 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         ],
     }
     return Analysis("postfix", facts, model_dict, diagnostics, comments)
+
+
+def _compat_backwards(model: PostfixModel) -> list[str]:
+    """Defaults that differ at this file's compatibility_level from the current ones, for
+    parameters the file does not set: "name = old (current: new)"."""
+    from linter.mta.postfix import params
+
+    level = model.compatibility_level
+    out = []
+    for name in sorted(params.COMPAT_DEPENDENT):
+        if name in model.explicit:
+            continue
+        if name == "mynetworks" and "mynetworks_style" in model.explicit:
+            continue  # follows the style the file sets
+        old = params.default_for(name, level, model.version)
+        new = params.default_for(name, "9999", model.version)
+        if old != new:
+            out.append(f'{name} = "{old}" (current default: "{new}")')
+    return out
 
 
 def _service_for(model: PostfixModel, service: Service | None) -> Service | None:

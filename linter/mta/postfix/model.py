@@ -412,6 +412,76 @@ _BLANKS = " \t\f\v"
 # ---------------------------------------------------------------- names
 
 
+# Debian's stock master.cf (postfix 3.7, /usr/share/postfix/master.cf.dist): service
+# name and command, which decide the per-service parameter names postconf accepts
+STOCK_MASTER_SERVICES = (
+    ("smtp", "smtpd"),
+    ("pickup", "pickup"),
+    ("cleanup", "cleanup"),
+    ("qmgr", "qmgr"),
+    ("tlsmgr", "tlsmgr"),
+    ("rewrite", "trivial-rewrite"),
+    ("bounce", "bounce"),
+    ("defer", "bounce"),
+    ("trace", "bounce"),
+    ("verify", "verify"),
+    ("flush", "flush"),
+    ("proxymap", "proxymap"),
+    ("proxywrite", "proxymap"),
+    ("smtp", "smtp"),
+    ("relay", "smtp"),
+    ("showq", "showq"),
+    ("error", "error"),
+    ("retry", "error"),
+    ("discard", "discard"),
+    ("local", "local"),
+    ("virtual", "virtual"),
+    ("lmtp", "lmtp"),
+    ("anvil", "anvil"),
+    ("scache", "scache"),
+    ("postlog", "postlogd"),
+    ("maildrop", "pipe"),
+    ("uucp", "pipe"),
+    ("ifmail", "pipe"),
+    ("bsmtp", "pipe"),
+    ("scalemail-backend", "pipe"),
+    ("mailman", "pipe"),
+)
+
+# parameters whose value names a transport (a master.cf service), as "service:nexthop"
+_TRANSPORT_PARAMETERS = frozenset(
+    {
+        "content_filter",
+        "default_transport",
+        "fallback_transport",
+        "local_transport",
+        "mailbox_transport",
+        "relay_transport",
+        "virtual_transport",
+        "address_verify_default_transport",
+        "address_verify_local_transport",
+        "address_verify_relay_transport",
+        "address_verify_virtual_transport",
+        "defer_transports",
+    }
+)
+
+
+def _named_transports(model: PostfixModel) -> set[str]:
+    """Services that main.cf (or a -o option) names as transports: ``virtual_transport
+    = dovecot``, ``content_filter = smtp-amavis:[127.0.0.1]:10024``."""
+    values = [a.value for name, a in model.explicit.items() if name in _TRANSPORT_PARAMETERS]
+    for s in model.services:
+        values.extend(o.value for n, o in s.overrides.items() if n in _TRANSPORT_PARAMETERS)
+    names = set()
+    for value in values:
+        for word in re.split(r"[\s,]+", value):
+            service = word.split(":", 1)[0]
+            if service and "$" not in service and re.fullmatch(r"[\w.-]+", service):
+                names.add(service)
+    return names
+
+
 def _table_names(model: PostfixModel) -> dict[str, str]:
     """``ldap:name``-style tables referenced anywhere: name → type."""
     tables: dict[str, str] = {}
@@ -428,8 +498,16 @@ def _table_names(model: PostfixModel) -> dict[str, str]:
 
 def _check_names(model: PostfixModel) -> None:
     """postconf's warnings about names: unused, undefined, deprecated."""
-    service_names = set(model.all_commands)
-    service_commands = model.all_commands
+    service_commands: dict[str, set[str]] = {k: set(v) for k, v in model.all_commands.items()}
+    if model.master is None:
+        # no master.cf beside main.cf: the distribution's stock one is what Postfix runs
+        for name, command in STOCK_MASTER_SERVICES:
+            service_commands.setdefault(name, set()).add(command)
+    service_names = set(service_commands)
+    if model.master is None:
+        # transports main.cf names are services of the master.cf we have not seen; with
+        # master.cf at hand, postconf's own view holds
+        service_names |= _named_transports(model)
     tables = _table_names(model)
     restriction_classes = set(
         re.split(r"[\s,]+", model.raw("smtpd_restriction_classes").strip())
@@ -473,7 +551,9 @@ def _check_names(model: PostfixModel) -> None:
     for name, value, span, where in settings:
         if known(name):
             continue
-        hint = suggest(name)
+        # a <service>_<param> name for a service we know is no typo of a built-in name
+        of_service = any(name.startswith(f"{svc}_") for svc in service_names)
+        hint = None if of_service else suggest(name)
         message = f"unused parameter: {name}={value}"
         if "service" in where:
             message += f" in service {where['service']}"
