@@ -67,6 +67,24 @@ VARIANTS = [
         "readme_directory and html_directory default to 'no' but are strings",
         no_findings=("MTA021",),
     ),
+    # mynetworks_style matters only where permit_mynetworks lets a client relay
+    Variant(
+        "subnet-style-not-trusted",
+        {
+            **BASE,
+            "mynetworks_style": "subnet",
+            "smtpd_relay_restrictions": "permit_sasl_authenticated, reject_unauth_destination",
+        },
+        "closed",
+        "no list in effect holds permit_mynetworks: even the host itself may not relay",
+        no_findings=("PF013",),
+    ),
+    Variant(
+        "subnet-style-trusted",
+        {**BASE, "mynetworks_style": "subnet"},
+        "networks",
+        "the default relay restrictions start with permit_mynetworks",
+    ),
     # item 1: the client list is evaluated at RCPT too, and a PERMIT there ends only it
     Variant(
         "client-list-requires-auth",

@@ -32,7 +32,12 @@ LISTENER_SETTINGS = {
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.mta.postfix.model import build_model
     from linter.mta.postfix.parse import collapse_blanks, parse_main, parse_master
-    from linter.mta.postfix.posture import PostureSpans, build_posture, pass_service
+    from linter.mta.postfix.posture import (
+        PostureSpans,
+        build_posture,
+        pass_service,
+        permit_mynetworks_reached,
+    )
 
     input_errors: list[Diagnostic] = []
     main = master = None
@@ -133,6 +138,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         ),
     }
     postfix_facts["compat_backwards"] = _compat_backwards(model)
+    postfix_facts["permit_mynetworks_reached"] = permit_mynetworks_reached(model)
     if master_only:
         del postfix_facts["compatibility_level"]  # set in the main.cf we have not seen
         del postfix_facts["compat_backwards"]

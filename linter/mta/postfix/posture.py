@@ -428,6 +428,24 @@ def _relay_policy(
     return policy, auth_required, broken
 
 
+def permit_mynetworks_reached(model: PostfixModel) -> bool:
+    """Whether a client in mynetworks relays through permit_mynetworks on some listener:
+    only then does what mynetworks holds (or mynetworks_style derives) matter."""
+    for _key, _listen, s in _listener_services(model):
+        classes = restriction_classes(
+            tokens(model.value("smtpd_restriction_classes", s)),
+            lambda name, s=s: model.value(name, s),  # type: ignore[misc]
+        )
+        ev = evaluate_relay(
+            {name: model.value(name, s) for name in STAGES},
+            classes,
+            model.is_yes("smtpd_sasl_auth_enable", s),
+        )
+        if ev.has_guard and "permit_mynetworks" in ev.decided_by.get("mynetworks", ""):
+            return True
+    return False
+
+
 def _ipv6(model: PostfixModel, s: Service | None) -> bool:
     """smtpd accepts IPv6 clients (inet_protocols = all or ipv6; default all)."""
     words = {w.lower() for w in tokens(model.value("inet_protocols", s))}
