@@ -494,3 +494,42 @@ def test_noplaintext_never_offers_a_password_mechanism() -> None:
         )
     rules = {f["rule"] for f in json.loads(checked.stdout)["findings"]}
     assert "MTA007" not in rules, sorted(rules)
+
+
+def test_permit_naked_ip_address_lets_any_client_relay() -> None:
+    """A stranger that sends HELO with a bare address passes permit_naked_ip_address."""
+    settings = {
+        **BASE,
+        "smtpd_relay_restrictions": "permit_naked_ip_address, reject_unauth_destination",
+    }
+    with PostfixServer(settings, smtpd_service(DEFAULT_PORT)) as server:
+        session = server.session(
+            [
+                f"XCLIENT NAME=[UNAVAILABLE] ADDR={FOREIGN_CLIENTS[0]}",
+                "HELO 192.0.2.1",
+                "MAIL FROM:<a@sender.example>",
+                f"RCPT TO:<{EXTERNAL_RCPT}>",
+                "QUIT",
+            ]
+        )
+        main_cf = (server.config_dir / "main.cf").read_text()
+        master_cf = (server.config_dir / "master.cf").read_text()
+        log = server.log()
+    assert session.accepted(EXTERNAL_RCPT) is True, session.describe()
+    assert "permit_naked_ip_address is deprecated" in log
+    with tempfile.TemporaryDirectory(prefix="mtalint-live-") as folder:
+        (Path(folder) / "main.cf").write_text(main_cf)
+        (Path(folder) / "master.cf").write_text(master_cf)
+        parsed = subprocess.run(
+            [*mtalint_argv(), "parse", folder, "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    listener = next(
+        item
+        for item in json.loads(parsed.stdout)["posture"]["listeners"]
+        if item.get("port") == DEFAULT_PORT
+    )
+    assert listener["relay"]["verdict"] == "open", listener["relay"]

@@ -131,7 +131,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         "compatibility_level": model.compatibility_level,
         "has_main_cf": main is not None,
         "has_master_cf": master is not None,
-        "services": [_service_fact(s) for s in model.services],
+        "services": [_service_fact(model, s, master_only) for s in model.services],
         "postscreen_without_smtpd_pass": any(
             s.daemon == "postscreen" and s.type == "inet" and pass_service(model, s) is None
             for s in model.services
@@ -243,10 +243,17 @@ def _relay_span(model: PostfixModel, service: Service | None, reason: str) -> Sp
     return _first_span(model, service, tuple(names))
 
 
-def _service_fact(s: Service) -> dict[str, Any]:
+def _service_fact(model: PostfixModel, s: Service, master_only: bool) -> dict[str, Any]:
+    from linter.mta.postfix.posture import client_credentials_in_clear
+
     data = s.to_dict()
     data["key"] = s.key
     data["daemon"] = s.daemon
+    own = [n for n in s.overrides if n.startswith(("smtp_sasl_", "smtp_tls_", "smtp_use_tls"))]
+    if s.daemon == "smtp" and s.key != "smtp/unix" and own and not master_only:
+        # a client transport (relay, a content filter's way back, ...) with its own -o
+        # settings: the default smtp/unix client is judged by the posture (MTA011)
+        data["sasl_cleartext"] = client_credentials_in_clear(model, s)
     return data
 
 

@@ -616,6 +616,29 @@ def _check_names(model: PostfixModel) -> None:
                 )
             )
 
+    # deprecated restriction names inside restriction lists and classes
+    from linter.mta.postfix.restrictions import DEPRECATED_RESTRICTIONS
+
+    lists = {n for n in params.BUILTIN_DEFAULTS if n.endswith("_restrictions")}
+    lists |= restriction_classes
+    for name, value, span, where in settings:
+        if name not in lists:
+            continue
+        seen: set[str] = set()
+        for word in re.split(r"[\s,]+", value):
+            old = word.lower()
+            if old in DEPRECATED_RESTRICTIONS and old not in seen:
+                seen.add(old)
+                model.diagnostics.append(
+                    Diagnostic(
+                        "deprecated-restriction",
+                        f"restriction {word} in {name} is deprecated: use "
+                        f"{DEPRECATED_RESTRICTIONS[old]}",
+                        span,
+                        data={"restriction": old, "parameter": name, **where},
+                    )
+                )
+
     # deprecated names, with Postfix 3.9's own wording
     for name, _value, span, where in settings:
         deprecation = params.deprecation_message(name)

@@ -492,14 +492,57 @@ def _smtp_client_service(model: PostfixModel) -> Service | None:
     return next((s for s in model.services if s.service == "smtp" and s.type == "unix"), None)
 
 
-def build_outbound(model: PostfixModel) -> Outbound:
-    s = _smtp_client_service(model)
+def client_tls_level(model: PostfixModel, s: Service | None) -> str:
+    """The SMTP client's TLS level, legacy smtp_use_tls/smtp_enforce_tls included."""
     level = model.value("smtp_tls_security_level", s).strip().lower()
     if not level:
         if model.is_yes("smtp_enforce_tls", s):
             level = "encrypt"
         elif model.is_yes("smtp_use_tls", s):
             level = "may"
+    return level
+
+
+# client TLS levels that never go on in clear ("dane" falls back to "may" for a
+# server without TLSA records)
+_CLIENT_TLS_MANDATORY = frozenset({"encrypt", "verify", "secure", "fingerprint", "dane-only"})
+_PLAINTEXT_MECHANISMS = frozenset({"plain", "login"})
+
+
+def client_credentials_in_clear(model: PostfixModel, s: Service | None) -> str:
+    """Why the SMTP client may send a SASL password in clear text, or "" when it cannot.
+
+    smtp(8) authenticates to any server smtp_sasl_password_maps has credentials for (the
+    relayhost or any other next hop). Without TLS it uses smtp_sasl_security_options
+    (default "noplaintext, noanonymous"); smtp_sasl_mechanism_filter may leave out PLAIN
+    and LOGIN. A TLS policy table can make TLS mandatory per destination: unknown here.
+    """
+    if not model.is_yes("smtp_sasl_auth_enable", s):
+        return ""
+    level = client_tls_level(model, s)
+    if level in _CLIENT_TLS_MANDATORY or model.is_yes("smtp_tls_wrappermode", s):
+        return ""
+    if model.value("smtp_tls_policy_maps", s).strip():
+        return ""
+    if "noplaintext" in {t.lower() for t in tokens(model.value("smtp_sasl_security_options", s))}:
+        return ""
+    mechanisms = {t.lower() for t in tokens(model.value("smtp_sasl_mechanism_filter", s))}
+    tables = any(":" in m for m in mechanisms)
+    if mechanisms and not tables and not mechanisms & _PLAINTEXT_MECHANISMS:
+        return ""
+    relay = parse_relayhost(model.value("relayhost", s))
+    if relay is not None and _is_loopback(relay.host):
+        return ""  # the password stays on this host
+    return (
+        f'smtp_sasl_security_options = "{model.value("smtp_sasl_security_options", s)}" '
+        f'allows PLAIN/LOGIN without TLS and smtp_tls_security_level = "{level}" does '
+        "not require TLS"
+    )
+
+
+def build_outbound(model: PostfixModel) -> Outbound:
+    s = _smtp_client_service(model)
+    level = client_tls_level(model, s)
     tls = {
         "": "none",
         "none": "none",
@@ -513,14 +556,13 @@ def build_outbound(model: PostfixModel) -> Outbound:
     }.get(level, "none")
     auth = model.is_yes("smtp_sasl_auth_enable", s)
     wrapper = model.is_yes("smtp_tls_wrappermode", s)
-    no_plain = "noplaintext" in tokens(model.value("smtp_sasl_security_options", s))
     return Outbound(
         relayhost=parse_relayhost(model.value("relayhost")),
         tls=tls,  # type: ignore[arg-type]
         tls_level=level,
         wrappermode=wrapper,
         auth=auth,
-        auth_plaintext_without_tls=auth and not no_plain and tls in ("none", "opportunistic"),
+        auth_plaintext_without_tls=bool(client_credentials_in_clear(model, s)),
     )
 
 

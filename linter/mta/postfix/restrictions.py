@@ -335,6 +335,9 @@ def _single(name: str, client: Client) -> Outcome | Literal["maybe-permit"]:
         return "dunno" if client.local_destination else "reject"
     if name == "defer_unauth_destination":
         return "dunno" if client.local_destination else "defer"
+    if name == "permit_naked_ip_address":
+        # PERMIT for a HELO that is a bare IP address: any client can send one
+        return "permit"
     if name == "permit_auth_destination":
         return "permit" if client.local_destination else "dunno"
     if name in TABLE_PERMITS:
@@ -399,6 +402,19 @@ def evaluate_relay(
         maybe_permit_by=maybe,
         decided_by=decided,
     )
+
+
+# names smtpd still accepts but warns about, and what replaced them (smtpd_check.c,
+# postconf(5), COMPATIBILITY_README)
+DEPRECATED_RESTRICTIONS = {
+    "reject_invalid_hostname": "reject_invalid_helo_hostname",
+    "reject_unknown_hostname": "reject_unknown_helo_hostname",
+    "reject_non_fqdn_hostname": "reject_non_fqdn_helo_hostname",
+    "reject_unknown_client": "reject_unknown_client_hostname",
+    "check_relay_domains": "reject_unauth_destination (with permit_auth_destination)",
+    "reject_maps_rbl": "reject_rbl_client domain-name",
+    "permit_naked_ip_address": "permit_mynetworks or permit_sasl_authenticated",
+}
 
 
 def restriction_classes(names: list[str], value_of: Callable[[str], str]) -> dict[str, list[str]]:
