@@ -375,6 +375,18 @@ TLS_VARIANTS = [
         mail_refused=True,
         findings=("PF043",),
     ),
+    # an opportunistic listener never reads the mandatory list: an unreadable one leaves
+    # STARTTLS working, so the mandatory settings are not facts of this server (MTA013)
+    TlsVariant(
+        "mandatory-list-unused-when-opportunistic",
+        {
+            "smtpd_tls_mandatory_protocols": ">=TLS1.2",
+            "smtpd_tls_mandatory_ciphers": "null",
+        },
+        220,
+        "optional",
+        no_findings=("PF043", "MTA013", "PF015"),
+    ),
     TlsVariant(
         "required-opportunistic-list-unused",
         {"smtpd_tls_security_level": "encrypt", "smtpd_tls_protocols": ">=TLS1.2"},
