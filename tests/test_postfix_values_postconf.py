@@ -6,6 +6,7 @@ the banner, mydestination and myorigin; each case here is judged by postconf its
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -104,3 +105,35 @@ def test_backwards_compatible_defaults_are_what_postconf_uses(level: str, tmp_pa
     differing = {name for name, a, b in zip(names, old, new, strict=True) if a != b}
     assert listed == differing
     assert "relay_domains" not in listed  # set by the file
+
+
+def test_boolean_parameters_are_postfixs_booleans(tmp_path: Path) -> None:
+    """Every parameter of the generated boolean table has a yes/no default in postconf -dx,
+    and the paths whose default merely reads "no" are not in it."""
+    from linter.mta.postfix import param_types
+
+    (tmp_path / "main.cf").write_text("")
+    (tmp_path / "master.cf").write_text("")
+    defaults = {}
+    for line in postconf(tmp_path, ["-dx"]).splitlines():
+        name, _, value = line.partition(" = ")
+        defaults[name] = value.strip().lower()
+    known = param_types.BOOLEAN & set(defaults)
+    assert len(known) > 100
+    assert {n for n in known if defaults[n] not in ("yes", "no")} == set()
+    # Postfix's source default is "no", Debian's build a path: a string either way
+    assert defaults["readme_directory"].startswith("/")
+    for path in ("readme_directory", "html_directory", "shlib_directory"):
+        assert path not in param_types.BOOLEAN
+
+
+def test_the_model_reads_only_booleans_as_booleans() -> None:
+    """Every name the Postfix package passes to is_yes() is in Postfix's boolean table."""
+    from linter.mta.postfix import param_types
+
+    package = Path(__file__).resolve().parents[1] / "linter" / "mta" / "postfix"
+    names = set()
+    for source in package.glob("*.py"):
+        names |= set(re.findall(r'is_yes\(\s*"([a-z0-9_]+)"', source.read_text()))
+    assert names, "no is_yes() calls found"
+    assert names <= param_types.BOOLEAN, sorted(names - param_types.BOOLEAN)
