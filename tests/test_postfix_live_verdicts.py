@@ -97,6 +97,15 @@ VARIANTS = [
         no_findings=("PF007",),
     ),
     Variant(
+        "client-list-at-connect",
+        {**BASE, "smtpd_sasl_auth_enable": "yes", "smtpd_delay_reject": "no"},
+        "refused",
+        "smtpd_delay_reject = no: the client list runs at connect, before AUTH, so "
+        "permit_sasl_authenticated never matches there and every client is refused "
+        "with a 554 greeting",
+        smtpd_options=("smtpd_client_restrictions=permit_sasl_authenticated,reject",),
+    ),
+    Variant(
         "client-list-mynetworks-first",
         {**BASE, "smtpd_sasl_auth_enable": "yes"},
         "networks",
@@ -290,7 +299,11 @@ def test_mtalint_verdict_matches_live_smtpd(variant: Variant) -> None:
     oracle = live(variant.id)
     listener, findings = mtalint(variant.id)
     context = f"mtalint: {json.dumps(listener['relay'], indent=2)}\n{oracle.describe()}"
-    assert listener["relay"]["verdict"] == oracle.verdict, context
+    if oracle.verdict == "refused":
+        # nobody gets past the greeting: nobody relays
+        assert listener["relay"]["verdict"] == "closed", context
+    else:
+        assert listener["relay"]["verdict"] == oracle.verdict, context
     if variant.strangers_refused:
         assert listener["auth"] == "required" or oracle.verdict == "networks", context
     rules = {f["rule"] for f in findings}

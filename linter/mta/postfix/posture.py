@@ -370,6 +370,7 @@ def _relay_policy(
         every_destination_local=_every_domain_authorised(model, s),
         mynetworks_broken=bool(nets.broken),
         mynetworks_usable=nets.usable,
+        delay_reject=model.is_yes("smtpd_delay_reject", s),
     )
     auth_required = not ev.stranger_local
     maybe = ev.maybe_permit_by

@@ -27,7 +27,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Outcome = Literal["permit", "reject", "defer", "dunno"]
@@ -104,6 +104,7 @@ STAGES = (
     "smtpd_recipient_restrictions",
 )
 RELAY_STAGES = frozenset(STAGES[3:])
+_BEFORE_AUTH = frozenset(STAGES[:2])
 
 # where a bare "type:table" in a list is an implicit check_*_access (smtpd's def_acl)
 _DEFAULT_ACL = {
@@ -353,6 +354,7 @@ def evaluate_relay(
     every_destination_local: bool = False,
     mynetworks_broken: bool = False,
     mynetworks_usable: bool = True,
+    delay_reject: bool = True,
 ) -> RelayEvaluation:
     """Who may send to a remote and to a local recipient, by the lists in ``lists``
     (keyed by parameter name; a missing list is empty).
@@ -370,8 +372,13 @@ def evaluate_relay(
     def accepted(label: str, client: Client) -> bool:
         nonlocal maybe
         for list_name in STAGES:
+            seen = client
+            if not delay_reject and list_name in _BEFORE_AUTH:
+                # smtpd_delay_reject = no: this list runs at CONNECT or HELO, before any
+                # AUTH, and before a recipient exists (recipient checks answer nothing)
+                seen = replace(client, authenticated=False, local_destination=True)
             result = evaluate_list(
-                items[list_name], client, classes, default_acl=_DEFAULT_ACL[list_name]
+                items[list_name], seen, classes, default_acl=_DEFAULT_ACL[list_name]
             )
             # only a lookup a stranger reaches on the way to a remote destination, in a
             # list whose PERMIT allows relaying, can open the relay
