@@ -444,3 +444,17 @@ def test_a_baseline_passes_known_findings(workspace: Path, runner_temp: Path) ->
     assert job.outputs["exit-code"] == "0" and not job.failed
     assert job.outputs["findings"] == "0"
     assert annotations(job.stdout) == []
+
+
+def test_the_readme_documents_the_action() -> None:
+    text = (ROOT / "README.md").read_text()
+    part = text[text.index("**GitHub Actions**") : text.index("**GitLab CI**")]
+    example = yaml.safe_load(
+        part[part.index("```yaml") + 7 : part.index("```", part.index("```yaml") + 7)]
+    )
+    used = next(s for s in example["jobs"]["mtalint"]["steps"] if "mtalint@" in s.get("uses", ""))
+    assert set(used["with"]) <= set(ACTION["inputs"])
+    for name in ACTION["inputs"]:
+        assert f"| `{name}` |" in part, name
+    for name in ACTION["outputs"]:
+        assert f"`{name}`" in part, name
