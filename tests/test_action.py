@@ -397,6 +397,14 @@ def test_sarif_upload_is_opt_in_with_a_category_per_use(workspace: Path, runner_
     assert named.uses[upload]["category"] == "mail/edge"
 
 
+def test_a_category_cannot_forge_outputs(workspace: Path, runner_temp: Path) -> None:
+    (workspace / "main.cf").write_text(OPEN_RELAY)
+    job = run_action(workspace, runner_temp, {"sarif-category": "x\nexit-code=0\nsarif=/etc"})
+    assert job.failed
+    assert "::error::sarif-category must be one line" in job.stdout
+    assert job.outputs["exit-code"] == "" and job.outputs["sarif"] == ""
+
+
 def test_setup_python_only_when_python3_is_unusable(
     workspace: Path, runner_temp: Path, tmp_path: Path
 ) -> None:
