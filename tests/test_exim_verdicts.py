@@ -434,3 +434,54 @@ def test_lists_naming_each_other_many_times_are_judged_quickly(tmp_path: Path) -
     assert [li.relay.verdict for li in listeners] == ["networks"]
     assert not relays(path, "198.51.100.200", 25)
     assert relays(path, "10.0.0.1", 25)
+
+
+# an ACL that accepts every recipient on a host whose routers deliver only locally: Exim
+# takes RCPT (-bh) but -bt finds no route for another domain, so nothing is relayed
+LOCAL_ONLY_ROUTERS = """primary_hostname = mx.example.com
+domainlist local_domains = @ : example.com
+acl_smtp_rcpt = accept
+begin routers
+{routers}
+begin transports
+local_delivery:
+  driver = appendfile
+  file = /var/mail/$local_part
+remote_smtp:
+  driver = smtp
+"""
+
+
+@pytest.mark.parametrize(
+    ("routers", "relays_out"),
+    [
+        (
+            "localuser:\n  driver = accept\n  transport = local_delivery",
+            False,
+        ),
+        (
+            "smarthost:\n  driver = manualroute\n  transport = remote_smtp\n"
+            "  route_list = * 192.0.2.99",
+            True,
+        ),
+        (
+            "fixed:\n  driver = accept\n  domains = ! +local_domains\n"
+            "  transport = remote_smtp",
+            True,
+        ),
+    ],
+    ids=["local-only", "manualroute", "accept-with-smtp-transport"],
+)
+def test_accept_all_relays_only_with_a_route_out(
+    routers: str, relays_out: bool, tmp_path: Path
+) -> None:
+    from exim_oracle_bv import run_exim
+
+    path = tmp_path / "exim.conf"
+    path.write_text(LOCAL_ONLY_ROUTERS.format(routers=routers))
+    assert bv_ok(path)
+    _, out, _ = run_exim(path, "-bt", "someone@elsewhere.example")
+    # relayed: handed to the smtp transport (to another host), not delivered or bounced here
+    assert ("transport = remote_smtp" in out) is relays_out, out
+    verdicts = {li.relay.verdict for li in posture_of(path).listeners}
+    assert ("open" in verdicts) is relays_out, verdicts

@@ -253,6 +253,18 @@ class _Builder:
         self.remote_routable = any(
             r.driver in ("dnslookup", "manualroute", "ipliteral") for r in model.routers
         )
+        # some router can hand mail to another host: a remote router, or any router
+        # whose transport is smtp (an accept router with a fixed hosts list); when none
+        # can, mail accepted for another domain is bounced ("Unrouteable address")
+        smtp_transports = {t.name for t in model.transports if t.driver == "smtp"}
+        self.delivers_remotely = self.remote_routable or any(
+            r.driver == "queryprogram"
+            or (
+                "transport" in r.options and r.options["transport"].value.strip() in smtp_transports
+            )
+            or "${" in (r.options["transport"].value if "transport" in r.options else "")
+            for r in model.routers
+        )
         # the address family of the listener being judged (None: both)
         self.family: int | None = None
         self.rcpt_refuses_all = self.rcpt_refuses_everyone()
@@ -510,6 +522,13 @@ class _Builder:
         elif rcpt_span is not None:
             spans["relay"] = rcpt_span
         stranger_span = spans.get("relay")
+        if stranger.outcome == "accept" and not self.delivers_remotely and self.model.routers:
+            return RelayPolicy(
+                "closed",
+                reason=f"the ACL accepts any recipient ({stranger.describe()}), but no router "
+                "delivers to another host (no dnslookup, manualroute or ipliteral router, no "
+                "router with an smtp transport): mail for other domains is bounced",
+            )
         if stranger.outcome == "accept":
             culprits = self.open_lists(stranger, port)
             if culprits:
