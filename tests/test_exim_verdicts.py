@@ -465,8 +465,7 @@ remote_smtp:
             True,
         ),
         (
-            "fixed:\n  driver = accept\n  domains = ! +local_domains\n"
-            "  transport = remote_smtp",
+            "fixed:\n  driver = accept\n  domains = ! +local_domains\n  transport = remote_smtp",
             True,
         ),
     ],
