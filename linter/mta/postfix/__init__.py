@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from linter.diagnostics import Diagnostic
 from linter.facts import MISSING, Facts
 from linter.mta import Analysis, Comment, Options
-from linter.source import InputError, Span, read_source
+from linter.source import InputError, SourceFile, Span, read_source
 
 if TYPE_CHECKING:
     from linter.discover import ConfigSet
@@ -30,12 +30,14 @@ LISTENER_SETTINGS = {
 
 
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
+    from linter.mta.postfix.fixes import attach_edits
     from linter.mta.postfix.model import build_model
     from linter.mta.postfix.parse import collapse_blanks, parse_main, parse_master
     from linter.mta.postfix.posture import build_posture, pass_service
     from linter.mta.postfix.unknown import mask_unknown
 
     input_errors: list[Diagnostic] = []
+    main_source: SourceFile | None = None
     main = master = None
     comments: list[Comment] = []
     main_file = config_set.file("postfix-main")
@@ -63,6 +65,8 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             )
             continue
         tree = parse(source)
+        if cf.format == "postfix-main":
+            main_source = source
         comments.extend(Comment(cf.display, c.line, c.text) for c in tree.comments)
         if cf.format == "postfix-main":
             main = tree
@@ -89,6 +93,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     mask_unknown(model, posture_dict, listener_services)
     # after the posture: an expansion limit it reached is reported too
     diagnostics = input_errors + model.diagnostics
+    attach_edits(model, diagnostics, main_source)
     facts.set("posture", posture_dict)
     for path, span in spans.fields.items():
         facts.spans[f"posture.{path}"] = span
