@@ -33,23 +33,21 @@ if TYPE_CHECKING:
 #: with the successor unset, the renamed line means what the old one meant. Left out on
 #: purpose: the *_use_tls/*_enforce_tls switches (yes/no become a security level),
 #: *_tls_per_site (another table format), disable_dns_lookups (another value) and
-#: postscreen_dnsbl_ttl (its successor appends a unit to the old value).
+#: postscreen_dnsbl_ttl (its successor appends a unit to the old value), and the names
+#: whose successor's default is ``${old:...}`` (smtpd_client_connection_limit_exceptions,
+#: tlsproxy_client_level, tlsproxy_client_policy): ``${old:x}`` is empty when old is set,
+#: so Postfix does not carry the old value over (``postconf -x`` shows the successor
+#: empty) and a rename would change what the server does.
 RENAMED: dict[str, tuple[str, tuple[int, int, int]]] = {
     "virtual_maps": ("virtual_alias_maps", (2, 0, 0)),
     "authorized_verp_clients": ("smtpd_authorized_verp_clients", (2, 1, 0)),
     "fallback_relay": ("smtp_fallback_relay", (2, 3, 0)),
-    "smtpd_client_connection_limit_exceptions": (
-        "smtpd_client_event_limit_exceptions",
-        (2, 9, 0),
-    ),
     "postscreen_blacklist_action": ("postscreen_denylist_action", (3, 6, 0)),
     "postscreen_whitelist_interfaces": ("postscreen_allowlist_interfaces", (3, 6, 0)),
     "postscreen_dnsbl_whitelist_threshold": ("postscreen_dnsbl_allowlist_threshold", (3, 6, 0)),
     "smtpd_per_record_deadline": ("smtpd_per_request_deadline", (3, 7, 0)),
     "smtp_per_record_deadline": ("smtp_per_request_deadline", (3, 7, 0)),
     "lmtp_per_record_deadline": ("lmtp_per_request_deadline", (3, 7, 0)),
-    "tlsproxy_client_level": ("tlsproxy_client_security_level", (3, 7, 0)),
-    "tlsproxy_client_policy": ("tlsproxy_client_policy_maps", (3, 7, 0)),
 }
 
 
@@ -135,7 +133,8 @@ def attach_edits(
                 successor is not None
                 and model.version >= successor[1]
                 and assignment is not None
-                and assignment.value.strip()  # "${old:default}" reads an empty old as unset
+                # "${old?{$old}:{default}}" reads an empty old as unset
+                and assignment.value.strip()
                 and name not in referenced  # "$old" elsewhere would lose its value
                 # a master.cf "-o old=..." feeds the successor's default in its service
                 and not any(name in s.overrides for s in model.services)
