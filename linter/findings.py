@@ -73,6 +73,10 @@ class Finding:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     # the mechanical fix (``check --fix``), when the change is certain and local
     fix_edit: Edit | None = None
+    # set when the finding is not reported because something accepted it: ``kind``
+    # "inSource" (an inline ``mtalint: ignore``) or "external" (baseline, --diff-base),
+    # ``justification``, ``path``/``line`` of the suppression, ``until`` (ISO date or "")
+    suppression: dict[str, Any] | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -101,6 +105,7 @@ class Finding:
             "fix": self.fix,
             "fingerprint": self.fingerprint,
             "evidence": self.evidence,
+            **({"suppression": self.suppression} if self.suppression is not None else {}),
         }
 
 
@@ -121,6 +126,16 @@ class Suppression:
 
     def span(self) -> Span:
         return Span(self.path, self.line, 1)
+
+    def record(self) -> dict[str, Any]:
+        """What a report says about a finding this suppression hides."""
+        return {
+            "kind": "inSource",
+            "justification": self.reason,
+            "path": self.path,
+            "line": self.line,
+            "until": self.until.isoformat() if self.until else "",
+        }
 
     def covers(self, finding: Finding) -> bool:
         if finding.span.path != self.path:

@@ -50,7 +50,7 @@ def plan(result: CheckResult, max_bytes: int = DEFAULT_MAX_BYTES) -> list[FilePl
     plans: dict[str, FilePlan] = {}
     for finding in result.findings:
         edit = finding.fix_edit
-        if edit is None or edit.path not in files:
+        if edit is None or finding.suppression is not None or edit.path not in files:
             continue
         entry = plans.setdefault(edit.path, FilePlan(files[edit.path]))
         if edit not in entry.edits:  # two rules may fire on the same diagnostic
