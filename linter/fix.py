@@ -71,7 +71,7 @@ def _prepare(entry: FilePlan, max_bytes: int) -> None:
     try:
         text = data[len(codecs.BOM_UTF8) if entry.bom else 0 :].decode("utf-8")
     except UnicodeDecodeError:
-        entry.refused = "not UTF-8 text any more"
+        entry.refused = "not UTF-8 text"
         return
     entry.before = text
     # physical lines with their own line end ("\r" kept at the end of a CRLF line)
@@ -106,8 +106,17 @@ def unified_diff(plans: list[FilePlan]) -> str:
             fromfile=printable(entry.display),
             tofile=printable(entry.display),
         ):
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+            out.append(_shown(line))
     return "".join(out)
+
+
+def _shown(line: str) -> str:
+    """A diff line made safe for a terminal: control characters escaped (a value may
+    hold an escape sequence), tabs kept, a CRLF line's CR not shown."""
+    body = line.removesuffix("\n")
+    ends = body != line
+    body = "\t".join(printable(part) for part in body.removesuffix("\r").split("\t"))
+    return body + "\n" if ends else body + "\n\\ No newline at end of file\n"
 
 
 def _keepends(text: str) -> list[str]:

@@ -340,3 +340,13 @@ def test_fix_and_write_baseline_do_not_combine(tmp_path: Path) -> None:
     proc = mtalint("--fix", "--write-baseline", tmp_path / "b.json", path)
     assert proc.returncode == 2
     assert not (tmp_path / "b.json").exists()
+
+
+def test_diff_escapes_control_characters(tmp_path: Path) -> None:
+    # a value holding a terminal escape sequence is shown escaped, tabs as they are
+    path = write(tmp_path, HEAD + "relay_domain =\texample.net \x1b[2J\n")
+    proc = mtalint("--diff", path)
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stdout
+    assert "-relay_domain =\texample.net \\x1b[2J\n" in proc.stdout
+    assert "+relay_domains =\texample.net \\x1b[2J\n" in proc.stdout
