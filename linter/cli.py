@@ -538,6 +538,17 @@ def _online_options(command: Any) -> Any:
     show_default=True,
     help="Check config sets in this many processes (same result as one).",
 )
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the mechanical fixes (certain and local) and report what remains.",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the mechanical fixes as a unified diff; write nothing (exit 1 if any).",
+)
 @_online_options
 def check(
     paths: tuple[Path, ...],
@@ -566,6 +577,8 @@ def check(
     baseline: Path | None,
     diff_base: str | None,
     jobs: int,
+    fix: bool,
+    show_diff: bool,
 ) -> None:
     """Check configuration files or folders and report findings.
 
@@ -580,6 +593,8 @@ def check(
         _fail(
             "--write-baseline records every finding: do not combine it with --baseline/--diff-base"
         )
+    if write_baseline and (fix or show_diff):
+        _fail("--write-baseline records the findings as they are: do not combine it with --fix")
     result, rules, config, rerun = _run(
         path_list,
         config_file,
@@ -606,6 +621,20 @@ def check(
         )
         _internal_errors(result)
         sys.exit(EXIT_CLEAN)
+    if fix or show_diff:
+        from linter.fix import run as run_fixes
+
+        result, changed = run_fixes(
+            result,
+            rerun,
+            path_list,
+            diff_only=show_diff,
+            max_bytes=MAX_FILE_SIZE_CAP,
+            echo=lambda message: click.echo(message, err=True),
+        )
+        if show_diff:
+            _internal_errors(result)
+            sys.exit(EXIT_FINDINGS if changed else EXIT_CLEAN)
     if baseline is not None or diff_base is not None:
         _filter_known(result, baseline, diff_base, path_list, rerun)
     colour = color if color is not None else (output is None and sys.stdout.isatty())
