@@ -290,6 +290,26 @@ def _unchecked(
     return SetResult(files, [finding] if finding else [])
 
 
+# diagnostics that say part of the configuration was not read (an include outside the
+# tree, missing, or past a limit): what that part sets is not known
+NOT_READ_KINDS = frozenset({"include-not-read", "include-not-followed", "include-missing"})
+
+
+def _drop_claims_about_defaults(findings: list[Finding], rules: list[Rule]) -> list[Finding]:
+    """Findings that rest only on defaults (no fact they matched came from a line of the
+    files read) are not claims the input backs when a part of it was not read: the
+    unread part may set what the finding says is missing. The note about the unread part
+    says so once; findings about lines that were read stay."""
+    about_diagnostics = {r.id for r in rules if r.for_each == "diagnostics"}
+    return [
+        f
+        for f in findings
+        if f.rule in about_diagnostics
+        or (f.span.line, f.span.column) != (1, 1)
+        or any("line" in e for e in f.evidence if isinstance(e, dict) and "fact" in e)
+    ]
+
+
 def check_set(
     config_set: ConfigSet,
     rules: list[Rule],
@@ -325,6 +345,8 @@ def check_set(
         # would only produce findings about defaults, so report the file alone
         usable = [r for r in rules if r.for_each == "diagnostics"]
     findings = run_rules(analysis.mta, analysis.facts, usable, selection, roles)
+    if any(d.kind in NOT_READ_KINDS for d in analysis.diagnostics):
+        findings = _drop_claims_about_defaults(findings, usable)
     suppressions = [
         s for c in analysis.comments if (s := parse_suppression(c.path, c.line, c.text)) is not None
     ]

@@ -25,6 +25,7 @@ FATAL_ONLY = {
     "duplicate-option",
     "duplicate-section",
     "include-cycle",
+    "include-missing",
     "include-too-deep",
     "missing-driver",
     "unknown-driver",

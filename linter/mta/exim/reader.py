@@ -627,7 +627,12 @@ class Reader:
         if result is None:
             if if_exists:
                 return
-            self.report(f"failed to open included configuration file {name}", here, exim_line=last)
+            self.report(
+                f"failed to open included configuration file {name}",
+                here,
+                kind="include-missing",
+                exim_line=last,
+            )
             return
         if isinstance(result, str):  # not followed: outside the tree, unreadable
             self.report(result, here, kind="include-not-read", fatal=False, exim_line=last)
