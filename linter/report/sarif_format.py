@@ -49,6 +49,14 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     return descriptor
 
 
+def _location(path: str) -> dict[str, str]:
+    """An artifact location: relative to SRCROOT (the project root), or a file: URI for
+    a file outside it (its path is absolute)."""
+    if path.startswith("/"):
+        return {"uri": "file://" + uri_path(path)}
+    return {"uri": uri_path(path), "uriBaseId": "SRCROOT"}
+
+
 def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
     used = sorted({f.rule for f in result.findings})
     by_id = {r.id: r for r in rules}
@@ -69,10 +77,7 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {
-                            "uri": uri_path(s.path),
-                            "uriBaseId": "%SRCROOT%",
-                        },
+                        "artifactLocation": _location(s.path),
                         "region": region,
                     }
                 }
@@ -84,6 +89,9 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
             entry["ruleIndex"] = index[f.rule]
         results.append(entry)
     run: dict[str, Any] = {}
+    if result.project_root is not None:
+        root = uri_path(result.project_root.rstrip("/") + "/")
+        run["originalUriBaseIds"] = {"SRCROOT": {"uri": "file://" + root}}
     if result.configuration is not None:
         # which configuration file was used and the rules it switched off
         run["properties"] = {
@@ -104,10 +112,7 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
                         "rules": descriptors,
                     }
                 },
-                "artifacts": [
-                    {"location": {"uri": uri_path(p), "uriBaseId": "%SRCROOT%"}}
-                    for p in result.files
-                ],
+                "artifacts": [{"location": _location(p)} for p in result.files],
                 "results": results,
                 "columnKind": "unicodeCodePoints",
             }
