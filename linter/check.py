@@ -34,6 +34,10 @@ class CheckResult:
     stale_baseline: list[dict[str, str]] | None = None
     problems: list[str] = field(default_factory=list)
     suppressed: int = 0
+    # the findings suppressed inline or by a baseline, each with its ``suppression``
+    suppressed_findings: list[Finding] = field(default_factory=list)
+    # the rule selection the run used (reports: which rules were switched off)
+    selection: Selection | None = None
     # what went wrong inside mtalint, one line per config set: the run exits 3
     internal_errors: list[str] = field(default_factory=list)
     # the configuration file used and the rules it switched off (shown in reports)
@@ -76,15 +80,17 @@ def apply_suppressions(
     rules: list[Rule],
     selection: Selection,
     today: date,
-) -> tuple[list[Finding], int]:
+) -> tuple[list[Finding], list[Finding]]:
+    """The findings kept, and those suppressed (each with its ``suppression`` record)."""
     kept: list[Finding] = []
-    suppressed = 0
+    suppressed: list[Finding] = []
     for f in findings:
         active = [s for s in suppressions if s.covers(f) and not (s.until and s.until < today)]
         if active:
             for s in active:
                 s.used = True
-            suppressed += 1
+            f.suppression = active[0].record()
+            suppressed.append(f)
         else:
             kept.append(f)
     for s in suppressions:
@@ -132,6 +138,7 @@ class SetResult:
     findings: list[Finding]
     suppressed: int = 0
     analysis: Analysis | None = None
+    suppressed_findings: list[Finding] = field(default_factory=list)
     internal_error: str | None = None
 
 
@@ -152,7 +159,7 @@ def check(
     checks, which share one resolver); the result is the same as a serial run, without
     the per-set analyses. ``named``: the format of files named in ``paths`` (``--as``).
     """
-    result = CheckResult()
+    result = CheckResult(selection=selection)
     sets, problems = discover(paths, mapping, named, result.notes)
     result.config_sets = sets
     result.problems = problems
@@ -177,6 +184,7 @@ def check(
         result.files.extend(outcome.files)
         result.findings.extend(outcome.findings)
         result.suppressed += outcome.suppressed
+        result.suppressed_findings.extend(outcome.suppressed_findings)
         if outcome.internal_error is not None:
             result.internal_errors.append(outcome.internal_error)
         if outcome.analysis is not None:
@@ -326,7 +334,7 @@ def check_set(
         s for c in analysis.comments if (s := parse_suppression(c.path, c.line, c.text)) is not None
     ]
     kept, suppressed = apply_suppressions(findings, suppressions, rules, selection, today)
-    return SetResult(files, kept, suppressed, analysis)
+    return SetResult(files, kept, len(suppressed), analysis, suppressed)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -470,6 +470,7 @@ def _relocate(result: Any, where: Callable[[str], str]) -> None:
         return replace(f, span=replace(f.span, path=where(f.span.path)), evidence=evidence)
 
     result.findings = sorted((moved(f) for f in result.findings), key=Finding.sort_key)
+    result.suppressed_findings = [moved(f) for f in result.suppressed_findings]
     result.files = [where(p) for p in result.files]
 
 
@@ -497,7 +498,20 @@ def _filter_known(
     except BaselineError as exc:
         _fail(str(exc))
     total = len(result.findings)
+    before = result.findings
     result.findings, still = new_findings(result.findings, known)
+    base_prints = known - {e.fingerprint for e in entries}
+    kept = {id(f) for f in result.findings}
+    for f in before:
+        if id(f) not in kept:
+            # reports show what the baseline hides (SARIF: an "external" suppression)
+            source = (
+                f"in baseline {baseline}"
+                if f.fingerprint not in base_prints
+                else f"present at git {diff_base}"
+            )
+            f.suppression = {"kind": "external", "justification": f"known finding ({source})"}
+            result.suppressed_findings.append(f)
     # stale: the file was checked and the finding is gone, or the file is gone; an entry
     # of a file this run did not check (pre-commit names the changed files) is neither
     checked = set(result.files)
@@ -858,11 +872,12 @@ def check(
         _filter_known(
             result, baseline, diff_base, path_list, rerun_at_root, root, show_stale, quiet
         )
-    threshold = SEVERITY_RANK[fail_on or config.fail_on or "warning"]
+    fail_level = fail_on or config.fail_on or "warning"
+    threshold = SEVERITY_RANK[fail_level]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
     colour = _colour_wanted(color, output is not None)
     _emit(
-        _render(result, rules, fmt, colour, statistics, quiet, no_fix, as_shown),
+        _render(result, rules, fmt, colour, fail_level, statistics, quiet, no_fix, as_shown),
         output,
         colour,
         protected,
@@ -878,6 +893,7 @@ def _render(
     rules: Any,
     fmt: str,
     colour: bool,
+    fail_level: str,
     statistics: bool,
     quiet: bool,
     no_fix: bool,
@@ -887,10 +903,10 @@ def _render(
     fix lines (--no-fix, --quiet) or summary (--quiet), or the counts per rule."""
     from dataclasses import replace
 
-    from linter.report import renderer
+    from linter.report import render, renderer
 
     if fmt != "text":
-        return renderer(fmt)(result, rules, colour)
+        return render(fmt, result, rules, colour, fail_level)
     if statistics:
         return _statistics(result.findings, rules)
     _relocate(result, lambda p: as_shown.get(p, p))
@@ -947,8 +963,21 @@ def _statistics(findings: list[Any], rules: Any) -> str:
     help="Only this framework's controls (repeatable; 'mtalint report --list-frameworks').",
 )
 @click.option("--list-frameworks", is_flag=True, help="List the frameworks and exit.")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Markdown: only the summary (hosts × frameworks), short enough for a PR comment.",
+)
+@click.option("--select", multiple=True, metavar="ID|PREFIX|TAG", help="As for check.")
+@click.option("--ignore", multiple=True, metavar="ID|PREFIX|TAG", help="As for check.")
 @_setup_options
+@click.option("--postfix-version", default=None, metavar="X.Y", help="As for check.")
 @click.option("--define", "defines", multiple=True, metavar="NAME=VALUE", help=_DEFINE_HELP)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="As for check: known findings are shown as suppressed, their controls not checked.",
+)
 @click.option("--limit", "limit_args", multiple=True, metavar="NAME=VALUE", help=_LIMIT_HELP)
 @_online_options
 def report(
@@ -957,11 +986,16 @@ def report(
     output: Path | None,
     framework_ids: tuple[str, ...],
     list_frameworks: bool,
+    summary: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
     config_file: Path | None,
     no_config: bool,
     rule_dirs: tuple[Path, ...],
     roles: tuple[str, ...],
+    postfix_version: str | None,
     defines: tuple[str, ...],
+    baseline: Path | None,
     limit_args: tuple[str, ...],
     online: bool,
     resolver: str,
@@ -973,10 +1007,12 @@ def report(
     """Write a compliance report for auditors: findings mapped to framework controls.
 
     Each control of NIST SP 800-177, BSI TR-03108, PCI DSS 4.0, CIS, DISA STIG and the
-    RFCs gets a status per config set (fail, pass, not applicable, not verified when DNS
-    was not checked), with the evidence (file, line, effective value, DNS answers), the
-    fix, a summary per config set and severity, and the hash of every input file.
-    Exit 0 when the report is written, whatever it finds.
+    RFCs gets a status per host (fail; pass only when every rule deciding it ran and found
+    nothing; not checked, with the reason; not applicable), with the evidence (file,
+    line, effective value, DNS answers), the fix, a summary per host and severity, and
+    the hash of every input file.
+    Exit 0 when the report is written, whatever it finds; 2 when an input could not be
+    read (its controls are "not checked").
     """
     from linter.report.compliance import FrameworkError, build, load_frameworks
     from linter.report.document import render
@@ -998,23 +1034,45 @@ def report(
     if framework_ids:
         frameworks = [fw for fw in frameworks if fw.id in framework_ids]
     path_list = list(paths)
-    result, rules, config, _ = _run(
+    result, rules, config, rerun = _run(
         path_list,
         config_file,
         no_config,
         rule_dirs,
-        (),
-        (),
+        select,
+        ignore,
         roles,
-        None,
+        postfix_version,
         defines,
         None,
         (online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones),
         limit_args=limit_args,
     )
-    document = build(result, rules, frameworks, [str(p) for p in path_list], online)
-    _emit(render(document, fmt), output, protected=_protected(result, path_list, config))
+    # paths relative to the project root, as in check's machine formats: a baseline
+    # written by check matches wherever the report is made
+    root, here = project_root(None), os.getcwd()
+    _relocate(result, lambda p: root_relative(p, str(root), here))
+    if baseline is not None:
+        _filter_known(result, baseline, None, path_list, rerun, root)
+    document = build(
+        result,
+        rules,
+        frameworks,
+        [str(p) for p in path_list],
+        online,
+        configuration={
+            "file": str(config.path) if config.path else "",
+            "select": _split(select) or list(config.select),
+            "ignore": list(config.ignore) + _split(ignore),
+            "baseline": str(baseline) if baseline else "",
+        },
+    )
+    protected = _protected(result, path_list, config) + ((baseline,) if baseline else ())
+    _emit(render(document, fmt, summary_only=summary), output, protected=protected)
     _internal_errors(result)
+    # an input that could not be read leaves its controls unchecked: not a clean run
+    if document["incomplete"]:
+        sys.exit(EXIT_USAGE)
 
 
 @main.command()

@@ -28,6 +28,10 @@ class Finding:
     value: str = ""  # its normalised value, for the fingerprint
     # the facts the rule matched (value, file, line) and DNS answers: for reports
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    # set when the finding is not reported because something accepted it: ``kind``
+    # "inSource" (an inline ``mtalint: ignore``) or "external" (baseline, --diff-base),
+    # ``justification``, ``path``/``line`` of the suppression, ``until`` (ISO date or "")
+    suppression: dict[str, Any] | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -56,6 +60,7 @@ class Finding:
             "fix": self.fix,
             "fingerprint": self.fingerprint,
             "evidence": self.evidence,
+            **({"suppression": self.suppression} if self.suppression is not None else {}),
         }
 
 
@@ -76,6 +81,16 @@ class Suppression:
 
     def span(self) -> Span:
         return Span(self.path, self.line, 1)
+
+    def record(self) -> dict[str, Any]:
+        """What a report says about a finding this suppression hides."""
+        return {
+            "kind": "inSource",
+            "justification": self.reason,
+            "path": self.path,
+            "line": self.line,
+            "until": self.until.isoformat() if self.until else "",
+        }
 
     def covers(self, finding: Finding) -> bool:
         if finding.span.path != self.path:

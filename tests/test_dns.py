@@ -143,6 +143,7 @@ def test_dmarc_records() -> None:
     assert dmarc(("v=DMARC1; p=quarantine; pct=50",))["pct"] == 50
     assert dmarc(("v=spf1 -all",))["status"] == "missing"
     assert dmarc(("v=DMARC1; p=maybe",))["status"] == "invalid"
+    assert dmarc(("v=dmarc1; p=reject",))["status"] == "missing"
 
 
 @pytest.mark.parametrize("bits", [512, 1024, 2048, 4096])

@@ -15,6 +15,10 @@ from linter.mta.postfix.restrictions import evaluate_relay, tokens
 from linter.source import SourceFile
 
 
+def _lists(relay: str, recipient: str) -> dict[str, str]:
+    return {"smtpd_relay_restrictions": relay, "smtpd_recipient_restrictions": recipient}
+
+
 def logical(text: str) -> list[str]:
     return [line.text for line in fold_lines(SourceFile("main.cf", text)).lines]
 
@@ -157,12 +161,14 @@ def test_restriction_list_tokens_keep_braces():
     ],
 )
 def test_relay_evaluation(relay, recipient, expected):
-    ev = evaluate_relay(relay, recipient, {}, sasl_enabled=True)
+    ev = evaluate_relay(_lists(relay, recipient), {}, sasl_enabled=True)
     assert (ev.stranger_remote, ev.mynetworks_remote, ev.authenticated_remote) == expected
 
 
 def test_missing_relay_guard_is_detected():
-    assert not evaluate_relay("permit_mynetworks", "permit_sasl_authenticated", {}, True).has_guard
+    assert not evaluate_relay(
+        _lists("permit_mynetworks", "permit_sasl_authenticated"), {}, True
+    ).has_guard
 
 
 # master(5) service names
@@ -243,7 +249,9 @@ def test_guard_scan_follows_has_required(relay, guarded):
 
 
 def test_static_access_table_answers_for_everyone():
-    ev = evaluate_relay("check_client_access static:OK, reject_unauth_destination", "", {}, False)
+    ev = evaluate_relay(
+        _lists("check_client_access static:OK, reject_unauth_destination", ""), {}, False
+    )
     assert ev.stranger_remote
-    ev = evaluate_relay("check_client_access static:REJECT, permit", "", {}, False)
+    ev = evaluate_relay(_lists("check_client_access static:REJECT, permit", ""), {}, False)
     assert not ev.stranger_remote

@@ -38,9 +38,10 @@ def run(args: list[str]) -> tuple[int, str]:
 
 
 def report(paths: list[Path], fmt: str, *extra: str) -> str:
-    code, out = run(["report", *map(str, paths), "--format", fmt, *extra])
-    assert code == 0, out
-    return out
+    # the report alone: stderr may carry notes (files a folder walk skipped)
+    result = CliRunner().invoke(main, ["report", *map(str, paths), "--format", fmt, *extra])
+    assert result.exit_code == 0, result.output
+    return result.stdout
 
 
 def parse_html(text: str) -> None:
@@ -97,7 +98,7 @@ def test_statuses_follow_the_findings(example_document: dict) -> None:
     assert controls[("disa-stig", "RHEL-09-252050")]["status"] == "fail"
     assert controls[("disa-stig", "RHEL-09-252050")]["findings"]
     # no DNS without --online
-    assert controls[("rfc", "RFC 7208")]["status"] == "not verified"
+    assert controls[("rfc", "RFC 7208")]["status"] == "not checked"
 
 
 def test_a_clean_config_passes(tmp_path: Path) -> None:
@@ -119,7 +120,7 @@ def test_html_is_well_formed_and_self_contained() -> None:
 def test_markdown_renders() -> None:
     md = report([EXAMPLES], "md")
     assert md.startswith("# Mail server configuration audit")
-    assert "| Control | Status | Decided by |" in md
+    assert "| Control | Status | Hosts: fail / not checked / pass / n.a. |" in md
 
 
 def test_configuration_values_are_text_not_markup(tmp_path: Path) -> None:
@@ -156,12 +157,8 @@ def test_corpus_report_renders(fmt: str) -> None:
         assert json.loads(out)["summary"]["sets"] > 10
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
-def test_headless_chromium_renders_the_summary(tmp_path: Path) -> None:
-    target = tmp_path / "audit.html"
-    code, out = run(["report", str(EXAMPLES), "-o", str(target)])
-    assert code == 0, out
-    proc = subprocess.run(
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             str(CHROMIUM),
             "--headless",
@@ -173,15 +170,67 @@ def test_headless_chromium_renders_the_summary(tmp_path: Path) -> None:
             "--disable-component-update",
             "--disable-sync",
             f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            target.as_uri(),
+            *args,
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def _artefacts(tmp_path: Path) -> Path:
+    """Where screenshots go: $MTALINT_TEST_ARTEFACTS, else the test's tmp dir."""
+    import os
+
+    folder = Path(os.environ.get("MTALINT_TEST_ARTEFACTS") or tmp_path / "artefacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_headless_chromium_renders_the_summary(tmp_path: Path) -> None:
+    target = tmp_path / "audit.html"
+    code, out = run(["report", str(EXAMPLES), "-o", str(target)])
+    assert code == 0, out
+    proc = _chromium(tmp_path, "--dump-dom", target.as_uri())
     assert proc.returncode == 0, proc.stderr[-2000:]
     dom = proc.stdout
     assert 'id="summary-text"' in dom
     assert "configuration sets" in dom and "errors" in dom
     assert "<svg" in dom
+    # the hosts x frameworks summary and the configuration used are on the page
+    assert 'id="hosts-by-framework"' in dom and 'id="configuration"' in dom
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+def test_fleet_report_screenshots(tmp_path: Path) -> None:
+    """A 60-host report as a browser draws it: the first screen is the summary, and the
+    page is no wider than the window (no table with a column per host)."""
+    from test_report_trust import fleet
+
+    target = tmp_path / "fleet.html"
+    code, out = run(
+        ["report", str(fleet(tmp_path / "fleet", 60)), "--no-config", "-o", str(target)]
+    )
+    assert code == 0, out
+    shots = _artefacts(tmp_path)
+    for name, path in (("examples", EXAMPLES), ("fleet", None)):
+        page = target
+        if path is not None:
+            page = tmp_path / f"{name}.html"
+            assert run(["report", str(path), "-o", str(page)])[0] == 0
+        shot = shots / f"report-{name}.png"
+        proc = _chromium(tmp_path, "--window-size=1280,1600", f"--screenshot={shot}", page.as_uri())
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the page's width as laid out: the document scrolls no wider than the window
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        target.read_text().replace(
+            "</body>",
+            "<script>document.title = 'W' + document.documentElement.scrollWidth;</script></body>",
+        )
+    )
+    proc = _chromium(tmp_path, "--window-size=1280,1600", "--dump-dom", probe.as_uri())
+    width = int(re.search(r"<title>W(\d+)</title>", proc.stdout).group(1))  # type: ignore[union-attr]
+    assert width <= 1280, width

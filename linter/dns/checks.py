@@ -20,10 +20,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from linter.dns import DnsOptions, records
+from linter.dns import DnsOptions, mtasts, records
 from linter.dns.inputs import DnsInputs, inputs_from
 from linter.dns.resolver import Answer, Resolver
-from linter.dns.spf import all_qualifier, evaluate, spf_records
+from linter.dns.spf import all_qualifier, analyse, evaluate, spf_records
 
 
 class _Run:
@@ -65,8 +65,10 @@ class _Run:
             return {"status": "multiple", "records": found, "evidence": evidence}
         record = found[0]
         results = [evaluate(self.resolver, a, domain, self.inputs.hostname) for a in senders]
-        # the record's own soundness: evaluated for an address nobody authorises
-        probe = evaluate(self.resolver, "192.0.2.255", domain, self.inputs.hostname)
+        # the record's own soundness and reach: evaluated for an address none of its terms
+        # lists, so that every term is evaluated and the result is what any other host gets
+        tree = analyse(self.resolver, domain, record)
+        probe = evaluate(self.resolver, tree["unlisted"], domain, self.inputs.hostname)
         errors = [r for r in [probe, *results] if r["result"] == "permerror"]
         temp = [r for r in [probe, *results] if r["result"] == "temperror"]
         for r in temp:
@@ -78,20 +80,29 @@ class _Run:
                     "detail": r["explanation"],
                 }
             )
+        error = errors[0]["explanation"] if errors else ""
+        if tree["void_limit"] and not error:
+            error = f"{len(tree['void_terms'])} void lookups: " + ", ".join(tree["void_terms"])
         return {
-            "status": "permerror" if errors else "ok",
+            "status": "permerror" if errors or tree["void_limit"] else "ok",
             "record": record,
             "all": all_qualifier(record),
             "redirect": "redirect=" in record.lower(),
+            # what a host no term lists gets (RFC 7208 §4.7: no match and no redirect is
+            # neutral): pass means every host passes, neutral that nobody is failed
+            "unlisted": {"address": probe["address"], "result": probe["result"]},
             "results": results,
             "unauthorised": [
                 r["address"]
                 for r in results
                 if r["result"] in ("fail", "softfail", "neutral", "none")
             ],
-            "error": errors[0]["explanation"] if errors else "",
+            "error": error,
             "lookup_limit": any(r["lookup_limit"] for r in errors),
-            "void_limit": any(r["void_limit"] for r in errors),
+            "void_limit": tree["void_limit"],
+            "void_terms": tree["void_terms"],
+            "ptr": tree["ptr"],
+            "oversized": tree["oversized"],
             "lookups": max([r["lookups"] for r in [probe, *results]] or [0]),
             "evidence": evidence,
         }
@@ -114,7 +125,28 @@ class _Run:
             if result["status"] == "ok":
                 result["policy"] = result["subdomain_policy"]
                 result["from"] = org
+        if result["status"] == "ok":
+            owner = result.get("from", domain)
+            result["unauthorised_reports"] = self.report_authorisation(
+                owner, result["rua"] + result["ruf"], evidence
+            )
         return {**result, "evidence": evidence}
+
+    def report_authorisation(
+        self, owner: str, uris: list[str], evidence: list[dict[str, Any]]
+    ) -> list[str]:
+        """The report domains outside ``owner``'s organisation that do not publish
+        ``OWNER._report._dmarc.EXT`` (RFC 7489 §7.1): receivers send them no reports."""
+        missing: list[str] = []
+        for ext in records.mailto_domains(uris)[:10]:
+            if same_organisation(owner, ext):
+                continue
+            name = f"{owner}._report._dmarc.{ext}"
+            answer, texts = self.txt(name, f"authorisation of {ext} to receive reports")
+            evidence.append(answer.to_evidence())
+            if not answer.unverified and not any(records.dmarc_version(t) for t in texts):
+                missing.append(ext)
+        return missing
 
     def mx(self, domain: str, here: set[str]) -> dict[str, Any]:
         answer = self.ask(domain, "MX", f"MX of {domain}")
@@ -130,18 +162,43 @@ class _Run:
         if hosts == [""]:
             return {"status": "null", "hosts": [], "evidence": evidence}  # RFC 7505
         points_here = bool(self.inputs.hostname) and self.inputs.hostname in hosts
-        if not points_here and here:
-            for host in hosts:
-                for rdtype in ("A", "AAAA"):
-                    a = self.ask(host, rdtype, f"address of MX host {host}")
-                    evidence.append(a.to_evidence())
-                    if a.ok and here & set(a.records):
-                        points_here = True
+        # RFC 5321 §5.1: an MX names a host, not an address; RFC 2181 §10.3: and not an
+        # alias (the A lookup's answer then comes for another name)
+        ip_targets = [h for h in hosts if _is_ip(h)]
+        cname_targets: list[str] = []
+        for host in [h for h in hosts if not _is_ip(h)][:10]:
+            for rdtype in ("A", "AAAA"):
+                a = self.ask(host, rdtype, f"address of MX host {host}")
+                evidence.append(a.to_evidence())
+                if a.canonical and a.canonical != host and host not in cname_targets:
+                    cname_targets.append(host)
+                if a.ok and here & set(a.records):
+                    points_here = True
         return {
             "status": "ok" if points_here else "elsewhere",
             "hosts": hosts,
+            "ip_targets": ip_targets,
+            "cname_targets": cname_targets,
             "evidence": evidence,
         }
+
+    def mta_sts_policy(self, domain: str, mx: dict[str, Any]) -> dict[str, Any]:
+        """The policy the TXT record announces (RFC 8461 §3.3), and in ``enforce`` mode the
+        MX hosts it does not list (§5: senders refuse to deliver to them)."""
+        policy = mtasts.fetch(self.resolver, domain)
+        if policy["status"] == "unverified":
+            self.unverified.append(
+                {
+                    "query": f"https://mta-sts.{domain}/.well-known/mta-sts.txt",
+                    "status": "unverified",
+                    "why": f"MTA-STS policy of {domain}",
+                    "detail": policy["problem"],
+                }
+            )
+        unmatched: list[str] = []
+        if policy["status"] == "ok" and policy["mode"] == "enforce":
+            unmatched = mtasts.unmatched(policy, mx.get("hosts") or [])
+        return {"policy": policy, "unmatched_mx": unmatched}
 
     def simple(self, name: str, why: str, parse: Any) -> dict[str, Any]:
         answer, texts = self.txt(name, why)
@@ -209,6 +266,23 @@ class _Run:
             elif answer.ok:
                 out.extend(answer.records)
         return out
+
+
+# second-level labels under which a country code domain registers names (co.uk, com.au):
+# enough to tell one organisation from another without the public suffix list
+_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "ac", "gov", "edu", "ne", "or", "go"})
+
+
+def organisation(name: str) -> str:
+    """An approximation of the organisational domain (RFC 7489 §3.2) without the public
+    suffix list: the last two labels, three under ``co.uk``-like suffixes."""
+    labels = name.lower().rstrip(".").split(".")
+    keep = 3 if len(labels) > 2 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-keep:])
+
+
+def same_organisation(a: str, b: str) -> bool:
+    return organisation(a) == organisation(b)
 
 
 def _reverse_octets(address: str) -> str:
@@ -307,6 +381,8 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
         if entry["receiving"]:
             entry["mx"] = run.mx(name, here)
             entry["mta_sts"] = run.simple(f"_mta-sts.{name}", f"MTA-STS of {name}", records.mta_sts)
+            if entry["mta_sts"]["status"] == "ok":
+                entry["mta_sts"].update(run.mta_sts_policy(name, entry["mx"]))
             entry["tlsrpt"] = run.simple(f"_smtp._tls.{name}", f"TLS-RPT of {name}", records.tlsrpt)
         domains.append(entry)
 
@@ -327,14 +403,16 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
         mx_hosts = {h for d in domains for h in (d.get("mx") or {}).get("hosts", [])}
         for host in sorted(mx_hosts or ({inputs.hostname} - {""})):
             answer = run.ask(f"_25._tcp.{host}", "TLSA", f"TLSA of {host}")
+            status = "unverified" if answer.unverified else ("ok" if answer.ok else "missing")
             tlsa.append(
                 {
                     "host": host,
-                    "status": "unverified"
-                    if answer.unverified
-                    else ("ok" if answer.ok else "missing"),
+                    "status": status,
                     "records": list(answer.records),
+                    # RFC 7672 §2.2: senders use TLSA records only when DNSSEC validates
+                    # them; what says so here is the resolver's AD bit
                     "dnssec": answer.authenticated,
+                    "unvalidated": status == "ok" and not answer.authenticated,
                     "evidence": [answer.to_evidence()],
                 }
             )

@@ -58,30 +58,95 @@ def records_with(texts: tuple[str, ...], version: str) -> list[str]:
     return [t for t in texts if pattern.match(t)]
 
 
+# RFC 7489 §6.4: dmarc-version = "v" *WSP "=" *WSP %x44.4d.41.52.43.31, first in the record:
+# "DMARC1" is case-sensitive (only the quoted "v" is not), and nothing may precede the "v"
+_DMARC_VERSION = re.compile(r"[vV][ \t]*=[ \t]*DMARC1[ \t]*(;|$)")
+# what a record meant as DMARC looks like when the version is wrong (reported, not used)
+_DMARC_LIKE = re.compile(r"\s*v\s*=\s*dmarc", re.IGNORECASE)
+_POLICIES = ("none", "quarantine", "reject")
+# a URI: scheme ":" something (RFC 3986 §3.1); RFC 7489 §6.2 asks every receiver for mailto
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+
+
 def dmarc(texts: tuple[str, ...]) -> dict[str, Any]:
-    found = records_with(texts, "v=DMARC1")
+    """A DMARC policy record as a receiver discovers it (RFC 7489 §6.6.3).
+
+    Step 3: records that do not begin with ``v=DMARC1`` are discarded (``discarded``
+    lists those that look meant as DMARC: ``v=dmarc1``, a leading space). Step 5: several
+    records mean no DMARC. Step 6: a record without a valid ``p`` (or with an invalid
+    ``sp``) makes receivers act as ``p=none`` (when ``rua`` holds a URI) or apply no DMARC:
+    either way nothing is enforced, so the record is ``invalid`` with ``acts_as`` saying
+    which. RFC 9989 (DMARCbis) treats a missing or invalid ``p`` as ``none`` as well: the
+    verdict is the same under both.
+    """
+    found = [t for t in texts if _DMARC_VERSION.match(t)]
+    discarded = [t for t in texts if _DMARC_LIKE.match(t) and t not in found]
     if not found:
-        return {"status": "missing"}
+        return {"status": "missing", "discarded": discarded}
     if len(found) > 1:
         return {"status": "invalid", "problem": f"{len(found)} DMARC records", "records": found}
     record = found[0]
     parsed = tags(record)
-    if parsed is None or parsed.get("p", "").lower() not in ("none", "quarantine", "reject"):
-        problem = (
-            "malformed tag list" if parsed is None else "p= missing or not none/quarantine/reject"
-        )
-        return {"status": "invalid", "problem": problem, "record": record}
+    if parsed is None:
+        return {"status": "invalid", "problem": "malformed tag list", "record": record}
+    rua = _uri_list(parsed.get("rua", ""))
+    ruf = _uri_list(parsed.get("ruf", ""))
+    bad_uris = [u for u in rua + ruf if not _URI.fullmatch(u.partition("!")[0])]
+    policy = parsed.get("p", "").lower()
+    sub = parsed.get("sp", policy).lower()
+    problem = ""
+    if "p" not in parsed:
+        problem = "p= missing"
+    elif policy not in _POLICIES:
+        problem = f"p={parsed['p'][:40]} is not none, quarantine or reject"
+    elif sub not in _POLICIES:
+        problem = f"sp={parsed['sp'][:40]} is not none, quarantine or reject"
+    if problem:
+        acts_as = "p=none" if any(u not in bad_uris for u in rua) else "no DMARC"
+        return {
+            "status": "invalid",
+            "problem": f"{problem}: receivers act as if it were {acts_as}",
+            "acts_as": acts_as,
+            "record": record,
+        }
     pct = percentage(parsed.get("pct", "100"))
     return {
         "status": "ok",
         "record": record,
-        "policy": parsed["p"].lower(),
-        "subdomain_policy": parsed.get("sp", parsed["p"]).lower(),
+        "policy": policy,
+        "subdomain_policy": sub,
+        # sp= weaker than p=: subdomains, real or made up, are less protected
+        "sp_weaker": _POLICIES.index(sub) < _POLICIES.index(policy),
         "pct": pct,
-        "rua": [u.strip() for u in parsed.get("rua", "").split(",") if u.strip()],
+        "rua": rua,
+        "ruf": ruf,
+        "bad_uris": bad_uris,
         "adkim": parsed.get("adkim", "r").lower(),
         "aspf": parsed.get("aspf", "r").lower(),
     }
+
+
+def dmarc_version(text: str) -> bool:
+    """Whether a TXT string begins with the DMARC version tag (RFC 7489 §6.4)."""
+    return _DMARC_VERSION.match(text) is not None
+
+
+def _uri_list(text: str) -> list[str]:
+    return [u.strip() for u in text.split(",") if u.strip()]
+
+
+def mailto_domains(uris: list[str]) -> list[str]:
+    """The domains ``mailto:`` report URIs send to (``!size`` and ``?query`` dropped)."""
+    out: list[str] = []
+    for uri in uris:
+        scheme, _, rest = uri.partition(":")
+        if scheme.lower() != "mailto":
+            continue
+        address = rest.partition("!")[0].partition("?")[0]
+        domain = address.rpartition("@")[2].strip().rstrip(".").lower()
+        if "@" in address and domain and domain not in out:
+            out.append(domain)
+    return out
 
 
 def dkim(texts: tuple[str, ...]) -> dict[str, Any]:
@@ -96,6 +161,10 @@ def dkim(texts: tuple[str, ...]) -> dict[str, Any]:
     if parsed.get("v", "DKIM1") != "DKIM1":
         return {"status": "invalid", "problem": "v= is not DKIM1", "record": record}
     key_type = parsed.get("k", "rsa").lower()
+    if key_type not in ("rsa", "ed25519"):
+        # RFC 6376 §3.6.1 (k=), RFC 8463: verifiers ignore keys of a type they do not know
+        problem = f"unknown key type k={key_type[:20]}"
+        return {"status": "invalid", "problem": problem, "record": record}
     data = re.sub(r"\s+", "", parsed["p"])
     if not data:
         return {"status": "revoked", "record": record, "key_type": key_type}
@@ -178,4 +247,7 @@ def tlsrpt(texts: tuple[str, ...]) -> dict[str, Any]:
     parsed = tags(found[0]) or {}
     if not parsed.get("rua"):
         return {"status": "invalid", "problem": "rua= missing", "record": found[0]}
-    return {"status": "ok", "record": found[0], "rua": parsed["rua"]}
+    rua = _uri_list(parsed["rua"])
+    # RFC 8460 §3: each rua entry is a URI (mailto: or https:), with its scheme
+    bad = [u for u in rua if not _URI.fullmatch(u)]
+    return {"status": "ok", "record": found[0], "rua": parsed["rua"], "bad_uris": bad}

@@ -264,10 +264,13 @@ def _drop_superseded(
         elif over:
             subjects = {h.subject for h in over if h.subject is not None}
             lines = {(h.finding.span.path, h.finding.span.line) for h in over}
+            # a finding about the whole set (no listener) is the same cause as the
+            # superseding rule's findings anywhere in the set
             rule_hits = [
                 h
                 for h in rule_hits
-                if h.subject not in subjects
+                if h.subject is not None
+                and h.subject not in subjects
                 and (h.finding.span.path, h.finding.span.line) not in lines
             ]
         if rule_hits:

@@ -61,7 +61,13 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def render(document: dict[str, Any], fmt: str) -> str:
+# GitHub's limit on a pull-request comment
+COMMENT_LIMIT = 65_536
+
+
+def render(document: dict[str, Any], fmt: str, summary_only: bool = False) -> str:
+    """The document as ``json``, ``html`` or ``md``; ``summary_only`` (Markdown): the
+    summary alone, with as many hosts (worst first) as fit in a pull-request comment."""
     if fmt == "json":
         return encodable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
     import jinja2
@@ -79,4 +85,13 @@ def render(document: dict[str, Any], fmt: str) -> str:
     env.filters["md"] = md
     env.filters["md_code"] = md_code
     template = env.get_template("report.html.j2" if fmt == "html" else "report.md.j2")
-    return template.render(**document, statuses=STATUSES)
+    sets = document["sets"]
+    shown = len(sets)
+    while True:
+        text = template.render(
+            **document, statuses=STATUSES, summary_only=summary_only, shown_sets=sets[:shown]
+        )
+        if not summary_only or len(text) <= COMMENT_LIMIT or shown == 0:
+            return text
+        # fewer hosts, in proportion to the excess (the rows are about equally long)
+        shown = min(shown - 1, shown * (COMMENT_LIMIT - 2_000) // len(text))

@@ -1,8 +1,14 @@
 """SARIF 2.1.0 for code scanning.
 
 What code scanning needs and peers often miss: every rule in ``tool.driver.rules`` with
-descriptions and help, ``security-severity`` as a string, ``partialFingerprints`` so a
-finding is tracked across commits, and regions whose lines start at 1.
+descriptions and help, ``partialFingerprints`` so a finding is tracked across commits, and
+regions whose lines start at 1. ``security-severity`` (a string) and the ``security`` tag
+come from what the rule's concept means (:mod:`.security`), only for security rules.
+``helpUri`` is the rule's own page, ``docs/rules/ID.md``: under the project URL when the
+installed package names one (``[project.urls]``), else relative to the repository root.
+``automationDetails.id`` gives code scanning a stable category ("mtalint/"). Findings
+suppressed inline or by a baseline are results with ``suppressions`` (kind ``inSource``
+or ``external``, and the justification), so code scanning shows them dismissed.
 
 An artifact's ``uri`` is a URI reference (RFC 3986): the path percent-encoded, so
 ``a b#c/main.cf`` is not read as the path ``a b`` and a fragment, and a name that is not
@@ -13,9 +19,11 @@ with escapes elsewhere (``bad\\xff``, see :mod:`linter.textsafe`).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linter import __version__
+from linter.report.security import security_severity
 from linter.textsafe import encodable_json, uri_path
 
 if TYPE_CHECKING:
@@ -24,10 +32,42 @@ if TYPE_CHECKING:
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "note": "note"}
-_SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
 
 
-def _rule_descriptor(rule: Rule) -> dict[str, Any]:
+def project_url() -> str:
+    """The repository URL the installed package declares, or "" (none is declared)."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        urls = metadata("mtalint").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return ""
+    by_label = {
+        label.strip().lower(): url.strip()
+        for label, _, url in (u.partition(",") for u in urls)
+        if url.strip()
+    }
+    for label in ("repository", "source", "homepage"):
+        if label in by_label:
+            return by_label[label].rstrip("/")
+    return ""
+
+
+def help_uri(rule: Rule, base: str) -> str:
+    """The rule's page: docs/rules/ID.md of the repository (a built-in rule), else its
+    first reference's URL, else ""."""
+    from linter.resources import rules_dir
+
+    builtin = rule.builtin or (
+        bool(rule.path) and Path(rule.path).resolve().is_relative_to(rules_dir().resolve())
+    )
+    if builtin:
+        page = f"docs/rules/{rule.id}.md"
+        return f"{base}/blob/main/{page}" if base else page
+    return next((r["url"] for r in rule.references if r.get("url")), "")
+
+
+def _rule_descriptor(rule: Rule, base: str) -> dict[str, Any]:
     help_text = rule.rationale or rule.title
     fix = rule.fix_for(rule.applies_to[0] if rule.applies_to else "any")
     markdown = f"{help_text}\n\n**Fix:** {fix}" if fix else help_text
@@ -39,13 +79,17 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
         "fullDescription": {"text": help_text},
         "help": {"text": f"{help_text}\n\nFix: {fix}" if fix else help_text, "markdown": markdown},
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
-        "properties": {
-            "tags": ["security", *rule.tags],
-            "security-severity": _SECURITY_SEVERITY[rule.severity],
-        },
+        "properties": {"tags": list(rule.tags)},
     }
-    if refs:
-        descriptor["helpUri"] = refs[0]
+    score = security_severity(rule)
+    if score is not None:
+        descriptor["properties"] = {
+            "tags": ["security", *rule.tags],
+            "security-severity": f"{score:.1f}",
+        }
+    uri = help_uri(rule, base) or (refs[0] if refs else "")
+    if uri:
+        descriptor["helpUri"] = uri
     return descriptor
 
 
@@ -58,12 +102,14 @@ def _location(path: str) -> dict[str, str]:
 
 
 def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
-    used = sorted({f.rule for f in result.findings})
+    shown = [*result.findings, *result.suppressed_findings]
+    used = sorted({f.rule for f in shown})
     by_id = {r.id: r for r in rules}
-    descriptors = [_rule_descriptor(by_id[r]) for r in used if r in by_id]
+    base = project_url()
+    descriptors = [_rule_descriptor(by_id[r], base) for r in used if r in by_id]
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
-    for f in result.findings:
+    for f in shown:
         s = f.span
         region: dict[str, Any] = {"startLine": max(1, s.line), "startColumn": max(1, s.column)}
         if s.end_line:
@@ -87,6 +133,14 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
         }
         if f.rule in index:
             entry["ruleIndex"] = index[f.rule]
+        if f.suppression is not None:
+            entry["suppressions"] = [
+                {
+                    "kind": f.suppression["kind"],
+                    "status": "accepted",
+                    "justification": _justification(f.suppression),
+                }
+            ]
         results.append(entry)
     run: dict[str, Any] = {}
     if result.project_root is not None:
@@ -109,15 +163,27 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
                         "name": "mtalint",
                         "version": __version__,
                         "semanticVersion": __version__,
+                        "informationUri": base or "README.md",
                         "rules": descriptors,
                     }
                 },
+                # the category code scanning files these results under
+                "automationDetails": {"id": "mtalint/"},
                 "artifacts": [{"location": _location(p)} for p in result.files],
                 "results": results,
                 "columnKind": "unicodeCodePoints",
             }
         ],
     }
+
+
+def _justification(suppression: dict[str, Any]) -> str:
+    text = suppression.get("justification") or "no reason given"
+    if suppression.get("path"):
+        text += f" ({suppression['path']}:{suppression['line']})"
+    if suppression.get("until"):
+        text += f", until {suppression['until']}"
+    return text
 
 
 def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:

@@ -353,6 +353,8 @@ class Builder:
         self.reader = reader
         self.model = model
         self.set_flags: set[tuple[str, str]] = set()
+        # drivers already reported as needing another build (their options need it too)
+        self.build_noted: set[str] = set()
 
     # ------------------------------------------------------------ diagnostics
     def error(
@@ -486,6 +488,11 @@ class Builder:
     def _build_note(
         self, span: Span, line: LogicalLine, what: str, availability: str, where: str
     ) -> None:
+        if where:
+            # one finding per driver: its private options need the same build
+            if where in self.build_noted:
+                return
+            self.build_noted.add(where)
         build = (
             "Debian's exim4-daemon-heavy"
             if availability == "heavy"

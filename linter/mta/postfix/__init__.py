@@ -32,7 +32,12 @@ LISTENER_SETTINGS = {
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.mta.postfix.model import build_model
     from linter.mta.postfix.parse import collapse_blanks, parse_main, parse_master
-    from linter.mta.postfix.posture import build_posture, pass_service
+    from linter.mta.postfix.posture import (
+        PostureSpans,
+        build_posture,
+        pass_service,
+        permit_mynetworks_reached,
+    )
     from linter.mta.postfix.unknown import mask_unknown
 
     input_errors: list[Diagnostic] = []
@@ -71,8 +76,25 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
 
     model = build_model(main, master, options.postfix_version, options.limits)  # type: ignore[arg-type]
     posture, spans = build_posture(model)
+    # after the posture: an expansion limit it reached is reported too
+    diagnostics = input_errors + model.diagnostics
+    # a master.cf alone: every smtpd setting not given with -o comes from a main.cf we
+    # have not seen, so only what master.cf decides by itself is judged
+    master_only = master_file is not None and main_file is None
+    if master_only and master_file is not None:
+        diagnostics.append(
+            Diagnostic(
+                "main-cf-missing",
+                "main.cf not found beside master.cf: checks that need it are skipped",
+                Span(master_file.display, 1, 1),
+            )
+        )
+    if not master_only:
+        diagnostics.extend(spans.diagnostics)
     if options.roles:
         posture.roles = list(options.roles)  # type: ignore[arg-type]
+    elif master_only:
+        posture.roles = []
 
     primary = main_file or master_file
     facts = Facts()
@@ -87,8 +109,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     ]
     posture_dict = posture.to_dict()
     mask_unknown(model, posture_dict, listener_services)
-    # after the posture: an expansion limit it reached is reported too
-    diagnostics = input_errors + model.diagnostics
+    if master_only:
+        # listeners, outbound path, TLS and identity all read main.cf parameters
+        posture_dict = {"mta": "postfix", "roles": posture_dict["roles"], "listeners": []}
+        spans = PostureSpans([], {})
     facts.set("posture", posture_dict)
     for path, span in spans.fields.items():
         facts.spans[f"posture.{path}"] = span
@@ -116,28 +140,38 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span
-    facts.set(
-        "postfix",
-        {
-            "version": ".".join(str(p) for p in options.postfix_version),
-            "compatibility_level": model.compatibility_level,
-            "has_main_cf": main is not None,
-            "has_master_cf": master is not None,
-            "services": [_service_fact(s) for s in model.services],
-            "postscreen_without_smtpd_pass": any(
-                s.daemon == "postscreen" and s.type == "inet" and pass_service(model, s) is None
-                for s in model.services
-            ),
-        },
-    )
+    postfix_facts: dict[str, Any] = {
+        "version": ".".join(str(p) for p in options.postfix_version),
+        "compatibility_level": model.compatibility_level,
+        "has_main_cf": main is not None,
+        "has_master_cf": master is not None,
+        "services": [_service_fact(model, s, master_only) for s in model.services],
+        "postscreen_without_smtpd_pass": any(
+            s.daemon == "postscreen" and s.type == "inet" and pass_service(model, s) is None
+            for s in model.services
+        ),
+    }
+    postfix_facts["compat_backwards"] = _compat_backwards(model)
+    postfix_facts["permit_mynetworks_reached"] = permit_mynetworks_reached(model)
+    if master_only:
+        del postfix_facts["compatibility_level"]  # set in the main.cf we have not seen
+        del postfix_facts["compat_backwards"]
+    facts.set("postfix", postfix_facts)
     for i, s in enumerate(model.services):
         facts.spans[f"postfix.services[{i}]"] = s.span
-        facts.add_resolver(f"postfix.services[{i}].param", _param_resolver(model, s))
+        facts.add_resolver(
+            f"postfix.services[{i}].param",
+            _override_resolver(s) if master_only else _param_resolver(model, s),
+        )
         for name, o in s.overrides.items():
             facts.spans[f"postfix.services[{i}].overrides.{name}"] = o.span
-    facts.add_resolver("postfix.param", lambda name: _param(model, name))
-    facts.add_resolver("postfix.raw", lambda name: _raw(model, name))
-    facts.add_resolver("postfix.explicit", lambda name: _explicit(model, name))
+    if master_only:
+        for prefix in ("postfix.param", "postfix.raw", "postfix.explicit"):
+            facts.add_resolver(prefix, _unknown)
+    else:
+        facts.add_resolver("postfix.param", lambda name: _param(model, name))
+        facts.add_resolver("postfix.raw", lambda name: _raw(model, name))
+        facts.add_resolver("postfix.explicit", lambda name: _explicit(model, name))
 
     model_dict: dict[str, Any] = {
         "path": config_set.display,
@@ -163,6 +197,25 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         ],
     }
     return Analysis("postfix", facts, model_dict, diagnostics, comments)
+
+
+def _compat_backwards(model: PostfixModel) -> list[str]:
+    """Defaults that differ at this file's compatibility_level from the current ones, for
+    parameters the file does not set: "name = old (current: new)"."""
+    from linter.mta.postfix import params
+
+    level = model.compatibility_level
+    out = []
+    for name in sorted(params.COMPAT_DEPENDENT):
+        if name in model.explicit:
+            continue
+        if name == "mynetworks" and "mynetworks_style" in model.explicit:
+            continue  # follows the style the file sets
+        old = params.default_for(name, level, model.version)
+        new = params.default_for(name, "9999", model.version)
+        if old != new:
+            out.append(f'{name} = "{old}" (current default: "{new}")')
+    return out
 
 
 def _service_for(model: PostfixModel, service: Service | None) -> Service | None:
@@ -204,10 +257,17 @@ def _relay_span(model: PostfixModel, service: Service | None, reason: str) -> Sp
     return _first_span(model, service, tuple(names))
 
 
-def _service_fact(s: Service) -> dict[str, Any]:
+def _service_fact(model: PostfixModel, s: Service, master_only: bool) -> dict[str, Any]:
+    from linter.mta.postfix.posture import client_credentials_in_clear
+
     data = s.to_dict()
     data["key"] = s.key
     data["daemon"] = s.daemon
+    own = [n for n in s.overrides if n.startswith(("smtp_sasl_", "smtp_tls_", "smtp_use_tls"))]
+    if s.daemon == "smtp" and s.key != "smtp/unix" and own and not master_only:
+        # a client transport (relay, a content filter's way back, ...) with its own -o
+        # settings: the default smtp/unix client is judged by the posture (MTA011)
+        data["sasl_cleartext"] = client_credentials_in_clear(model, s)
     return data
 
 
@@ -222,6 +282,20 @@ def _param(
 
 def _param_resolver(model: PostfixModel, service: Service | None) -> Callable[[str], Any]:
     return lambda name: _param(model, name, service)
+
+
+def _override_resolver(service: Service) -> Callable[[str], Any]:
+    """A service's parameter when master.cf alone is known: its -o options only."""
+
+    def resolve(name: str) -> tuple[Any, Span | None]:
+        o = service.overrides.get(name)
+        return (o.value, o.span) if o is not None else (MISSING, None)
+
+    return resolve
+
+
+def _unknown(name: str) -> tuple[Any, Span | None]:
+    return MISSING, None
 
 
 def _raw(model: PostfixModel, name: str) -> tuple[Any, Span | None]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from linter.diagnostics import Diagnostic
 from linter.limits import DEFAULT_LIMITS, Limits
-from linter.mta.postfix import params
+from linter.mta.postfix import param_types, params
 from linter.mta.postfix.expand import (
     Budget,
     Expansion,
@@ -132,6 +132,7 @@ class PostfixModel:
     # limits already reported, so one cause gives one finding
     _limits_reported: set[tuple[str, str, int]] = field(default_factory=set, repr=False)
     limit_reached: bool = False
+    _deriving_mydomain: bool = field(default=False, repr=False)
 
     # ------------------------------------------------------------ values
     @property
@@ -146,11 +147,13 @@ class PostfixModel:
         if name in self.explicit:
             a = self.explicit[name]
             return Setting(name, a.value, a.value_span, "main.cf")
-        value, why = self.builtin_default(name)
+        value, why = self.builtin_default(name, service)
         return Setting(name, value or "", None, "default", why)
 
-    def builtin_default(self, name: str) -> tuple[str | None, str]:
+    def builtin_default(self, name: str, service: Service | None = None) -> tuple[str | None, str]:
         """Postfix's default for ``name`` here, and why it is that value."""
+        if name == "mydomain":
+            return self._default_mydomain(service), "$myhostname minus its first label"
         value = params.default_for(name, self.compatibility_level, self.version)
         if value is None:
             value = params.service_default(name, self.all_commands, self.all_commands.keys())
@@ -167,6 +170,20 @@ class PostfixModel:
             )
         return value, f"built-in default of Postfix {version}"
 
+    def _default_mydomain(self, service: Service | None) -> str:
+        """mail_params.c check_mydomainname(): what follows the first dot of myhostname,
+        "localdomain" when it has none (postconf -x agrees, e.g. example.com for
+        mx.example.com). A myhostname that refers back to $mydomain sees it empty."""
+        if self._deriving_mydomain:
+            return ""
+        self._deriving_mydomain = True
+        try:
+            hostname = self.value("myhostname", service)
+        finally:
+            self._deriving_mydomain = False
+        _host, dot, rest = hostname.strip().partition(".")
+        return rest if dot else "localdomain"
+
     def raw(self, name: str, service: Service | None = None) -> str:
         return self.setting(name, service).value
 
@@ -179,7 +196,7 @@ class PostfixModel:
                     return service.service
             if name in self.explicit:
                 return self.explicit[name].value
-            return self.builtin_default(name)[0]
+            return self.builtin_default(name, service)[0]
 
         return lookup
 
@@ -498,6 +515,76 @@ _BLANKS = " \t\f\v"
 # ---------------------------------------------------------------- names
 
 
+# Debian's stock master.cf (postfix 3.7, /usr/share/postfix/master.cf.dist): service
+# name and command, which decide the per-service parameter names postconf accepts
+STOCK_MASTER_SERVICES = (
+    ("smtp", "smtpd"),
+    ("pickup", "pickup"),
+    ("cleanup", "cleanup"),
+    ("qmgr", "qmgr"),
+    ("tlsmgr", "tlsmgr"),
+    ("rewrite", "trivial-rewrite"),
+    ("bounce", "bounce"),
+    ("defer", "bounce"),
+    ("trace", "bounce"),
+    ("verify", "verify"),
+    ("flush", "flush"),
+    ("proxymap", "proxymap"),
+    ("proxywrite", "proxymap"),
+    ("smtp", "smtp"),
+    ("relay", "smtp"),
+    ("showq", "showq"),
+    ("error", "error"),
+    ("retry", "error"),
+    ("discard", "discard"),
+    ("local", "local"),
+    ("virtual", "virtual"),
+    ("lmtp", "lmtp"),
+    ("anvil", "anvil"),
+    ("scache", "scache"),
+    ("postlog", "postlogd"),
+    ("maildrop", "pipe"),
+    ("uucp", "pipe"),
+    ("ifmail", "pipe"),
+    ("bsmtp", "pipe"),
+    ("scalemail-backend", "pipe"),
+    ("mailman", "pipe"),
+)
+
+# parameters whose value names a transport (a master.cf service), as "service:nexthop"
+_TRANSPORT_PARAMETERS = frozenset(
+    {
+        "content_filter",
+        "default_transport",
+        "fallback_transport",
+        "local_transport",
+        "mailbox_transport",
+        "relay_transport",
+        "virtual_transport",
+        "address_verify_default_transport",
+        "address_verify_local_transport",
+        "address_verify_relay_transport",
+        "address_verify_virtual_transport",
+        "defer_transports",
+    }
+)
+
+
+def _named_transports(model: PostfixModel) -> set[str]:
+    """Services that main.cf (or a -o option) names as transports: ``virtual_transport
+    = dovecot``, ``content_filter = smtp-amavis:[127.0.0.1]:10024``."""
+    values = [a.value for name, a in model.explicit.items() if name in _TRANSPORT_PARAMETERS]
+    for s in model.services:
+        values.extend(o.value for n, o in s.overrides.items() if n in _TRANSPORT_PARAMETERS)
+    names = set()
+    for value in values:
+        for word in re.split(r"[\s,]+", value):
+            service = word.split(":", 1)[0]
+            if service and "$" not in service and re.fullmatch(r"[\w.-]+", service):
+                names.add(service)
+    return names
+
+
 def _table_names(model: PostfixModel) -> dict[str, str]:
     """``ldap:name``-style tables referenced anywhere: name → type."""
     tables: dict[str, str] = {}
@@ -514,8 +601,16 @@ def _table_names(model: PostfixModel) -> dict[str, str]:
 
 def _check_names(model: PostfixModel) -> None:
     """postconf's warnings about names: unused, undefined, deprecated."""
-    service_names = set(model.all_commands)
-    service_commands = model.all_commands
+    service_commands: dict[str, set[str]] = {k: set(v) for k, v in model.all_commands.items()}
+    if model.master is None:
+        # no master.cf beside main.cf: the distribution's stock one is what Postfix runs
+        for name, command in STOCK_MASTER_SERVICES:
+            service_commands.setdefault(name, set()).add(command)
+    service_names = set(service_commands)
+    if model.master is None:
+        # transports main.cf names are services of the master.cf we have not seen; with
+        # master.cf at hand, postconf's own view holds
+        service_names |= _named_transports(model)
     tables = _table_names(model)
     restriction_classes = set(
         re.split(r"[\s,]+", model.raw("smtpd_restriction_classes").strip())
@@ -559,7 +654,9 @@ def _check_names(model: PostfixModel) -> None:
     for name, _value, span, where in settings:
         if known(name):
             continue
-        hint = suggest(name)
+        # a <service>_<param> name for a service we know is no typo of a built-in name
+        of_service = any(name.startswith(f"{svc}_") for svc in service_names)
+        hint = None if of_service else suggest(name)
         # the name only: the value of a parameter Postfix does not use may be anything,
         # a credential pasted into the wrong file included, and the name fixes a typo
         message = f"unused parameter: {name}"
@@ -594,11 +691,8 @@ def _check_names(model: PostfixModel) -> None:
                     data={"parameter": missing},
                 )
             )
-        boolean = (
-            params.BUILTIN_DEFAULTS.get(name) in ("yes", "no")
-            and name not in _NOT_BOOLEAN
-            and "$" not in value
-        )
+        # the type comes from Postfix's own tables, never from a default that reads "no"
+        boolean = name in param_types.BOOLEAN and "$" not in value
         if boolean and value.strip().lower() not in ("yes", "no"):
             # the daemons (not postconf) refuse this at start-up
             model.diagnostics.append(
@@ -648,6 +742,29 @@ def _check_names(model: PostfixModel) -> None:
                 )
             )
 
+    # deprecated restriction names inside restriction lists and classes
+    from linter.mta.postfix.restrictions import DEPRECATED_RESTRICTIONS
+
+    lists = {n for n in params.BUILTIN_DEFAULTS if n.endswith("_restrictions")}
+    lists |= restriction_classes
+    for name, value, span, where in settings:
+        if name not in lists:
+            continue
+        seen: set[str] = set()
+        for word in re.split(r"[\s,]+", value):
+            old = word.lower()
+            if old in DEPRECATED_RESTRICTIONS and old not in seen:
+                seen.add(old)
+                model.diagnostics.append(
+                    Diagnostic(
+                        "deprecated-restriction",
+                        f"restriction {word} in {name} is deprecated: use "
+                        f"{DEPRECATED_RESTRICTIONS[old]}",
+                        span,
+                        data={"restriction": old, "parameter": name, **where},
+                    )
+                )
+
     # deprecated names, with Postfix 3.9's own wording
     for name, _value, span, where in settings:
         deprecation = params.deprecation_message(name)
@@ -661,9 +778,6 @@ def _check_names(model: PostfixModel) -> None:
                 )
             )
 
-
-# parameters whose default is "yes" or "no" but which take other words too
-_NOT_BOOLEAN = frozenset({"smtpd_forbid_bare_newline"})  # no | normalize | reject
 
 _PIPE_MACROS = {
     "client_address",

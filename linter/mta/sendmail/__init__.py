@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from linter.discover import ConfigSet
     from linter.mta.sendmail.model import SendmailModel
     from linter.mta.sendmail.parse import McFile
-    from linter.posture import Posture
+    from linter.posture import Listener, Posture
 
 # the option that decides each listener fact, so a finding points at its define
 LISTENER_OPTIONS = {
@@ -28,6 +28,14 @@ LISTENER_OPTIONS = {
     "banner": "SmtpGreetingMessage",
     "banner_expanded": "SmtpGreetingMessage",
 }
+
+
+def _global_default(fact: str, listener: Listener) -> bool:
+    """Whether a listener fact left at sendmail's default is the same for every daemon:
+    the TLS facts are, unless the daemon itself turns TLS off (M=S) or on (M=s)."""
+    if fact in ("tls", "tls_certificate"):
+        return listener.tls == "none" and not listener.tls_certificate
+    return True
 
 
 def read_mc(path: Path, display: str, max_bytes: int, root: Path | None = None) -> SourceFile:
@@ -89,8 +97,13 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         base = f"posture.listeners[{i}]"
         if listener_span is not None:
             facts.spans[base] = listener_span
+        listener = posture.listeners[i]
         for fact, option in LISTENER_OPTIONS.items():
             option_span = model.option_span(option)
+            if option_span is None and _global_default(fact, listener):
+                # a default of sendmail.cf serves every daemon alike: one place (the
+                # file's first line) for the fix, so one finding for all the daemons
+                option_span = Span(cf.display, 1, 1)
             if option_span is not None:
                 facts.spans[f"{base}.{fact}"] = option_span
         relay_span = _relay_span(model)
