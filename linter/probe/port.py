@@ -49,6 +49,8 @@ def probe_port(host: str, address: str, port: int, options: PortOptions) -> dict
     except SmtpError as exc:
         facts["error_kind"] = exc.kind
         facts["error"] = str(exc)
+        # the connection was made unless connecting itself failed
+        facts["reachable"] = exc.kind not in ("refused", "unreachable")
     finally:
         facts["transcript"] = transcript.lines
     if facts.get("greeting_code") != 220 or "error" in facts:
