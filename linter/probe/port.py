@@ -158,7 +158,8 @@ def _record_tls(facts: dict[str, Any], sock: ssl.SSLSocket, options: PortOptions
         facts["weak_cipher"] = tls.weak_cipher(cipher[0], cipher[2])
     facts["certificate"] = certs.certificate_facts(
         sock.getpeercert(binary_form=True),
-        list(dict.fromkeys(n for n in (facts["host"], *options.names) if n)),
+        # an address probed is not a name clients verify (they verify the MX host name)
+        list(dict.fromkeys(n for n in (facts["host"], *options.names) if n and not _literal(n))),
     )
 
 
@@ -190,7 +191,9 @@ def _helo_required(facts: dict[str, Any], address: str, port: int, options: Port
             return
         reply = session.command("MAIL FROM:<>")
         facts["mail_without_helo"] = f"{reply.code} {reply.text}"[:200]
-        facts["helo_required"] = reply.code == 503
+        # 503: "send HELO first"; any other refusal (530 "STARTTLS first") decides nothing
+        if reply.code == 503 or reply.ok:
+            facts["helo_required"] = reply.code == 503
         session.command("RSET")
         session.quit()
 
@@ -284,3 +287,13 @@ def _relay(facts: dict[str, Any], address: str, port: int, options: PortOptions)
 def _safe_domain(name: str, fallback: str) -> str:
     """The server's own name from its greeting, when it looks like a domain."""
     return name if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,250})", name) else fallback
+
+
+def _literal(name: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
