@@ -538,6 +538,17 @@ def _online_options(command: Any) -> Any:
     show_default=True,
     help="Check config sets in this many processes (same result as one).",
 )
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the mechanical fixes (certain and local) and report what remains.",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the mechanical fixes as a unified diff; write nothing (exit 1 if any).",
+)
 @_online_options
 def check(
     paths: tuple[Path, ...],
@@ -566,6 +577,8 @@ def check(
     baseline: Path | None,
     diff_base: str | None,
     jobs: int,
+    fix: bool,
+    show_diff: bool,
 ) -> None:
     """Check configuration files or folders and report findings.
 
@@ -580,6 +593,8 @@ def check(
         _fail(
             "--write-baseline records every finding: do not combine it with --baseline/--diff-base"
         )
+    if write_baseline and (fix or show_diff):
+        _fail("--write-baseline records the findings as they are: do not combine it with --fix")
     result, rules, config, rerun = _run(
         path_list,
         config_file,
@@ -606,6 +621,20 @@ def check(
         )
         _internal_errors(result)
         sys.exit(EXIT_CLEAN)
+    if fix or show_diff:
+        from linter.fix import run as run_fixes
+
+        result, changed = run_fixes(
+            result,
+            rerun,
+            path_list,
+            diff_only=show_diff,
+            max_bytes=MAX_FILE_SIZE_CAP,
+            echo=lambda message: click.echo(message, err=True),
+        )
+        if show_diff:
+            _internal_errors(result)
+            sys.exit(EXIT_FINDINGS if changed else EXIT_CLEAN)
     if baseline is not None or diff_base is not None:
         _filter_known(result, baseline, diff_base, path_list, rerun)
     colour = color if color is not None else (output is None and sys.stdout.isatty())
@@ -1018,6 +1047,66 @@ def docs(out_dir: Path, check_only: bool) -> None:
         if stale_page.name not in pages:
             stale_page.unlink()
     click.echo(f"wrote {len(pages)} pages to {printable(out_dir)}")
+
+
+def _when(value: str | None, option: str) -> Any:
+    """An ISO 8601 date or time for --since/--until; a time without a zone is UTC."""
+    if value is None:
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        _fail(f"{option} {value!r}: expected an ISO 8601 date or time (2026-12-05T14:00)")
+    return when.astimezone(UTC) if when.tzinfo else when
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="LOG_OR_BOUNCE...")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, exists=True),
+    help="The configuration (a Postfix folder or main.cf): name the settings behind each incident.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--since", metavar="TIME", help="Only events at or after this ISO 8601 time.")
+@click.option("--until", metavar="TIME", help="Only events at or before this ISO 8601 time.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
+def diagnose(
+    inputs: tuple[str, ...],
+    config_path: Path | None,
+    fmt: str,
+    since: str | None,
+    until: str | None,
+    output: Path | None,
+) -> None:
+    """Group the delivery failures in mail logs and bounces into incidents, and name the
+    configuration setting behind each.
+
+    LOG_OR_BOUNCE: Postfix logs (syslog, RFC 5424, journalctl -o short-iso, container
+    prefixes; rotated .gz files are read as they are) and bounce messages (.eml with an
+    RFC 3464 delivery-status part); "-" reads standard input.
+
+    Exit codes: 0 no incident, 1 incidents found, 2 an input could not be read.
+    """
+    from linter.diagnose import Window, attach_config
+    from linter.diagnose import diagnose as run_diagnosis
+    from linter.diagnose.render import to_json, to_text
+
+    window = Window(_when(since, "--since"), _when(until, "--until"))
+    result = run_diagnosis(list(inputs), window)
+    for problem in result.problems:
+        click.echo(f"mtalint: {printable(problem)}", err=True)
+    if config_path is not None:
+        attach_config(result, config_path)
+    _emit(to_json(result) if fmt == "json" else to_text(result), output)
+    if result.problems:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_FINDINGS if result.incidents else EXIT_CLEAN)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,49 @@ from typing import Any
 from linter.source import Span
 
 
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """A mechanical fix: replace lines ``start``..``end`` (1-based, inclusive) of ``path``
+    (the path as findings show it) with the lines ``replacement`` (none: delete them).
+    ``original`` is the text of those lines as the check read them. Lines are held
+    without their line ends; the writer keeps the file's own, and refuses a file that
+    no longer holds ``original`` there."""
+
+    path: str
+    start: int
+    end: int
+    original: tuple[str, ...]
+    replacement: tuple[str, ...]
+
+    def to_fact(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "start": self.start,
+            "end": self.end,
+            "original": list(self.original),
+            "replacement": list(self.replacement),
+        }
+
+    @classmethod
+    def from_fact(cls, fact: Any) -> Edit | None:
+        """The edit a diagnostic fact carries, or None (none, or not well formed)."""
+        if not isinstance(fact, dict):
+            return None
+        try:
+            edit = cls(
+                str(fact["path"]),
+                int(fact["start"]),
+                int(fact["end"]),
+                tuple(str(x) for x in fact["original"]),
+                tuple(str(x) for x in fact["replacement"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        if edit.start < 1 or edit.end - edit.start + 1 != len(edit.original):
+            return None
+        return edit
+
+
 @dataclass
 class Finding:
     rule: str
@@ -28,6 +71,8 @@ class Finding:
     value: str = ""  # its normalised value, for the fingerprint
     # the facts the rule matched (value, file, line) and DNS answers: for reports
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    # the mechanical fix (``check --fix``), when the change is certain and local
+    fix_edit: Edit | None = None
     # set when the finding is not reported because something accepted it: ``kind``
     # "inSource" (an inline ``mtalint: ignore``) or "external" (baseline, --diff-base),
     # ``justification``, ``path``/``line`` of the suppression, ``until`` (ISO date or "")

@@ -9,7 +9,7 @@ from typing import Any
 from linter.engine.conditions import evaluate
 from linter.engine.rules import Rule
 from linter.facts import MISSING, Facts, join_path, split_path
-from linter.findings import Finding
+from linter.findings import Edit, Finding
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.\[\]-]*)\}")
 
@@ -240,6 +240,8 @@ def _judge(mta: str, facts: Facts, rule: Rule, scope: _Scope, selection: Selecti
         key=key,
         value=_text(value),
         evidence=_evidence(facts, scope, hits),
+        # a diagnostic that can be fixed mechanically carries its edit
+        fix_edit=Edit.from_fact(scope.item.get("edit")) if isinstance(scope.item, dict) else None,
     )
     return _Hit(finding, scope, scope.item_path)
 

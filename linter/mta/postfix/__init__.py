@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from linter.diagnostics import Diagnostic
 from linter.facts import MISSING, Facts
 from linter.mta import Analysis, Comment, Options
-from linter.source import InputError, Span, read_source
+from linter.source import InputError, SourceFile, Span, read_source
 
 if TYPE_CHECKING:
     from linter.discover import ConfigSet
@@ -30,6 +30,7 @@ LISTENER_SETTINGS = {
 
 
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
+    from linter.mta.postfix.fixes import attach_edits
     from linter.mta.postfix.model import build_model
     from linter.mta.postfix.parse import collapse_blanks, parse_main, parse_master
     from linter.mta.postfix.posture import (
@@ -41,6 +42,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.mta.postfix.unknown import mask_unknown
 
     input_errors: list[Diagnostic] = []
+    main_source: SourceFile | None = None
     main = master = None
     comments: list[Comment] = []
     main_file = config_set.file("postfix-main")
@@ -68,6 +70,8 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             )
             continue
         tree = parse(source)
+        if cf.format == "postfix-main":
+            main_source = source
         comments.extend(Comment(cf.display, c.line, c.text) for c in tree.comments)
         if cf.format == "postfix-main":
             main = tree
@@ -113,6 +117,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         # listeners, outbound path, TLS and identity all read main.cf parameters
         posture_dict = {"mta": "postfix", "roles": posture_dict["roles"], "listeners": []}
         spans = PostureSpans([], {})
+    attach_edits(model, diagnostics, main_source)
     facts.set("posture", posture_dict)
     for path, span in spans.fields.items():
         facts.spans[f"posture.{path}"] = span

@@ -327,6 +327,23 @@ def _collect_explicit(model: PostfixModel, main: MainCf) -> None:
                     data={"parameter": a.name, "earlier_line": earlier.line},
                 )
             )
+        elif earlier is not None:
+            # postconf is silent here (the value does not change), but the earlier line
+            # is dead text: `check --fix` deletes it (linter.mta.postfix.fixes)
+            model.diagnostics.append(
+                Diagnostic(
+                    "duplicate-entry",
+                    f"{a.name} is set to the same value on line {earlier.line}; "
+                    "that earlier entry has no effect",
+                    a.span,
+                    data={
+                        "parameter": a.name,
+                        "earlier_line": earlier.line,
+                        "earlier_end_line": earlier.span.end_line or earlier.line,
+                        "same_value": True,
+                    },
+                )
+            )
         model.explicit[a.name] = a
         hash_at = _comment_after_value(a.value)
         if hash_at is not None:
