@@ -27,10 +27,12 @@ def _split(path: str) -> tuple[str | int, ...]:
 
 
 def split_path(path: str) -> list[str | int]:
+    """``a.b[2].c`` → ``["a", "b", 2, "c"]``."""
     return list(_split(path))
 
 
 def join_path(parts: list[str | int]) -> str:
+    """The inverse of :func:`split_path`."""
     out = ""
     for p in parts:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
@@ -38,6 +40,9 @@ def join_path(parts: list[str | int]) -> str:
 
 
 class Facts:
+    """The facts document of one config set: the tree, the spans of its facts, and the
+    resolvers that compute subtrees on demand."""
+
     def __init__(self, data: dict[str, Any] | None = None) -> None:
         self.data: dict[str, Any] = data if data is not None else {}
         self.spans: dict[str, Span] = {}
@@ -45,6 +50,7 @@ class Facts:
         self.default_span: Span | None = None
 
     def set(self, path: str, value: Any, span: Span | None = None) -> None:
+        """Store ``value`` at ``path`` (creating the mappings above it) and its span."""
         parts = split_path(path)
         node: Any = self.data
         for p in parts[:-1]:
@@ -67,6 +73,7 @@ class Facts:
         return None
 
     def get(self, path: str) -> Any:
+        """The fact at ``path``, from a resolver or the tree, or MISSING."""
         resolved = self._resolve(path)
         if resolved is not None:
             return resolved[0]

@@ -27,6 +27,8 @@ SSL_TLS_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 # /etc/services names the MTAs accept for their mail ports
 SERVICE_PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465, "ssmtp": 465}
 WEAK_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
+# SASL mechanisms that send the password itself (upper case; the names ignore case)
+PLAINTEXT_MECHANISMS = frozenset({"PLAIN", "LOGIN"})
 
 
 @dataclass
@@ -153,6 +155,17 @@ class Posture:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def is_ip_address(text: str) -> bool:
+    """Whether ``text`` is an IPv4 or IPv6 address as written (no brackets, no zone)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 # the words the MTAs use for "every interface" or "this host only"

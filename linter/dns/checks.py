@@ -24,6 +24,7 @@ from linter.dns import DnsOptions, mtasts, records
 from linter.dns.inputs import DnsInputs, inputs_from
 from linter.dns.resolver import Answer, Resolver
 from linter.dns.spf import all_qualifier, analyse, evaluate, spf_records
+from linter.posture import is_ip_address
 
 
 class _Run:
@@ -164,9 +165,9 @@ class _Run:
         points_here = bool(self.inputs.hostname) and self.inputs.hostname in hosts
         # RFC 5321 §5.1: an MX names a host, not an address; RFC 2181 §10.3: and not an
         # alias (the A lookup's answer then comes for another name)
-        ip_targets = [h for h in hosts if _is_ip(h)]
+        ip_targets = [h for h in hosts if is_ip_address(h)]
         cname_targets: list[str] = []
-        for host in [h for h in hosts if not _is_ip(h)][:10]:
+        for host in [h for h in hosts if not is_ip_address(h)][:10]:
             for rdtype in ("A", "AAAA"):
                 a = self.ask(host, rdtype, f"address of MX host {host}")
                 evidence.append(a.to_evidence())
@@ -357,7 +358,7 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
             mx = run.ask(relay, "MX", f"MX of relay host {relay}")
             if mx.ok:
                 relay = mx.records[0].partition(" ")[2].rstrip(".") or relay
-        if _is_ip(relay):
+        if is_ip_address(relay):
             senders = [relay]
         else:
             senders = run.addresses_of(relay, f"address of relay host {relay}")
@@ -417,7 +418,7 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
                 }
             )
 
-    addresses = [run.address(a) for a in senders if _is_ip(a) and _is_public(a)]
+    addresses = [run.address(a) for a in senders if is_ip_address(a) and _is_public(a)]
     return {
         "online": True,
         "resolver": resolver.settings.address or "system",
@@ -429,14 +430,6 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
         "unverified": run.unverified,
         "queries": resolver.queries,
     }
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_public(text: str) -> bool:

@@ -43,7 +43,6 @@ class DnsInputs:
     dkim_signing: str = "no"
     dkim_selectors: list[str] = field(default_factory=list)
     dane: bool = False
-    mx_role: bool = False
 
 
 def inputs_from(posture: dict[str, Any], options: DnsOptions) -> DnsInputs:
@@ -83,5 +82,4 @@ def inputs_from(posture: dict[str, Any], options: DnsOptions) -> DnsInputs:
         dkim_signing=str(identity.get("dkim_signing") or "no"),
         dkim_selectors=[s for s in selectors if s and "$" not in s],
         dane=outbound.get("tls") == "dane",
-        mx_role="mx" in (posture.get("roles") or []),
     )

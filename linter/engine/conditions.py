@@ -21,7 +21,7 @@ MAX_SUBJECT_LENGTH = 20_000
 
 
 class ConditionError(Exception):
-    pass
+    """A ``when:`` condition that is malformed (unknown operator, bad regex, ...)."""
 
 
 class LinearRegex(str):

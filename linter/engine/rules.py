@@ -28,6 +28,8 @@ class RuleError(Exception):
 
 @dataclass
 class Rule:
+    """One rule as its YAML file states it (see rules/schema.json for the fields)."""
+
     id: str
     title: str
     severity: str
@@ -50,13 +52,17 @@ class Rule:
     supersedes: list[str] = field(default_factory=list)
 
     def applies(self, mta: str) -> bool:
+        """Whether the rule judges config sets of this MTA (``applies_to``, or "any")."""
         return "any" in self.applies_to or mta in self.applies_to
 
     def fix_for(self, mta: str) -> str:
+        """The fix in this MTA's syntax, else the generic one, else the first given."""
         return self.fix.get(mta) or self.fix.get("any") or next(iter(self.fix.values()), "")
 
     @property
     def location_path(self) -> str | None:
+        """The fact whose span a finding points at: ``location``, else the first fact
+        the ``when:`` condition names, else None."""
         if self.location:
             return self.location
         paths = leaf_paths(self.when) if self.when else []
@@ -64,6 +70,8 @@ class Rule:
 
 
 def read_rule_file(path: Path) -> dict[str, Any]:
+    """The mapping a rule file holds; :class:`RuleError` when it is too large, unreadable,
+    not YAML or not a mapping."""
     # only when rule files are read, not when the JSON cache serves them
     import yaml
 
@@ -164,7 +172,9 @@ def rule_from_data(
 
 @cache
 def schema() -> dict[str, Any]:
-    return json.loads((rules_dir() / "schema.json").read_text(encoding="utf-8"))
+    """The JSON Schema a rule file must satisfy (rules/schema.json)."""
+    loaded: dict[str, Any] = json.loads((rules_dir() / "schema.json").read_text(encoding="utf-8"))
+    return loaded
 
 
 def validate(data: dict[str, Any], path: str) -> list[str]:
@@ -189,6 +199,7 @@ def rule_files(folder: Path) -> list[Path]:
 
 
 def load_folder(folder: Path, check_schema: bool) -> list[Rule]:
+    """The custom rules of ``folder`` (validated against the schema when asked)."""
     rules = []
     for path in rule_files(folder):
         data = read_rule_file(path)
@@ -256,6 +267,7 @@ def _cached_rule_data(paths: list[Path]) -> tuple[list[tuple[str, dict[str, Any]
 
 
 def load_rules(extra_folders: list[Path] | None = None) -> list[Rule]:
+    """The built-in rules and those of ``extra_folders``; an id used twice is an error."""
     rules = list(builtin_rules())
     seen = {r.id: r.path for r in rules}
     for folder in extra_folders or []:

@@ -37,11 +37,13 @@ class Selection:
         return [w for w in words if not any(self._matches(r, w) for r in rules)]
 
     def wants(self, rule: Rule) -> bool:
+        """Whether the rule runs: selected (or nothing selected) and not ignored."""
         if self.select and not any(self._matches(rule, t) for t in self.select):
             return False
         return not any(self._matches(rule, t) for t in self.ignore)
 
     def severity_of(self, rule: Rule) -> str:
+        """The rule's severity after the first override that matches it."""
         for token, severity in self.severity.items():
             if self._matches(rule, token):
                 return severity
@@ -104,6 +106,7 @@ def _text(value: Any) -> str:
 
 
 def render(template: str, scope: _Scope) -> str:
+    """A message template with each ``{dotted.path}`` replaced by that fact as text."""
     # only {dotted.path} lookups: no attribute access, no format specs
     return _PLACEHOLDER.sub(lambda m: _text(scope.get(m.group(1))), template)
 

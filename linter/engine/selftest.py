@@ -19,6 +19,8 @@ from linter.mta import Options
 
 @dataclass
 class CaseResult:
+    """The outcome of one ``tests:`` case of a rule (``detail`` says why it failed)."""
+
     rule: str
     name: str
     expect: str
@@ -46,6 +48,9 @@ def run_case(
     index: int,
     dns_server: DnsServer | None = None,
 ) -> CaseResult:
+    """Run case ``index`` of ``rule``: check the case's files, written to a temporary
+    folder, with only ``rule`` selected, and compare its findings with what the case
+    expects."""
     from linter.check import check
 
     name = str(case.get("name", f"case {index + 1}"))
@@ -120,4 +125,5 @@ def run_case(
 def run_rule_tests(
     rule: Rule, all_rules: list[Rule], dns_server: DnsServer | None = None
 ) -> list[CaseResult]:
+    """Every ``tests:`` case of ``rule``, in order."""
     return [run_case(rule, case, all_rules, i, dns_server) for i, case in enumerate(rule.tests)]

@@ -10,8 +10,6 @@ if TYPE_CHECKING:
     from linter.check import CheckResult
     from linter.engine.rules import Rule
 
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
-
 Renderer = Callable[["CheckResult", "list[Rule]", bool], str]
 
 

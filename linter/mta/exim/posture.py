@@ -27,6 +27,7 @@ from linter.mta.exim import options as table
 from linter.mta.exim.acl import AclEvaluator, Client, Decision, expand_for_port, network_of
 from linter.mta.exim.model import Driver, EximModel, Setting, atoi, list_items
 from linter.posture import (
+    PLAINTEXT_MECHANISMS,
     SSL_TLS_PROTOCOLS,
     Identity,
     Listener,
@@ -42,7 +43,6 @@ from linter.posture import (
 from linter.source import Span
 
 WILDCARDS = {"0.0.0.0", "::0", "::", "0:0:0:0:0:0:0:0"}  # noqa: S104 - addresses read, not bound
-PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
 # drivers that act as a server whatever their options say (their init sets ->server)
 ALWAYS_SERVER = {"cyrus_sasl", "gsasl", "heimdal_gssapi"}
 # the option whose presence makes a driver a server (its init function: plaintext.c
@@ -171,10 +171,6 @@ def driver_setting(d: Driver, name: str) -> Setting:
             kind, default, _ = entry
             return Setting(name, kind, default, default, None, origin="default")
     return Setting(name, "string", "", "", None, origin="default")
-
-
-def _kind_name(d: Driver) -> str:
-    return {"router": "router", "transport": "transport"}.get(d.kind, "authenticator")
 
 
 # ---------------------------------------------------------------- authenticators
@@ -1020,7 +1016,7 @@ def undefined_macro_paths(model: EximModel) -> list[dict[str, Any]]:
                     {
                         "macro": m.group(0),
                         "driver": d.name,
-                        "kind": _kind_name(d),
+                        "kind": d.kind,
                         "option": name,
                         "line": setting.span.line if setting.span else d.span.line,
                         "span": setting.span or d.span,

@@ -46,7 +46,6 @@ from linter.limits import DEFAULT_LIMITS, Limits
 from linter.source import InputError, Span, read_limited
 
 WS = " \t\n\v\f\r"
-BOM = "\ufeff"
 CSTATE_STACK_SIZE = 10
 MAX_INCLUDE_DEPTH = 32
 MACRO_NAME_MAX = 63
@@ -213,7 +212,6 @@ class _Frame:
     source: SourceText
     index: int = 0  # next physical line to read (0-based)
     directory: str = ""  # for relative .include names, as Exim builds them (absolute)
-    include_span: Span | None = None
     resolved: str = ""  # the real path, to notice a file that includes itself
 
 
@@ -246,7 +244,6 @@ class Reader:
         self._cstate = 0
         self._cstack: list[int] = []
         self._cstack_spans: list[Span] = []
-        self._user_names: set[str] = set()
         self._limits_reached: set[str] = set()
 
     # ------------------------------------------------------------ macros
@@ -638,7 +635,7 @@ class Reader:
             self.report(result, here, kind="include-not-read", fatal=False, exim_line=last)
             return
         self.includes_read += 1
-        frame = _Frame(result, 0, name.rpartition("/")[0] or "/", here)
+        frame = _Frame(result, 0, name.rpartition("/")[0] or "/")
         frame.resolved = _resolved(result.path)
         self._stack.append(frame)
 

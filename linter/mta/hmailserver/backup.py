@@ -255,7 +255,6 @@ def load_backup(model: HMailModel, path: str, text: str) -> None:
     version = info.attrs.get("Version", "") if info is not None else ""
     if info is not None and "Mode" in info.attrs:
         mode = builder.number("Mode", info.attrs["Mode"], doc.attribute(info, "Mode"))
-        model.backup_mode = mode
         if not mode & MODE_SETTINGS:
             builder.diagnostic(
                 "no-database-settings",

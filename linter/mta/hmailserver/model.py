@@ -42,7 +42,6 @@ class Setting:
     value: Any
     source: str  # "xml", "json" or "default"
     span: Span | None = None
-    written_as: str = ""  # the name as the export spells it
 
     def to_dict(self) -> dict[str, Any]:
         return {"value": self.value, "source": self.source, "line": _line(self.span)}
@@ -198,7 +197,6 @@ class HMailModel:
     incoming_relays: list[IncomingRelay] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
     version: str = ""  # hMailServer version named by the export
-    backup_mode: int | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     comments: list[tuple[str, int, str]] = field(default_factory=list)
 
@@ -273,9 +271,7 @@ class Builder:
                 return
             self.model.ssl_versions = number
             for com, bit in SSL_VERSION_BITS.items():
-                self.model.settings[com] = Setting(
-                    com, bool(number & bit), self.source, long_span, name
-                )
+                self.model.settings[com] = Setting(com, bool(number & bit), self.source, long_span)
             return
         definition = BY_DB.get(name.lower())
         if definition is None:
@@ -308,9 +304,7 @@ class Builder:
             wanted = ", ".join(str(c) for c in definition.choices)
             self._invalid(written, value, span, f"one of {wanted}")
             return
-        self.model.settings[definition.com] = Setting(
-            definition.com, value, self.source, span, written
-        )
+        self.model.settings[definition.com] = Setting(definition.com, value, self.source, span)
 
     def _invalid(self, name: str, value: Any, span: Span, wanted: str) -> None:
         self.diagnostic(

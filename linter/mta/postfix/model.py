@@ -23,6 +23,7 @@ from linter.mta.postfix.expand import (
     expand,
     references,
 )
+from linter.mta.postfix.params import DEFAULT_VERSION
 from linter.mta.postfix.parse import (
     Assignment,
     MainCf,
@@ -31,8 +32,6 @@ from linter.mta.postfix.parse import (
     collapse_blanks,
 )
 from linter.source import Span
-
-DEFAULT_VERSION = (3, 7, 11)  # Debian 12's Postfix; the data in params.py is read off it
 
 MAX_SUGGESTIONS = 100  # per config set
 
@@ -84,7 +83,6 @@ class Service:
     args: list[str]
     overrides: dict[str, Override]
     span: Span
-    field_spans: list[Span]
 
     @property
     def key(self) -> str:
@@ -289,9 +287,6 @@ class PostfixModel:
         # Postfix booleans are "yes" or "no" in any case; anything else is fatal at start
         return self.value(name, service).strip().lower() == "yes"
 
-    def smtpd_services(self) -> list[Service]:
-        return [s for s in self.services if s.daemon == "smtpd"]
-
 
 # ---------------------------------------------------------------- building
 
@@ -440,7 +435,6 @@ def _service(model: PostfixModel, entry: MasterEntry) -> Service | None:
         args=command[1:],
         overrides=overrides,
         span=entry.span,
-        field_spans=[w.span for w in words],
     )
 
 

@@ -26,10 +26,11 @@ from typing import NamedTuple
 
 Version = tuple[int, int, int]
 
-#: The Postfix version the rest of mtalint assumes when none is given.
-DEFAULT_VERSION: Version = (3, 7, 0)
 #: The ``postconf`` whose ``-d`` output :data:`BUILTIN_DEFAULTS` holds.
 DATA_VERSION: Version = (3, 7, 11)
+#: The Postfix version the rest of mtalint assumes when none is given: Debian 12's, the
+#: one the data were read off.
+DEFAULT_VERSION: Version = DATA_VERSION
 
 
 # ---------------------------------------------------------------- compatibility levels

@@ -16,6 +16,7 @@ from linter.mta.postfix.restrictions import (
     tokens,
 )
 from linter.posture import (
+    PLAINTEXT_MECHANISMS,
     SERVICE_PORTS,
     SSL_TLS_PROTOCOLS,
     Identity,
@@ -26,11 +27,10 @@ from linter.posture import (
     RelayPolicy,
     TlsSettings,
     infer_roles,
+    is_ip_address,
     weak_protocols,
 )
 from linter.source import Span
-
-LOOPBACK_WORDS = {"loopback-only", "localhost", "127.0.0.1", "[::1]", "::1"}
 
 
 @dataclass
@@ -493,16 +493,8 @@ def parse_relayhost(raw: str) -> Relayhost | None:
         host,
         port_number(port_text) if port_text else None,
         port_text,
-        m.group("bracketed") is None and not _is_ip(host),
+        m.group("bracketed") is None and not is_ip_address(host),
     )
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _smtp_client_service(model: PostfixModel) -> Service | None:
@@ -523,7 +515,6 @@ def client_tls_level(model: PostfixModel, s: Service | None) -> str:
 # client TLS levels that never go on in clear ("dane" falls back to "may" for a
 # server without TLSA records)
 _CLIENT_TLS_MANDATORY = frozenset({"encrypt", "verify", "secure", "fingerprint", "dane-only"})
-_PLAINTEXT_MECHANISMS = frozenset({"plain", "login"})
 
 
 def client_credentials_in_clear(model: PostfixModel, s: Service | None) -> str:
@@ -545,7 +536,7 @@ def client_credentials_in_clear(model: PostfixModel, s: Service | None) -> str:
         return ""
     mechanisms = {t.lower() for t in tokens(model.value("smtp_sasl_mechanism_filter", s))}
     tables = any(":" in m for m in mechanisms)
-    if mechanisms and not tables and not mechanisms & _PLAINTEXT_MECHANISMS:
+    if mechanisms and not tables and not mechanisms & {m.lower() for m in PLAINTEXT_MECHANISMS}:
         return ""
     relay = parse_relayhost(model.value("relayhost", s))
     if relay is not None and _is_loopback(relay.host):

@@ -152,7 +152,6 @@ class M4:
         self.on_call: Callable[[str, list[str], Call | None, Source | None], None] | None = None
         # (name, body, anchor, the define call itself when it was read from a user file)
         self.on_define: Callable[[str, str, Call | None, Call | None], None] | None = None
-        self.current_source: Source | None = None
         self.current_call: Call | None = None  # the builtin call being run, if from a file
         self.exited = False
         self._install_builtins()
@@ -347,7 +346,6 @@ class M4:
     def run_file(self, source: Source) -> None:
         """Read ``source`` to its end, expanding as m4 does."""
         self.push(source.text, source)
-        self.current_source = source
         try:
             self._loop()
         except M4Exit:

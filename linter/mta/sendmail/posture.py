@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from linter.mta.sendmail.model import Daemon, SendmailModel, daemon_fields
 from linter.posture import (
+    PLAINTEXT_MECHANISMS,
     SSL_TLS_PROTOCOLS,
     Identity,
     Listener,
@@ -22,21 +23,8 @@ from linter.posture import (
 )
 from linter.source import Span
 
-# /etc/services names sendmail's DaemonPortOptions accept
-PLAINTEXT_MECHANISMS = {"PLAIN", "LOGIN"}
 # what "$v" and "$Z" show in the greeting: Debian 12's sendmail and its cf files
 SENDMAIL_VERSION = "8.17.1.9"
-# sendmail before 8.18 accepts a bare LF before "." as the end of DATA
-RELAY_FEATURES = (
-    "promiscuous_relay",
-    "relay_entire_domain",
-    "relay_based_on_MX",
-    "relay_local_from",
-    "relay_mail_from",
-    "relay_hosts_only",
-    "loose_relay_check",
-    "access_db",
-)
 
 
 @dataclass
