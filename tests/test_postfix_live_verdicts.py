@@ -251,6 +251,25 @@ def live(variant_id: str) -> RelayOracle:
         return s.relay_oracle()
 
 
+def listener_on_test_port(main_cf: str, master_cf: str) -> dict[str, Any]:
+    """mtalint's posture of the listener on the test port, for the files that ran."""
+    with tempfile.TemporaryDirectory(prefix="mtalint-live-") as folder:
+        (Path(folder) / "main.cf").write_text(main_cf)
+        (Path(folder) / "master.cf").write_text(master_cf)
+        parsed = subprocess.run(
+            [*mtalint_argv(), "parse", folder, "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    return next(
+        item
+        for item in json.loads(parsed.stdout)["posture"]["listeners"]
+        if item.get("port") == DEFAULT_PORT
+    )
+
+
 def exposed(master_cf: str) -> str:
     """The master.cf as deployed: the daemon under test listens on 127.0.0.1 inside the
     test's own network namespace, where strangers' addresses reach it; the same service
@@ -551,21 +570,7 @@ def test_permit_naked_ip_address_lets_any_client_relay() -> None:
         log = server.log()
     assert session.accepted(EXTERNAL_RCPT) is True, session.describe()
     assert "permit_naked_ip_address is deprecated" in log
-    with tempfile.TemporaryDirectory(prefix="mtalint-live-") as folder:
-        (Path(folder) / "main.cf").write_text(main_cf)
-        (Path(folder) / "master.cf").write_text(master_cf)
-        parsed = subprocess.run(
-            [*mtalint_argv(), "parse", folder, "--format", "json"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-    listener = next(
-        item
-        for item in json.loads(parsed.stdout)["posture"]["listeners"]
-        if item.get("port") == DEFAULT_PORT
-    )
+    listener = listener_on_test_port(main_cf, master_cf)
     assert listener["relay"]["verdict"] == "open", listener["relay"]
 
 
@@ -592,19 +597,5 @@ def test_vrfy_is_answered_whatever_the_client_restrictions() -> None:
         master_cf = (server.config_dir / "master.cf").read_text()
     vrfy = session.reply_to("VRFY")
     assert vrfy is not None and vrfy.code == 252, session.describe()
-    with tempfile.TemporaryDirectory(prefix="mtalint-live-") as folder:
-        (Path(folder) / "main.cf").write_text(main_cf)
-        (Path(folder) / "master.cf").write_text(master_cf)
-        parsed = subprocess.run(
-            [*mtalint_argv(), "parse", folder, "--format", "json"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-    listener = next(
-        item
-        for item in json.loads(parsed.stdout)["posture"]["listeners"]
-        if item.get("port") == DEFAULT_PORT
-    )
+    listener = listener_on_test_port(main_cf, master_cf)
     assert listener["vrfy"] is True, listener
