@@ -88,7 +88,7 @@ def exchange_facts(model: ExchangeModel, facts: Facts) -> dict[str, Any]:
         anonymous_authoritative_sender,
         anonymous_relay,
     )
-    from linter.mta.exchange.selection import coverage
+    from linter.mta.exchange.selection import coverage, whole_space
 
     covered = coverage(model.receive)
     connectors = []
@@ -98,7 +98,10 @@ def exchange_facts(model: ExchangeModel, facts: Facts) -> dict[str, Any]:
         connectors.append(
             {
                 **{k: v for k, v in c.to_dict().items() if k != "line"},
-                "internet_facing": c.enabled and cov.public,
+                # chosen for strangers: public addresses of an entry of half the space or more
+                "internet_facing": c.enabled
+                and any(whole_space(r) and r.text in cov.public_ranges for r in c.ranges),
+                "public": c.enabled and cov.public,
                 "public_ranges": cov.public_ranges,
                 "reachable": c.enabled and bool(cov.intervals),
                 "external_authoritative": "ExternalAuthoritative" in c.auth,
