@@ -1049,5 +1049,65 @@ def docs(out_dir: Path, check_only: bool) -> None:
     click.echo(f"wrote {len(pages)} pages to {printable(out_dir)}")
 
 
+def _when(value: str | None, option: str) -> Any:
+    """An ISO 8601 date or time for --since/--until; a time without a zone is UTC."""
+    if value is None:
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        _fail(f"{option} {value!r}: expected an ISO 8601 date or time (2026-12-05T14:00)")
+    return when.astimezone(UTC) if when.tzinfo else when
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="LOG_OR_BOUNCE...")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, exists=True),
+    help="The configuration (a Postfix folder or main.cf): name the settings behind each incident.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--since", metavar="TIME", help="Only events at or after this ISO 8601 time.")
+@click.option("--until", metavar="TIME", help="Only events at or before this ISO 8601 time.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
+def diagnose(
+    inputs: tuple[str, ...],
+    config_path: Path | None,
+    fmt: str,
+    since: str | None,
+    until: str | None,
+    output: Path | None,
+) -> None:
+    """Group the delivery failures in mail logs and bounces into incidents, and name the
+    configuration setting behind each.
+
+    LOG_OR_BOUNCE: Postfix logs (syslog, RFC 5424, journalctl -o short-iso, container
+    prefixes; rotated .gz files are read as they are) and bounce messages (.eml with an
+    RFC 3464 delivery-status part); "-" reads standard input.
+
+    Exit codes: 0 no incident, 1 incidents found, 2 an input could not be read.
+    """
+    from linter.diagnose import Window, attach_config
+    from linter.diagnose import diagnose as run_diagnosis
+    from linter.diagnose.render import to_json, to_text
+
+    window = Window(_when(since, "--since"), _when(until, "--until"))
+    result = run_diagnosis(list(inputs), window)
+    for problem in result.problems:
+        click.echo(f"mtalint: {printable(problem)}", err=True)
+    if config_path is not None:
+        attach_config(result, config_path)
+    _emit(to_json(result) if fmt == "json" else to_text(result), output)
+    if result.problems:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_FINDINGS if result.incidents else EXIT_CLEAN)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

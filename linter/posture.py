@@ -204,11 +204,18 @@ def exposure_of(address: str) -> Exposure:
     return next(e for e in _EXPOSURE_ORDER if e in found)
 
 
-def infer_roles(listeners: list[Listener], outbound: Outbound) -> list[Role]:
-    """The roles a config set's posture implies (config or --role may override them)."""
+def infer_roles(
+    listeners: list[Listener], outbound: Outbound, accepts_domains: bool = True
+) -> list[Role]:
+    """The roles a config set's posture implies (config or --role may override them).
+
+    A host is an MX only when port 25 is reachable and it accepts mail for some domain
+    (local, virtual or relay domains): an internal relay container that takes mail from
+    its networks for every destination but is the destination of none is not an MX.
+    """
     roles: list[Role] = []
     public = [listener for listener in listeners if listener.public]
-    if any(listener.port == 25 for listener in public):
+    if accepts_domains and any(listener.port == 25 for listener in public):
         roles.append("mx")
     if any(listener.port in (587, 465) for listener in public):
         roles.append("submission")

@@ -254,6 +254,21 @@ def _listener_services(model: PostfixModel) -> list[tuple[str, Service | None, S
     return candidates
 
 
+# the parameters that name the domains this host receives mail for
+_DESTINATION_PARAMETERS = (
+    "mydestination",
+    "virtual_alias_domains",
+    "virtual_mailbox_domains",
+    "relay_domains",
+)
+
+
+def accepts_domains(model: PostfixModel) -> bool:
+    """Whether the host is the destination of some domain: a local, virtual or relay
+    domain list that is not empty (a table counts: its contents are not known)."""
+    return any(tokens(model.value(name)) for name in _DESTINATION_PARAMETERS)
+
+
 def build_listeners(
     model: PostfixModel, problems: list[Diagnostic] | None = None
 ) -> tuple[list[Listener], list[Span | None]]:
@@ -766,7 +781,7 @@ def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
     )
     posture = Posture(
         mta="postfix",
-        roles=infer_roles(listeners, outbound),
+        roles=infer_roles(listeners, outbound, accepts_domains(model)),
         listeners=listeners,
         outbound=outbound,
         tls=build_tls(model),

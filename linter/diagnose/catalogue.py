@@ -1,0 +1,135 @@
+"""The catalogue of delivery-failure causes: YAML files in ``catalogue/``, one cause each.
+
+An entry names the cause, says what it means, lists the ``match`` patterns that recognise
+it in a log line's reason or a bounce's diagnostic (RE2: linear time whatever the text),
+the configuration ``settings`` behind it per MTA, the ``rules`` that already flag it, and
+carries ``tests:`` of real lines that must and must not be classified as it.
+
+Entries are tried in ``order`` (lower first, then by id): a specific cause (a DNSBL
+named in a 554 reply) must win over a general one (any 5.7.1 refusal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import re2
+
+from linter.diagnose.events import INBOUND, LOCAL, OUTBOUND
+from linter.yamlsafe import load_yaml
+
+CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
+KINDS = (OUTBOUND, INBOUND, LOCAL)
+REQUIRED = ("id", "title", "meaning", "match", "tests")
+MAX_DETAIL = 200  # characters of a captured value kept (a list name, a host)
+
+
+class CatalogueError(Exception):
+    pass
+
+
+@dataclass
+class Cause:
+    id: str
+    title: str
+    meaning: str
+    patterns: list[Any]  # compiled RE2
+    sources: list[str]  # the patterns as written
+    events: tuple[str, ...] = (OUTBOUND,)
+    order: int = 50
+    settings: dict[str, list[str]] = field(default_factory=dict)
+    rules: list[str] = field(default_factory=list)
+    fix: dict[str, str] = field(default_factory=dict)
+    group_by: list[str] = field(default_factory=list)  # named groups that split incidents
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    path: str = ""
+
+    def match(self, text: str) -> dict[str, str] | None:
+        """The named groups of the first pattern that matches TEXT, or None."""
+        for pattern in self.patterns:
+            m = pattern.search(text)
+            if m:
+                return {k: v[:MAX_DETAIL] for k, v in m.groupdict().items() if v}
+        return None
+
+
+def _compile(pattern: str, where: str) -> Any:
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        raise CatalogueError(f"{where}: pattern {pattern!r} is not RE2: {exc}") from None
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise CatalogueError(f"{where}: expected a string or a list of strings")
+
+
+def load_entry(path: Path) -> Cause:
+    data = load_yaml(path.read_text(encoding="utf-8"))
+    where = str(path)
+    if not isinstance(data, dict):
+        raise CatalogueError(f"{where}: not a mapping")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise CatalogueError(f"{where}: missing {', '.join(missing)}")
+    sources = _strings(data["match"], f"{where}: match")
+    events = tuple(_strings(data.get("events", [OUTBOUND]), f"{where}: events"))
+    if not set(events) <= set(KINDS):
+        raise CatalogueError(f"{where}: events must be among {', '.join(KINDS)}")
+    settings = data.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise CatalogueError(f"{where}: settings must map an MTA to setting names")
+    fix = data.get("fix") or {}
+    if isinstance(fix, str):
+        fix = {"any": fix}
+    return Cause(
+        id=str(data["id"]),
+        title=str(data["title"]),
+        meaning=" ".join(str(data["meaning"]).split()),
+        patterns=[_compile(p, where) for p in sources],
+        sources=sources,
+        events=events,
+        order=int(data.get("order", 50)),
+        settings={str(k): _strings(v, f"{where}: settings.{k}") for k, v in settings.items()},
+        rules=_strings(data.get("rules", []), f"{where}: rules"),
+        fix={str(k): " ".join(str(v).split()) for k, v in fix.items()},
+        group_by=_strings(data.get("group_by", []), f"{where}: group_by"),
+        tests=list(data["tests"]),
+        path=where,
+    )
+
+
+def catalogue_files(folder: Path = CATALOGUE_DIR) -> list[Path]:
+    return sorted(folder.glob("*.yaml"))
+
+
+@cache
+def load_catalogue(folder: Path = CATALOGUE_DIR) -> tuple[Cause, ...]:
+    causes = [load_entry(p) for p in catalogue_files(folder)]
+    seen: dict[str, str] = {}
+    for cause in causes:
+        if cause.id in seen:
+            raise CatalogueError(f"cause {cause.id} in {cause.path} and {seen[cause.id]}")
+        seen[cause.id] = cause.path
+    return tuple(sorted(causes, key=lambda c: (c.order, c.id)))
+
+
+def classify(
+    text: str, kind: str, causes: tuple[Cause, ...]
+) -> tuple[Cause, dict[str, str]] | None:
+    """The first cause whose patterns match TEXT for an event of KIND."""
+    for cause in causes:
+        if kind in cause.events:
+            groups = cause.match(text)
+            if groups is not None:
+                return cause, groups
+    return None

@@ -1,0 +1,135 @@
+"""The diagnosis as text (for a person) or JSON (for a program).
+
+Everything read from a log is shown through :func:`linter.textsafe.printable`: a log
+line can hold escape sequences, and a forged line must not look like one of ours.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from linter.diagnose import Diagnosis
+from linter.diagnose.incidents import SHOWN, Incident
+from linter.textsafe import encodable_json, printable
+
+EXAMPLE_WIDTH = 400  # characters of the representative line shown in text
+
+
+def _time(when: datetime | None) -> str:
+    return when.isoformat(sep=" ") if when is not None else "?"
+
+
+def _top(counter: Any) -> list[str]:
+    return [f"{name} ({n})" if n > 1 else name for name, n in counter.most_common(SHOWN)]
+
+
+def _where(source: str, line: int) -> str:
+    return f"{source}:{line}" if line else source
+
+
+def incident_dict(incident: Incident) -> dict[str, Any]:
+    example = incident.example
+    out: dict[str, Any] = {
+        "cause": incident.cause.id,
+        "title": incident.cause.title,
+        "meaning": incident.cause.meaning,
+        "details": incident.details,
+        "failures": incident.failures,
+        "messages": len(incident.messages),
+        "outcomes": dict(incident.outcomes),
+        "first": incident.first.isoformat() if incident.first else None,
+        "last": incident.last.isoformat() if incident.last else None,
+        "destinations": dict(incident.destinations.most_common(SHOWN)),
+        "relays": dict(incident.relays.most_common(SHOWN)),
+        "example": None
+        if example is None
+        else {"path": example.source, "line": example.line, "text": example.raw},
+        "rules": incident.cause.rules,
+        "settings": incident.cause.settings,
+        "fix": incident.cause.fix,
+    }
+    if incident.config is not None:
+        out["configuration"] = incident.config
+    return out
+
+
+def to_json(result: Diagnosis) -> str:
+    document = {
+        "incidents": [incident_dict(i) for i in result.incidents],
+        "outcomes": dict(result.outcomes),
+        "inputs": [
+            {
+                "path": s.source,
+                "lines": s.lines,
+                "binary_lines": s.binary_lines,
+                "truncated_lines": s.truncated_lines,
+                "stopped": s.stopped or None,
+            }
+            for s in result.inputs
+        ],
+        "recognised_lines": result.recognised,
+        "problems": result.problems,
+        "notes": result.notes + result.config_problems,
+    }
+    return encodable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def to_text(result: Diagnosis) -> str:
+    out: list[str] = []
+    for n, incident in enumerate(result.incidents, 1):
+        cause = incident.cause
+        head = f"incident {n}: {cause.id}"
+        if incident.key:
+            head += f" [{incident.key}]"
+        out.append(printable(f"{head}: {cause.title}"))
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(incident.outcomes.items()))
+        out.append(
+            printable(
+                f"  {incident.failures} failures ({outcomes}) in {len(incident.messages)} "
+                f"messages, {_time(incident.first)} .. {_time(incident.last)}"
+            )
+        )
+        if incident.relays:
+            out.append(printable("  relays: " + ", ".join(_top(incident.relays))))
+        if incident.destinations:
+            out.append(printable("  destinations: " + ", ".join(_top(incident.destinations))))
+        if incident.example is not None:
+            e = incident.example
+            out.append(printable(f"  example: {_where(e.source, e.line)}: {e.raw[:EXAMPLE_WIDTH]}"))
+        out.append(printable(f"  meaning: {cause.meaning}"))
+        config = incident.config
+        if config is not None:
+            for s in config["settings"]:
+                if s["value"] is None:
+                    text = f"  setting: {s['name']} (not set: Postfix's default applies)"
+                else:
+                    text = f"  setting: {s['path']}:{s['line']}: {s['name']} = {s['value']}"
+                if s.get("failing"):
+                    text += "  <- the failing host"
+                out.append(printable(text))
+            for f in config["findings"]:
+                out.append(
+                    printable(
+                        f"  rule: {f['path']}:{f['line']}:{f['column']}: {f['rule']} "
+                        f"{f['severity']}: {f['message']}"
+                    )
+                )
+        else:
+            for mta, names in cause.settings.items():
+                out.append(printable(f"  settings ({mta}): {', '.join(names)}"))
+            if cause.rules:
+                out.append(printable(f"  rules: {', '.join(cause.rules)}"))
+        for mta, fix in cause.fix.items():
+            out.append(printable(f"  fix ({mta}): {fix}" if mta != "any" else f"  fix: {fix}"))
+        out.append("")
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(result.outcomes.items())) or "none"
+    out.append(
+        printable(
+            f"{len(result.incidents)} incidents; messages by last outcome: {outcomes}; "
+            f"{result.recognised} log lines read from {len(result.inputs)} inputs"
+        )
+    )
+    out.extend(printable(f"note: {n}") for n in result.notes + result.config_problems)
+    return "\n".join(out) + "\n"
