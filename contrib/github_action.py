@@ -82,7 +82,10 @@ def _sarif_results(doc: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
     for run in doc.get("runs") or []:
         for rule in run.get("tool", {}).get("driver", {}).get("rules") or []:
             titles[str(rule.get("id", ""))] = str(rule.get("shortDescription", {}).get("text", ""))
-        results.extend(r for r in run.get("results") or [] if isinstance(r, dict))
+        # a result with suppressions (inline ignore, baseline) is dismissed, not a finding
+        results.extend(
+            r for r in run.get("results") or [] if isinstance(r, dict) and not r.get("suppressions")
+        )
     return results, titles
 
 

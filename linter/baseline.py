@@ -187,8 +187,16 @@ def checkout_at(ref: str, paths: list[Path]) -> Iterator[tuple[Path, list[Path]]
     the paths, as given, so findings there get the same display paths as here.
     """
     here = Path.cwd()
-    root = Path(_git(["rev-parse", "--show-toplevel"], here).strip())
-    _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root)
+    try:
+        root = Path(_git(["rev-parse", "--show-toplevel"], here).strip())
+    except BaselineError:
+        raise BaselineError(
+            f"--diff-base {ref}: the current folder is not in a git work tree"
+        ) from None
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], root)
+    except BaselineError:
+        raise BaselineError(_missing_base(ref, root)) from None
     relative = []
     for p in paths:
         absolute = Path(os.path.realpath(here / p))  # a link loop does not raise here
@@ -220,6 +228,26 @@ def checkout_at(ref: str, paths: list[Path]) -> Iterator[tuple[Path, list[Path]]
         inside = tree / here.resolve().relative_to(root.resolve())
         inside.mkdir(parents=True, exist_ok=True)
         yield inside, paths
+
+
+def _missing_base(ref: str, root: Path) -> str:
+    """What to do when the base commit is not in the clone: CI clones are often shallow
+    (one commit, one branch), and git's own message does not say so."""
+    try:
+        shallow = _git(["rev-parse", "--is-shallow-repository"], root).strip() == "true"
+    except BaselineError:
+        shallow = False
+    if shallow:
+        return (
+            f"--diff-base {ref}: no such commit in this clone, which is shallow (it holds "
+            "only the latest commits); fetch the base first, e.g. "
+            "'git fetch --no-tags --depth=1 origin main' and then --diff-base origin/main "
+            "(or 'git fetch --unshallow'; with actions/checkout, fetch-depth: 0)"
+        )
+    return (
+        f"--diff-base {ref}: no such commit in this repository; check the name, or fetch "
+        f"it first (e.g. 'git fetch origin {ref}')"
+    )
 
 
 def _extract(data: bytes, target: Path) -> None:

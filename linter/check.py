@@ -42,6 +42,10 @@ class CheckResult:
     internal_errors: list[str] = field(default_factory=list)
     # the configuration file used and the rules it switched off (shown in reports)
     configuration: dict[str, Any] | None = None
+    # what discovery noticed that is no problem (a file recognised by its content)
+    notes: list[str] = field(default_factory=list)
+    # the folder the machine-readable paths are relative to (SARIF's SRCROOT)
+    project_root: str | None = None
 
 
 def analyse_set(config_set: ConfigSet, options: Options) -> Analysis:
@@ -147,15 +151,16 @@ def check(
     today: date | None = None,
     role_map: dict[str, list[str]] | None = None,
     jobs: int = 1,
+    named: dict[str, str] | None = None,
 ) -> CheckResult:
     """Check every config set under ``paths``.
 
     With ``jobs`` > 1 the sets are checked in that many worker processes (not with DNS
     checks, which share one resolver); the result is the same as a serial run, without
-    the per-set analyses.
+    the per-set analyses. ``named``: the format of files named in ``paths`` (``--as``).
     """
     result = CheckResult(selection=selection)
-    sets, problems = discover(paths, mapping)
+    sets, problems = discover(paths, mapping, named, result.notes)
     result.config_sets = sets
     result.problems = problems
     today = today or date.today()

@@ -7,13 +7,16 @@ traceback reaches the user.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from linter import __version__
+from linter.mta import FORMATS
 from linter.output import OutputError, encode, shown, write_atomically
 from linter.textsafe import printable
 
@@ -28,6 +31,47 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def _rule_tokens(tokens: list[str], rules: Any) -> list[str]:
+    """Selection words with rule ids in any case: ``pf010`` and ``mta0`` mean PF010 and
+    MTA0; a tag or a rule name, and a word matching nothing, are kept as written."""
+    exact = {"ALL", *(t for r in rules for t in r.tags), *(r.name for r in rules if r.name)}
+    out = []
+    for word in tokens:
+        if word not in exact:
+            upper = word.upper()
+            same = next((r.id for r in rules if r.id.upper().startswith(upper)), None)
+            if same is not None:
+                word = same[: len(word)]
+            elif upper == "ALL":
+                word = "ALL"
+        out.append(word)
+    return out
+
+
+def _colour_wanted(option: bool | None, to_file: bool) -> bool:
+    """--color/--no-color first, then NO_COLOR and FORCE_COLOR (no-color.org,
+    force-color.org: set and not empty), then whether stdout is a terminal."""
+    if option is not None:
+        return option
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return not to_file
+    return not to_file and sys.stdout.isatty()
+
+
+def _stdout_closed() -> NoReturn:
+    """The reader of our output went away (``mtalint rules | head -1``): stop quietly,
+    with the status of a process ended by SIGPIPE. Output still buffered would raise
+    again when Python flushes stdout at exit: it goes to /dev/null instead."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(128 + 13)
 
 
 def _emit(
@@ -68,6 +112,8 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("mtalint: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            _stdout_closed()
         except Exception as exc:  # noqa: BLE001 - the promise: never a traceback
             click.echo(
                 f"mtalint: internal error: {type(exc).__name__}: {printable(exc)}\n"
@@ -98,7 +144,9 @@ def main() -> None:
     """
 
 
-def _load_setup(paths: list[Path], config_file: Path | None, no_config: bool) -> Any:
+def _load_setup(
+    paths: list[Path], config_file: Path | None, no_config: bool, quiet: bool = False
+) -> Any:
     from linter.config import Config, ConfigError, find_config, load_config
 
     if no_config:
@@ -110,8 +158,10 @@ def _load_setup(paths: list[Path], config_file: Path | None, no_config: bool) ->
         config = load_config(path)
     except ConfigError as exc:
         _fail(str(exc))
-    # a configuration can switch rules off: never unseen
-    click.echo(f"mtalint: using configuration {shown(path)}", err=True)
+    # a configuration can switch rules off: never unseen (the rules it disables are said
+    # even with --quiet, see _disabled_by_config)
+    if not quiet:
+        click.echo(f"mtalint: using configuration {shown(path)}", err=True)
     if config.rule_folders:
         folders = ", ".join(shown(p) for p in config.rule_folders)
         click.echo(f"mtalint: configuration {shown(path)} adds rules from {folders}", err=True)
@@ -229,8 +279,16 @@ def _run(
     online_args: tuple[bool, str, float, tuple[str, ...], tuple[str, ...], tuple[str, ...]],
     jobs: int = 1,
     limit_args: tuple[str, ...] = (),
+    named: dict[str, str] | None = None,
+    stdin_file: Path | None = None,
+    quiet: bool = False,
+    aliases: dict[str, str] | None = None,
 ) -> tuple[Any, Any, Any, Any]:
     """Load configuration and rules, check the paths.
+
+    ``named``: formats of named files (--as); ``stdin_file``: where standard input is
+    copied, within the file-size limit, before the check (``-``); ``aliases``: the
+    names messages show for such files.
 
     Returns (result, rules, configuration, rerun), rerun(paths) checking other paths the
     same way (for --diff-base)."""
@@ -239,14 +297,14 @@ def _run(
     from linter.engine.runner import Selection
     from linter.mta import Options
 
-    config = _load_setup(path_list, config_file, no_config)
+    config = _load_setup(path_list, config_file, no_config, quiet)
     try:
         rules = load_rules([*config.rule_folders, *rule_dirs])
     except RuleError as exc:
         _fail(str(exc))
     selection = Selection(
-        select=_split(select) or list(config.select),
-        ignore=list(config.ignore) + _split(ignore),
+        select=_rule_tokens(_split(select) or list(config.select), rules),
+        ignore=_rule_tokens(list(config.ignore) + _split(ignore), rules),
         severity=dict(config.severity),
     )
     unknown = selection.unknown_tokens(rules)
@@ -259,6 +317,8 @@ def _run(
     disabled = _disabled_by_config(config, rules, selection, select, ignore)
     version = _version(postfix_version if postfix_version is not None else config.postfix_version)
     limits = _limits(config.limits, max_file_size, limit_args)
+    if stdin_file is not None:
+        _copy_stdin(stdin_file, limits.max_file_size)
     options = Options(
         postfix_version=version,
         roles=list(roles) or None,
@@ -277,17 +337,57 @@ def _run(
 
     def rerun(paths: list[Path]) -> Any:
         return run_check(
-            paths, rules, selection, options, config.formats or None, role_map=role_map, jobs=jobs
+            paths,
+            rules,
+            selection,
+            options,
+            config.formats or None,
+            role_map=role_map,
+            jobs=jobs,
+            named=named,
         )
 
     result = rerun(path_list)
     if config.path is not None:
         result.configuration = {"file": shown(config.path), "disabled_rules": disabled}
+
+    def said(message: str) -> str:
+        for staged, name in (aliases or {}).items():
+            message = message.replace(staged, name)
+        return printable(message)
+
+    for note in [] if quiet else result.notes:
+        click.echo(f"mtalint: {said(note)}", err=True)
     for problem in result.problems:
-        click.echo(f"mtalint: {printable(problem)}", err=True)
+        click.echo(f"mtalint: {said(problem)}", err=True)
     if not result.files:
+        if not result.problems and all(_generic_script(p) for p in path_list):
+            # pre-commit named only autoconf's "configure" (a name Exim uses too)
+            click.echo("mtalint: nothing to check", err=True)
+            sys.exit(EXIT_CLEAN)
         _fail("no configuration files found in " + ", ".join(str(p) for p in path_list))
     return result, rules, config, rerun
+
+
+def _copy_stdin(target: Path, limit: int) -> None:
+    """Standard input into ``target``: at most ``limit`` + 1 bytes, so a larger input is
+    reported by the reader as over the limit (a finding) and nothing waits for its end."""
+    source = sys.stdin.buffer
+    total = 0
+    with open(target, "wb") as out:
+        while total <= limit:
+            chunk = source.read(min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            out.write(chunk)
+            total += len(chunk)
+
+
+def _generic_script(path: Path) -> bool:
+    """A file named on the command line whose name Exim shares with other software."""
+    from linter.discover import GENERIC_NAMES
+
+    return path.name in GENERIC_NAMES and path.is_file()
 
 
 def _disabled_by_config(
@@ -330,12 +430,59 @@ def _internal_errors(result: Any) -> None:
     sys.exit(EXIT_INTERNAL)
 
 
+def project_root(given: Path | None) -> Path:
+    """The folder machine-readable paths and baselines are relative to: --project-root,
+    else the git work tree holding the current folder, else the current folder."""
+    if given is not None:
+        return Path(os.path.abspath(given))
+    here = Path(os.getcwd())
+    for folder in (here, *here.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return here
+
+
+def root_relative(display: str, root: str, here: str) -> str:
+    """A path as shown (relative to ``here``, or absolute) made relative to ``root``
+    with forward slashes; a file outside ``root`` keeps its absolute path."""
+    absolute = os.path.normpath(os.path.join(here, display))
+    try:
+        relative = os.path.relpath(absolute, root)
+    except ValueError:  # another drive on Windows
+        return absolute
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return absolute
+    return Path(relative).as_posix()
+
+
+def _relocate(result: Any, where: Callable[[str], str]) -> None:
+    """Every path of the findings (their evidence too) and files checked through
+    ``where``."""
+    from dataclasses import replace
+
+    from linter.findings import Finding
+
+    def moved(f: Any) -> Any:
+        evidence = [
+            {**e, "path": where(e["path"])} if isinstance(e.get("path"), str) else e
+            for e in f.evidence
+        ]
+        return replace(f, span=replace(f.span, path=where(f.span.path)), evidence=evidence)
+
+    result.findings = sorted((moved(f) for f in result.findings), key=Finding.sort_key)
+    result.suppressed_findings = [moved(f) for f in result.suppressed_findings]
+    result.files = [where(p) for p in result.files]
+
+
 def _filter_known(
     result: Any,
     baseline: Path | None,
     diff_base: str | None,
     path_list: list[Path],
     rerun: Any,
+    root: Path,
+    show_stale: bool = False,
+    quiet: bool = False,
 ) -> None:
     """Keep the findings that are neither in the baseline nor at the git base."""
     from linter.baseline import BaselineError, base_fingerprints, load_baseline, new_findings
@@ -365,15 +512,33 @@ def _filter_known(
             )
             f.suppression = {"kind": "external", "justification": f"known finding ({source})"}
             result.suppressed_findings.append(f)
-    stale = [e for e in entries if e.fingerprint not in still]
+    # stale: the file was checked and the finding is gone, or the file is gone; an entry
+    # of a file this run did not check (pre-commit names the changed files) is neither
+    checked = set(result.files)
+    stale = [
+        e
+        for e in entries
+        if e.fingerprint not in still
+        and (e.path in checked or not os.path.lexists(os.path.join(root, e.path)))
+    ]
     result.stale_baseline = [e.to_dict() for e in stale]
-    for e in stale:
+    if show_stale:
+        for e in stale:
+            click.echo(
+                printable(
+                    f"mtalint: baseline entry no longer occurs: {e.rule} {e.path}: {e.message}"
+                ),
+                err=True,
+            )
+    elif stale and not quiet:
+        entry = "entry no longer occurs" if len(stale) == 1 else "entries no longer occur"
         click.echo(
-            printable(f"mtalint: baseline entry no longer occurs: {e.rule} {e.path}: {e.message}"),
+            f"mtalint: {len(stale)} baseline {entry} (fixed, or the file is gone): "
+            "--show-stale lists them; --write-baseline refreshes the file",
             err=True,
         )
     known_count = total - len(result.findings)
-    if known_count:
+    if known_count and not quiet:
         click.echo(f"mtalint: {known_count} known finding(s) not reported", err=True)
 
 
@@ -531,6 +696,11 @@ def _online_options(command: Any) -> Any:
     help="Report only findings that the files did not have at this git commit.",
 )
 @click.option(
+    "--show-stale",
+    is_flag=True,
+    help="With --baseline: list the entries that no longer occur (else only counted).",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1, max=256),
@@ -538,6 +708,36 @@ def _online_options(command: Any) -> Any:
     show_default=True,
     help="Check config sets in this many processes (same result as one).",
 )
+@click.option(
+    "--as",
+    "as_format",
+    type=click.Choice(sorted(f for f in FORMATS if f != "exim-split")),
+    default=None,
+    metavar="FORMAT",
+    help="Read the files named (not folders) as this format: "
+    + ", ".join(sorted(f for f in FORMATS if f != "exim-split"))
+    + ".",
+)
+@click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    default=None,
+    help="With '-' as the path: read the configuration from standard input and show it "
+    "as NAME (its format from NAME, --as or its content).",
+)
+@click.option(
+    "--project-root",
+    "project_root_option",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Folder the paths of JSON, SARIF, GitLab, JUnit, GitHub output and baselines are "
+    "relative to  [default: the git work tree, else the current folder].",
+)
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Only the findings: no fix lines, summary or notes."
+)
+@click.option("--no-fix", is_flag=True, help="Do not print the fix under each finding.")
 @click.option(
     "--fix",
     is_flag=True,
@@ -576,17 +776,28 @@ def check(
     write_baseline: Path | None,
     baseline: Path | None,
     diff_base: str | None,
+    show_stale: bool,
     jobs: int,
     fix: bool,
     show_diff: bool,
+    as_format: str | None,
+    stdin_filename: str | None,
+    project_root_option: Path | None,
+    statistics: bool,
+    quiet: bool,
+    no_fix: bool,
 ) -> None:
     """Check configuration files or folders and report findings.
 
     A folder is searched for configuration files; a Postfix main.cf and master.cf
-    in one folder are checked together. Nothing is looked up on the network unless
-    --online is given.
+    in one folder are checked together. A file named here whose name is not the MTA's
+    own is recognised by its content, or read as --as says. '-' reads standard input
+    (with --stdin-filename). Nothing is looked up on the network unless --online is
+    given.
     """
-    from linter.report import render as render_result
+    import tempfile
+
+    from linter.source import shown as display_of
 
     path_list = list(paths)
     if write_baseline and (baseline or diff_base):
@@ -595,22 +806,62 @@ def check(
         )
     if write_baseline and (fix or show_diff):
         _fail("--write-baseline records the findings as they are: do not combine it with --fix")
-    result, rules, config, rerun = _run(
-        path_list,
-        config_file,
-        no_config,
-        rule_dirs,
-        select,
-        ignore,
-        roles,
-        postfix_version,
-        defines,
-        max_file_size,
-        (online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones),
-        jobs,
-        limit_args,
-    )
+    if statistics and fmt != "text":
+        _fail("--statistics prints text: do not combine it with --format")
+    if (Path("-") in path_list) != (stdin_filename is not None):
+        _fail("read standard input with '-' and --stdin-filename NAME together")
+    if stdin_filename is not None and (len(path_list) > 1 or diff_base):
+        _fail("'-' is checked alone, and not with --diff-base (standard input is in no commit)")
+    if as_format is not None:
+        folders = [p for p in path_list if p != Path("-") and p.is_dir()]
+        if folders:
+            _fail(f"--as applies to files, not to the folder {shown(folders[0])}")
+    root = project_root(project_root_option)
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="mtalint-stdin-") as staging:
+        # the name shown for a file: the one given for standard input, else its own
+        aliases: dict[str, str] = {}
+        stdin_file = None
+        if stdin_filename is not None:
+            name = Path(stdin_filename).name
+            if name in ("", ".", ".."):
+                _fail(f"--stdin-filename {stdin_filename!r} names no file")
+            stdin_file = Path(staging) / name
+            path_list = [stdin_file]
+            aliases[display_of(stdin_file)] = stdin_filename
+        named = {os.path.abspath(p): as_format for p in path_list} if as_format else None
+        result, rules, config, rerun = _run(
+            path_list,
+            config_file,
+            no_config,
+            rule_dirs,
+            select,
+            ignore,
+            roles,
+            postfix_version,
+            defines,
+            max_file_size,
+            (online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones),
+            jobs,
+            limit_args,
+            named=named,
+            stdin_file=stdin_file,
+            quiet=quiet,
+            aliases=aliases,
+        )
     protected = _protected(result, path_list, config) + ((baseline,) if baseline else ())
+    # machine formats and baselines: paths relative to the project root, wherever the
+    # command runs; text keeps the paths as shown (relative to the current folder)
+    as_shown: dict[str, str] = {}
+
+    def to_root(display: str) -> str:
+        named_as = aliases.get(display, display)
+        path = root_relative(named_as, str(root), here)
+        as_shown[path] = named_as
+        return path
+
+    _relocate(result, to_root)
+    result.project_root = str(root)
     if write_baseline is not None:
         from linter.baseline import NEVER_KNOWN, baseline_text
 
@@ -636,16 +887,85 @@ def check(
             _internal_errors(result)
             sys.exit(EXIT_FINDINGS if changed else EXIT_CLEAN)
     if baseline is not None or diff_base is not None:
-        _filter_known(result, baseline, diff_base, path_list, rerun)
-    colour = color if color is not None else (output is None and sys.stdout.isatty())
+        offset = os.path.relpath(root, here)
+
+        def rerun_at_root(paths: list[Path]) -> Any:
+            # run from the same place in the tree at the base commit: its root is as far
+            # from the current folder there as the project root is from here
+            base = rerun(paths)
+            there = os.getcwd()
+            base_root = os.path.normpath(os.path.join(there, offset))
+            _relocate(base, lambda p: root_relative(p, base_root, there))
+            return base
+
+        _filter_known(
+            result, baseline, diff_base, path_list, rerun_at_root, root, show_stale, quiet
+        )
     fail_level = fail_on or config.fail_on or "warning"
-    _emit(render_result(fmt, result, rules, colour, fail_level), output, colour, protected)
-    _internal_errors(result)
     threshold = SEVERITY_RANK[fail_level]
     failing = any(SEVERITY_RANK[f.severity] >= threshold for f in result.findings)
+    colour = _colour_wanted(color, output is not None)
+    _emit(
+        _render(result, rules, fmt, colour, fail_level, statistics, quiet, no_fix, as_shown),
+        output,
+        colour,
+        protected,
+    )
+    _internal_errors(result)
     if result.problems and not exit_zero:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _render(
+    result: Any,
+    rules: Any,
+    fmt: str,
+    colour: bool,
+    fail_level: str,
+    statistics: bool,
+    quiet: bool,
+    no_fix: bool,
+    as_shown: dict[str, str],
+) -> str:
+    """The report: a machine format as it is; text with the paths as shown, without
+    fix lines (--no-fix, --quiet) or summary (--quiet), or the counts per rule."""
+    from dataclasses import replace
+
+    from linter.report import render, renderer
+
+    if fmt != "text":
+        return render(fmt, result, rules, colour, fail_level)
+    if statistics:
+        return _statistics(result.findings, rules)
+    _relocate(result, lambda p: as_shown.get(p, p))
+    if quiet or no_fix:
+        result.findings = [replace(f, fix="") for f in result.findings]
+    text = renderer("text")(result, rules, colour)
+    if quiet:
+        # the summary is the last line, after a blank one when there are findings
+        body = text.rstrip("\n").rpartition("\n")[0]
+        text = body.rstrip("\n") + "\n" if body.strip() else ""
+    return text
+
+
+def _statistics(findings: list[Any], rules: Any) -> str:
+    """One line per rule, the most frequent first: count, id, severity, title."""
+    from collections import Counter
+
+    from linter.textsafe import printable as safe
+
+    titles = {r.id: r.title for r in rules}
+    counts = Counter((f.rule, f.severity) for f in findings)
+    if not counts:
+        return ""
+    width = max(len(str(n)) for n in counts.values())
+    id_width = max(len(rule) for rule, _ in counts)
+    lines = [
+        f"{n:>{width}}  {safe(rule):<{id_width}}  {severity:<7}  {safe(titles.get(rule, ''))}"
+        for (rule, severity), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 @main.command()
@@ -757,8 +1077,12 @@ def report(
         (online, resolver, dns_timeout, public_ips, dkim_selectors, dnsbl_zones),
         limit_args=limit_args,
     )
+    # paths relative to the project root, as in check's machine formats: a baseline
+    # written by check matches wherever the report is made
+    root, here = project_root(None), os.getcwd()
+    _relocate(result, lambda p: root_relative(p, str(root), here))
     if baseline is not None:
-        _filter_known(result, baseline, None, path_list, rerun)
+        _filter_known(result, baseline, None, path_list, rerun, root)
     document = build(
         result,
         rules,
@@ -872,8 +1196,9 @@ def rules_command(check_dir: Path | None, fmt: str, select: tuple[str, ...]) -> 
             _fail(f"{check_dir}: duplicate rule id(s): {', '.join(dupes)}", EXIT_FINDINGS)
         click.echo(f"{len(checked)} rule file(s) in {printable(check_dir)} are valid")
         return
-    selection = Selection(select=_split(select))
-    chosen = [r for r in builtin_rules() if selection.wants(r)]
+    every = builtin_rules()
+    selection = Selection(select=_rule_tokens(_split(select), every))
+    chosen = [r for r in every if selection.wants(r)]
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -1111,3 +1436,109 @@ def diagnose(
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command()
+@click.argument("targets", nargs=-1, required=True, metavar="HOST[:PORT]...")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, exists=True),
+    help="The server's configuration: each listener is compared with what its port shows.",
+)
+@click.option(
+    "--ports",
+    default="25,465,587",
+    show_default=True,
+    help="Ports to probe on a HOST given without one (465: implicit TLS).",
+)
+@click.option(
+    "--relay-test",
+    is_flag=True,
+    help="Try to relay (MAIL FROM and RCPT TO only, never DATA). Only on your own servers.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 300),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for each connection, reply or handshake.",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(1, 3600),
+    default=120.0,
+    show_default=True,
+    help="Seconds for the whole probe.",
+)
+@click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True)
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Trust these CA certificates instead of the system store.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note"]),
+    default="warning",
+    show_default=True,
+)
+@click.option("--select", multiple=True, metavar="ID|PREFIX|TAG", help="Only these rules.")
+@click.option("--ignore", multiple=True, metavar="ID|PREFIX|TAG", help="Skip these rules.")
+def probe(
+    targets: tuple[str, ...],
+    config_path: Path | None,
+    ports: str,
+    relay_test: bool,
+    timeout: float,
+    budget: float,
+    concurrency: int,
+    ca_file: str | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> None:
+    """Check running SMTP servers (and compare them with --config).
+
+    Contacts only the hosts named, on the ports named: greeting, EHLO, STARTTLS or
+    implicit TLS, TLS versions, certificate, AUTH, VRFY/EXPN, HELO, SIZE.
+    """
+    from linter.engine.runner import Selection
+    from linter.probe.findings import judge
+    from linter.probe.output import render as render_probe
+    from linter.probe.run import ProbeRequest, ProbeUsageError
+    from linter.probe.run import probe as run_probe
+
+    try:
+        port_list = tuple(dict.fromkeys(int(p) for p in _split((ports,))))
+    except ValueError:
+        _fail(f"--ports takes port numbers separated by commas, not {ports!r}")
+    if not port_list or not all(0 < p < 65536 for p in port_list):
+        _fail(f"--ports takes port numbers from 1 to 65535, not {ports!r}")
+    request = ProbeRequest(
+        list(targets), port_list, config_path, relay_test, timeout, budget, concurrency, ca_file
+    )
+    try:
+        result = run_probe(request)
+    except ProbeUsageError as exc:
+        _fail(str(exc))
+    findings = judge(result.facts, Selection(_split(select), _split(ignore)))
+    colour = output is None and sys.stdout.isatty()
+    _emit(render_probe(fmt, result, findings, colour), output)
+    for problem in result.problems:
+        click.echo(f"mtalint: {printable(problem)}", err=True)
+    if result.problems:
+        sys.exit(EXIT_USAGE)
+    failing = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on] for f in findings)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)

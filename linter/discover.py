@@ -85,6 +85,68 @@ def _looks_like_mc(path: Path) -> bool:
     return head is not None and _MC_CALLS.search(head.decode("latin-1")) is not None
 
 
+# Content detection of a file named on the command line whose name says nothing: only
+# this much of its head is read (a configuration states what it is early on)
+SNIFF_BYTES = 64 * 1024
+_ASSIGNMENT = re.compile(rb"^([a-z][a-z0-9_]*)[ \t]*=", re.MULTILINE)
+# Exim's named lists and the dot-directives of its macro processor
+_EXIM_LISTS = re.compile(
+    rb"^[ \t]*(?:domainlist|hostlist|addresslist|localpartlist)[ \t]+\w+[ \t]*=|"
+    rb"^\.(?:include|include_if_exists|ifdef|ifndef)[ \t]",
+    re.MULTILINE,
+)
+# master.cf: service type private unpriv chroot wakeup maxproc command
+_MASTER_SERVICE = re.compile(
+    rb"^\S+[ \t]+(?:inet|unix|unix-dgram|fifo|pass)[ \t]+[-yn][ \t]+[-yn][ \t]+[-yn]"
+    rb"[ \t]+(?:-|\d+\??)[ \t]+(?:-|\d+)[ \t]+\S",
+    re.MULTILINE,
+)
+
+
+def _exim_main_options() -> frozenset[str]:
+    from linter.mta.exim.options import OPTIONS
+
+    return frozenset(OPTIONS["main"])
+
+
+def _postfix_parameters() -> frozenset[str]:
+    from linter.mta.postfix.params import BUILTIN_DEFAULTS
+
+    return frozenset(BUILTIN_DEFAULTS)
+
+
+def sniff_format(path: Path, root: Path | None = None) -> str | None:
+    """The format of a file whose name says nothing, when its head says so without doubt.
+
+    Reads at most SNIFF_BYTES. Each candidate MTA collects evidence only it would write
+    (an option name the other does not have, a section, a service line); exactly one
+    with evidence wins, otherwise None (the caller asks for --as).
+    """
+    head = read_head(path, SNIFF_BYTES, root)
+    if head is None or b"\x00" in head:
+        return None
+    names = {m.group(1).decode() for m in _ASSIGNMENT.finditer(head)}
+    exim_options, postfix_params = _exim_main_options(), _postfix_parameters()
+    evidence = {
+        "exim": bool(
+            _EXIM_SECTIONS.search(head)
+            or _EXIM_LISTS.search(head)
+            or names & (exim_options - postfix_params)
+        ),
+        "postfix-main": bool(names & (postfix_params - exim_options)),
+        "postfix-master": _MASTER_SERVICE.search(head) is not None,
+        "sendmail-mc": _MC_CALLS.search(head.decode("latin-1")) is not None,
+    }
+    found = [fmt for fmt, seen in evidence.items() if seen]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        from linter.mta.hmailserver.detect import detect_content
+
+        return detect_content(path)
+    return None
+
+
 @dataclass
 class ConfigFile:
     path: Path
@@ -215,15 +277,34 @@ def _folder_problem(folder: Path, exc: OSError) -> str:
     return f"{_display(folder)}: cannot read folder ({exc.strerror or exc}); not checked"
 
 
+# names that do not make a file a configuration in a folder walk, but that an
+# administrator may have given one (my-exim-relay.conf): counted when skipped
+_CONFIG_LIKE_SUFFIXES = (".conf", ".cf", ".cfg", ".cnf", ".template")
+# "configure" is also autoconf's script: named and not Exim's, it is skipped, not an error
+GENERIC_NAMES = {"configure"}
+
+KNOWN_FORMATS_HINT = ", ".join(sorted(FORMATS))
+
+
 def discover(
-    paths: list[Path], mapping: dict[str, str] | None = None
+    paths: list[Path],
+    mapping: dict[str, str] | None = None,
+    named: dict[str, str] | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[list[ConfigSet], list[str]]:
     """Config sets for ``paths``, and a list of problems: paths that are missing,
     unknown, unreadable, not regular files, or links out of their confinement root.
 
+    ``named`` gives the format of files named in ``paths`` (``--as``), by their absolute
+    path; a named file whose name says nothing is recognised by its content when that is
+    unambiguous. What is worth knowing but no problem (a file recognised by its content,
+    files skipped in a folder) is appended to ``notes``.
+
     A problem makes the run exit 2: a folder that cannot be read may hold the open relay.
     """
     problems: list[str] = []
+    notes = notes if notes is not None else []
+    skipped: dict[Path, int] = {}
     found: dict[Path, ConfigFile] = {}
 
     def add(p: Path, fmt: str, root: Path) -> None:
@@ -233,9 +314,11 @@ def discover(
             if fmt == "exim-split":
                 problems.extend(_split_problems(p, root))
 
-    def consider(candidate: Path, root: Path) -> str | None:
+    def consider(candidate: Path, root: Path, top: Path | None = None) -> str | None:
         """The format of a file met in a folder, after checking it may be read."""
         if not _is_candidate(candidate, mapping):
+            if top is not None and candidate.name.lower().endswith(_CONFIG_LIKE_SUFFIXES):
+                skipped[top] = skipped.get(top, 0) + 1
             return None
         problem = _probe(candidate, root)
         if problem is not None:
@@ -268,7 +351,7 @@ def discover(
                     else:
                         subfolders.append(candidate)
                     continue
-                fmt = consider(candidate, root)
+                fmt = consider(candidate, root, top)
                 if fmt is not None:
                     add(candidate, fmt, root)
             stack.extend(reversed(subfolders))
@@ -300,17 +383,29 @@ def discover(
             if problem is not None:
                 problems.append(problem)
                 continue
-            fmt = detect_format(path, mapping)
+            given = (named or {}).get(os.path.abspath(path))
+            fmt = given or detect_format(path, mapping)
             split = path.parent.parent
             if fmt is None and path.parent.name in _EXIM_SPLIT_DIRS and is_exim_split(split):
                 # one file of Debian's split Exim configuration: the whole conf.d is read
                 # (confined to it, when it is in no git work tree)
                 add(split, "exim-split", _git_top_level(path) or Path(os.path.abspath(split)))
                 continue
+            if fmt is None and path.name in GENERIC_NAMES:
+                notes.append(f"{_display(path)}: not an Exim configuration; skipped")
+                continue
+            if fmt is None:
+                fmt = sniff_format(path, root)
+                if fmt is not None:
+                    notes.append(
+                        f"{_display(path)}: read as {fmt} (recognised by its content; "
+                        f"--as {fmt} says so explicitly)"
+                    )
             if fmt is None:
                 problems.append(
-                    f"{_display(path)}: not a configuration file mtalint knows "
-                    "(map its name to a format with 'formats:' in .mtalint.yaml)"
+                    f"{_display(path)}: not a configuration file mtalint recognises by its "
+                    f"name or content; say what it is with --as FORMAT ({KNOWN_FORMATS_HINT}), "
+                    "or map its name with 'formats:' in .mtalint.yaml"
                 )
                 continue
             add(path, fmt, root)
@@ -340,6 +435,11 @@ def discover(
                 f"{_display(path)}: not a regular file or folder ({file_kind(mode)}); not read"
             )
 
+    for top, count in skipped.items():
+        notes.append(
+            f"{_display(top)}: {count} file(s) with a configuration-like name not recognised "
+            "and skipped (name them on the command line, with --as FORMAT if need be)"
+        )
     sets: dict[tuple[str, Path], ConfigSet] = {}
     for cf in found.values():
         mta = FORMATS[cf.format]

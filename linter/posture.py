@@ -11,6 +11,7 @@ that defines the listener, or at the setting that decides the fact.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any, Literal
@@ -88,6 +89,12 @@ class Relayhost:
     port: int | None  # None: default (25 or the MX's)
     port_text: str  # as written ("submission", "587", "")
     mx_lookup: bool  # False when the host is written in [brackets]
+    # loopback (a local content filter or tunnel), private, public or unknown (a name)
+    exposure: Exposure | None = None
+
+    def __post_init__(self) -> None:
+        if self.exposure is None:
+            self.exposure = address_exposure(self.host) if self.host else "unknown"
 
 
 @dataclass
@@ -171,6 +178,10 @@ def address_exposure(address: str) -> Exposure:
     try:
         ip = ipaddress.ip_address(bare)
     except ValueError:
+        if re.fullmatch(r"[A-Za-z0-9-]+", bare):
+            # a single-label name (a container or service name) has no place in public
+            # DNS: it resolves only inside the site's own network
+            return "private"
         return "unknown"
     if ip.is_loopback:
         return "loopback"

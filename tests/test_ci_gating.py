@@ -82,7 +82,8 @@ def test_baseline_lists_entries_that_no_longer_occur(tmp_path: Path) -> None:
     run(["check", "hosts", "--write-baseline", "base.json"], tmp_path)
     fleet(tmp_path, 2)  # fixed
     code, out, err = run(
-        ["check", "hosts", "--baseline", "base.json", "--format", "json"], tmp_path
+        ["check", "hosts", "--baseline", "base.json", "--format", "json", "--show-stale"],
+        tmp_path,
     )
     assert code == 0
     stale = json.loads(out)["stale_baseline"]
@@ -151,7 +152,8 @@ def test_diff_base_from_a_subfolder_and_a_new_host(git_repo: Path) -> None:
         ["check", "h009", "h000", "--diff-base", "HEAD", "--format", "json"], git_repo / "hosts"
     )
     assert code == 1
-    assert {f["path"] for f in findings(out)} == {"h009/main.cf"}
+    # JSON paths are relative to the project root (the git work tree), not to hosts/
+    assert {f["path"] for f in findings(out)} == {"hosts/h009/main.cf"}
 
 
 def test_diff_base_needs_a_commit(git_repo: Path) -> None:

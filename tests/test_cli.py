@@ -819,11 +819,13 @@ def test_bare_newline_normalize_is_valid_where_postfix_has_it(tmp_path):
         assert complaints == [], value
 
 
-def test_explicit_file_of_unknown_name_exits_2(tmp_path):
-    (tmp_path / "postfix-main.conf").write_text(CLEAN_MAIN, encoding="utf-8")
+def test_explicit_file_of_unknown_name_and_content_exits_2(tmp_path):
+    # a name that says nothing, and content that is no MTA's: which --as values exist
+    (tmp_path / "postfix-main.conf").write_text("colour = blue\n", encoding="utf-8")
     proc = check("postfix-main.conf", cwd=tmp_path)
     assert proc.returncode == 2
     assert "postfix-main.conf" in proc.stderr
+    assert "--as" in proc.stderr and "postfix-master" in proc.stderr
 
 
 def test_folder_without_configuration_exits_2(tmp_path):

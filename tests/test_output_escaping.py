@@ -273,7 +273,9 @@ def test_stale_baseline_entries_are_escaped(tmp_path: Path) -> None:
     }
     baseline = {"tool": "mtalint", "version": "0", "format": 1, "findings": [entry]}
     (tmp_path / "b.json").write_text(json.dumps(baseline))
-    proc = mtalint("check", "--no-config", "--baseline", "b.json", "h", cwd=tmp_path)
+    proc = mtalint(
+        "check", "--no-config", "--baseline", "b.json", "--show-stale", "h", cwd=tmp_path
+    )
     err = utf8(proc.stderr)
     assert "no longer occurs: PF\\x1b[2J h/main.cf\\x0a::stop-commands::x: gone\\x0d" in err
     assert not RAW_CONTROL.search(err) and not WORKFLOW_COMMAND.search(err), err

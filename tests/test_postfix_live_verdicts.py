@@ -558,3 +558,44 @@ def test_permit_naked_ip_address_lets_any_client_relay() -> None:
         if item.get("port") == DEFAULT_PORT
     )
     assert listener["relay"]["verdict"] == "open", listener["relay"]
+
+
+def test_vrfy_is_answered_whatever_the_client_restrictions() -> None:
+    """A client list that admits only clients that logged in (permit_sasl_authenticated,
+    reject) does not stop VRFY: smtpd answers a stranger's VRFY (252), so the listener
+    answers VRFY as mtalint says."""
+    settings = {
+        **BASE,
+        "disable_vrfy_command": "no",
+        "smtpd_sasl_auth_enable": "yes",
+        "smtpd_client_restrictions": "permit_sasl_authenticated, reject",
+    }
+    with PostfixServer(settings, smtpd_service(DEFAULT_PORT)) as server:
+        session = server.session(
+            [
+                f"XCLIENT NAME=[UNAVAILABLE] ADDR={FOREIGN_CLIENTS[0]}",
+                "EHLO client.example",
+                "VRFY postmaster",
+                "QUIT",
+            ]
+        )
+        main_cf = (server.config_dir / "main.cf").read_text()
+        master_cf = (server.config_dir / "master.cf").read_text()
+    vrfy = session.reply_to("VRFY")
+    assert vrfy is not None and vrfy.code == 252, session.describe()
+    with tempfile.TemporaryDirectory(prefix="mtalint-live-") as folder:
+        (Path(folder) / "main.cf").write_text(main_cf)
+        (Path(folder) / "master.cf").write_text(master_cf)
+        parsed = subprocess.run(
+            [*mtalint_argv(), "parse", folder, "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    listener = next(
+        item
+        for item in json.loads(parsed.stdout)["posture"]["listeners"]
+        if item.get("port") == DEFAULT_PORT
+    )
+    assert listener["vrfy"] is True, listener

@@ -133,3 +133,44 @@ def test_hook_fails_on_insecure_config_and_passes_once_fixed(tmp_path):
     passed = run()
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
+
+
+def test_hook_checks_exim_configure_conf_d_and_the_hmailserver_export(tmp_path):
+    """Files of every format mtalint reads reach the hook (none is "no files to check",
+    which reads as a pass), and autoconf's configure script does not fail it."""
+    rev = _head_commit()
+    pre_commit = _pre_commit()
+
+    repo = tmp_path / "mail-config"
+    exim = (ROOT / "examples" / "exim" / "exim.conf").read_text(encoding="utf-8")
+    (repo / "usr-exim").mkdir(parents=True)
+    (repo / "usr-exim" / "configure").write_text(exim, encoding="utf-8")
+    split = repo / "exim4" / "conf.d"
+    (split / "main").mkdir(parents=True)
+    (split / "main" / "01_options").write_text("primary_hostname = mx.example.com\n")
+    (split / "acl").mkdir()
+    (split / "acl" / "30_rcpt").write_text(
+        "begin acl\nacl_check_rcpt:\n  accept\n", encoding="utf-8"
+    )
+    hms = repo / "hms"
+    hms.mkdir()
+    shutil.copy(
+        ROOT / "tests" / "fixtures" / "hmailserver" / "hardened" / "hmailserver-settings.json",
+        hms / "hmailserver-settings.json",
+    )
+    (repo / "configure").write_text("#! /bin/sh\necho autoconf\n", encoding="utf-8")
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {ROOT}\n    rev: {rev}\n    hooks:\n      - id: mtalint\n",
+        encoding="utf-8",
+    )
+    _git(repo, "init", "--quiet")
+    _git(repo, "add", "-A")
+
+    proc = run_hooks(pre_commit, repo, tmp_path)
+    output = proc.stdout + proc.stderr
+    assert "no files to check" not in output, output
+    assert proc.returncode == 1, output
+    assert "usr-exim/configure:25:3: MTA001" in output  # the open relay of the example
+    assert "exim4/conf.d" in output  # the split configuration was read
+    assert "hms/hmailserver-settings.json:" in output
+    assert "Traceback" not in output and "internal error" not in output

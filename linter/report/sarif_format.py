@@ -93,6 +93,14 @@ def _rule_descriptor(rule: Rule, base: str) -> dict[str, Any]:
     return descriptor
 
 
+def _location(path: str) -> dict[str, str]:
+    """An artifact location: relative to SRCROOT (the project root), or a file: URI for
+    a file outside it (its path is absolute)."""
+    if path.startswith("/"):
+        return {"uri": "file://" + uri_path(path)}
+    return {"uri": uri_path(path), "uriBaseId": "SRCROOT"}
+
+
 def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
     shown = [*result.findings, *result.suppressed_findings]
     used = sorted({f.rule for f in shown})
@@ -115,10 +123,7 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {
-                            "uri": uri_path(s.path),
-                            "uriBaseId": "%SRCROOT%",
-                        },
+                        "artifactLocation": _location(s.path),
                         "region": region,
                     }
                 }
@@ -138,6 +143,9 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
             ]
         results.append(entry)
     run: dict[str, Any] = {}
+    if result.project_root is not None:
+        root = uri_path(result.project_root.rstrip("/") + "/")
+        run["originalUriBaseIds"] = {"SRCROOT": {"uri": "file://" + root}}
     if result.configuration is not None:
         # which configuration file was used and the rules it switched off
         run["properties"] = {
@@ -161,10 +169,7 @@ def build(result: CheckResult, rules: list[Rule]) -> dict[str, Any]:
                 },
                 # the category code scanning files these results under
                 "automationDetails": {"id": "mtalint/"},
-                "artifacts": [
-                    {"location": {"uri": uri_path(p), "uriBaseId": "%SRCROOT%"}}
-                    for p in result.files
-                ],
+                "artifacts": [{"location": _location(p)} for p in result.files],
                 "results": results,
                 "columnKind": "unicodeCodePoints",
             }

@@ -55,23 +55,30 @@ def detect(path: Path) -> str | None:
         return "hmailserver-xml"
     if name.startswith("hmbackup") and name.endswith(".7z"):
         return "hmailserver-7z"
-    if not name.endswith((".ini", ".xml", ".json")):
-        return None
+    for suffix in (".ini", ".xml", ".json"):
+        if name.endswith(suffix):
+            return detect_content(path, (suffix[1:],))
+    return None
+
+
+def detect_content(path: Path, kinds: tuple[str, ...] = ("ini", "xml", "json")) -> str | None:
+    """The hMailServer format of ``path`` by its content alone, among ``kinds``."""
     head = _head(path)
     if head is None:
         return None
-    if name.endswith(".ini"):
-        if any(m.search(head) for m in _INI_MARKERS) or (
-            _INI_DATABASE.search(head) and _INI_ENCRYPTION.search(head)
-        ):
-            return "hmailserver-ini"
-    elif name.endswith(".xml"):
+    if "ini" in kinds and (
+        any(m.search(head) for m in _INI_MARKERS)
+        or (_INI_DATABASE.search(head) and _INI_ENCRYPTION.search(head))
+    ):
+        return "hmailserver-ini"
+    if "xml" in kinds:
         text = head[:65536]
         root = _XML_ROOT.search(text)
         if root is not None and _XML_INFORMATION.search(text, root.start()):
             return "hmailserver-xml"
-    elif _JSON_COLLECTIONS.search(head) or (
-        _JSON_SETTINGS.search(head) and _JSON_PROPERTIES.search(head)
+    if "json" in kinds and (
+        _JSON_COLLECTIONS.search(head)
+        or (_JSON_SETTINGS.search(head) and _JSON_PROPERTIES.search(head))
     ):
         return "hmailserver-json"
     return None

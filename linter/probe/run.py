@@ -1,0 +1,112 @@
+"""A probe run: targets and ports, a concurrency limit and a total time budget."""
+
+from __future__ import annotations
+
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linter.facts import Facts
+from linter.probe.drift import ConfigPosture, drift, load_posture
+from linter.probe.port import PortOptions, probe_port
+from linter.source import Span
+
+DEFAULT_PORTS = (25, 465, 587)
+MAX_TARGETS = 64
+MAX_PORTS = 16
+
+
+class ProbeUsageError(ValueError):
+    """A target or option the probe cannot use; the message says which."""
+
+
+@dataclass
+class ProbeRequest:
+    targets: list[str]
+    ports: tuple[int, ...] = DEFAULT_PORTS
+    config: Path | None = None
+    relay_test: bool = False
+    timeout: float = 10.0  # per connection step
+    budget: float = 120.0  # the whole run
+    concurrency: int = 4
+    ca_file: str | None = None
+
+
+@dataclass
+class ProbeResult:
+    facts: Facts
+    ports: list[dict[str, Any]]
+    drift: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_target(text: str, ports: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
+    """``HOST``, ``HOST:PORT``, ``[V6]`` or ``[V6]:PORT``: the host and its ports."""
+    text = text.strip()
+    if not text or len(text) > 255 or any(c.isspace() or ord(c) < 32 for c in text):
+        raise ProbeUsageError(f"not a host name or address: {text!r}")
+    host, port = text, ""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest.startswith(":"):
+            port = rest[1:]
+        elif rest:
+            raise ProbeUsageError(f"not a host name or address: {text!r}")
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    if port:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ProbeUsageError(f"not a port number: {port!r} in {text!r}")
+        return host, (int(port),)
+    return host, ports
+
+
+def resolve(host: str) -> str:
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ProbeUsageError(f"cannot resolve {host!r}: {exc}") from None
+    return str(infos[0][4][0])
+
+
+def probe(request: ProbeRequest) -> ProbeResult:
+    if not request.targets:
+        raise ProbeUsageError("name at least one host to probe")
+    if len(request.targets) > MAX_TARGETS:
+        raise ProbeUsageError(f"at most {MAX_TARGETS} targets in one run")
+    if len(request.ports) > MAX_PORTS:
+        raise ProbeUsageError(f"at most {MAX_PORTS} ports in one run")
+    config = ConfigPosture()
+    problems: list[str] = []
+    if request.config is not None:
+        config = load_posture(request.config)
+        problems.extend(config.problems)
+    jobs: list[tuple[str, str, int]] = []
+    for target in request.targets:
+        host, target_ports = parse_target(target, request.ports)
+        address = resolve(host)
+        jobs.extend((host, address, p) for p in target_ports if (host, address, p) not in jobs)
+    deadline = time.monotonic() + request.budget
+    options = PortOptions(
+        timeout=request.timeout,
+        deadline=deadline,
+        relay_test=request.relay_test,
+        ca_file=request.ca_file,
+        names=tuple(config.names),
+    )
+    with ThreadPoolExecutor(max_workers=max(1, request.concurrency)) as pool:
+        ports = list(pool.map(lambda job: probe_port(job[0], job[1], job[2], options), jobs))
+    facts = Facts()
+    facts.set("probe", {"ports": ports, "drift": [], "config": str(request.config or "")})
+    for i, port in enumerate(ports):
+        facts.spans[f"probe.ports[{i}]"] = Span(port["name"], 1)
+    drift_entries: list[dict[str, Any]] = []
+    if request.config is not None:
+        for i, (entry, span) in enumerate(drift(config, ports)):
+            drift_entries.append(entry)
+            facts.spans[f"probe.drift[{i}]"] = span
+        facts.set("probe.drift", drift_entries)
+    return ProbeResult(facts, ports, drift_entries, problems)
