@@ -141,9 +141,10 @@ def sniff_format(path: Path, root: Path | None = None) -> str | None:
     if len(found) == 1:
         return found[0]
     if not found:
+        from linter.mta.exchange.detect import detect_content as exchange_content
         from linter.mta.hmailserver.detect import detect_content
 
-        return detect_content(path)
+        return detect_content(path) or exchange_content(path)
     return None
 
 

@@ -220,3 +220,11 @@ def test_odd_json_values_never_crash(tmp_path, value):
     folder = _write(tmp_path, "ExchangeSettings.json", f'{{"ReceiveConnectors": {value}}}'.encode())
     finding_ids(folder)  # no exception, no internal error
     assert "MTL001" not in finding_ids(folder)
+
+
+def test_a_named_file_without_a_telling_name_is_recognised_by_its_content(tmp_path):
+    text = (FIXTURES / "anonymous-relay-fl" / "ReceiveConnectors.txt").read_text()
+    (tmp_path / "ticket-4711").write_text(text)
+    from linter.discover import sniff_format
+
+    assert sniff_format(tmp_path / "ticket-4711") == "exchange-fl"

@@ -29,11 +29,22 @@ def detect(path: Path) -> str | None:
     name = path.name.lower()
     if not name.endswith(SUFFIXES):
         return None
+    return _by_content(path, json_only=name.endswith(".json"))
+
+
+def detect_content(path: Path) -> str | None:
+    """A file whose name says nothing: the JSON export or Format-List text by content."""
+    return _by_content(path, json_only=False)
+
+
+def _by_content(path: Path, json_only: bool) -> str | None:
     head = _head(path)
     if head is None:
         return None
-    if name.endswith(".json"):
+    if head.lstrip().startswith("{"):
         return "exchange-json" if _JSON_KEYS.search(head[:65536]) else None
+    if json_only:
+        return None
     text = head.replace("\r\n", "\n")
     if all(p.search(text) for p in _FL_RECEIVE) or all(p.search(text) for p in _FL_SEND):
         return "exchange-fl"
