@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -250,13 +251,21 @@ def live(variant_id: str) -> RelayOracle:
         return s.relay_oracle()
 
 
+def exposed(master_cf: str) -> str:
+    """The master.cf as deployed: the daemon under test listens on 127.0.0.1 inside the
+    test's own network namespace, where strangers' addresses reach it; the same service
+    on every interface is what the findings (which never judge loopback listeners) are
+    about."""
+    return re.sub(r"(?m)^127\.0\.0\.1:(\d+)(\s+inet\s)", r"\1\2", master_cf)
+
+
 @functools.cache
 def mtalint(variant_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The listener on the test port and the findings, for the files that ran."""
     oracle = live(variant_id)
     with tempfile.TemporaryDirectory(prefix="mtalint-live-") as folder:
         (Path(folder) / "main.cf").write_text(oracle.main_cf)
-        (Path(folder) / "master.cf").write_text(oracle.master_cf)
+        (Path(folder) / "master.cf").write_text(exposed(oracle.master_cf))
         parsed = subprocess.run(
             [*mtalint_argv(), "parse", folder, "--format", "json"],
             capture_output=True,
