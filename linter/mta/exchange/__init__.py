@@ -102,6 +102,7 @@ def exchange_facts(model: ExchangeModel, facts: Facts) -> dict[str, Any]:
                 "internet_facing": c.enabled
                 and any(whole_space(r) and r.text in cov.public_ranges for r in c.ranges),
                 "public": c.enabled and cov.public,
+                "ports": sorted({b.port for b in c.bindings}),
                 "public_ranges": cov.public_ranges,
                 "reachable": c.enabled and bool(cov.intervals),
                 "external_authoritative": "ExternalAuthoritative" in c.auth,

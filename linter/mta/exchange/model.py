@@ -430,8 +430,9 @@ def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
         banner=r.text("Banner"),
         fqdn=r.text("Fqdn"),
         max_message_size=r.text("MaxMessageSize"),
+        # absent: not known (the export says nothing), never assumed to be None
         protocol_logging=r.choice(
-            "ProtocolLoggingLevel", PROTOCOL_LOGGING, PROTOCOL_LOGGING_NUMBERS, "None"
+            "ProtocolLoggingLevel", PROTOCOL_LOGGING, PROTOCOL_LOGGING_NUMBERS, ""
         ),
         permissions=None,
         span=record.span,
@@ -460,13 +461,12 @@ def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
 def read_permissions(model: ExchangeModel, record: Record, v: Value) -> list[Permission]:
     out: list[Permission] = []
     raw = v.value if isinstance(v.value, list) else [v.value]
-    for item in raw[:MAX_LIST]:
+    for j, item in enumerate(raw[:MAX_LIST]):
         if not isinstance(item, dict):
             Reader(model, record).invalid(v, "a list of permission objects")
             continue
-        sub = Record(
-            "permission", v.span, {k.lower(): Value(k, x, v.span) for k, x in item.items()}
-        )
+        where = v.item_spans[j] if j < len(v.item_spans) else v.span
+        sub = Record("permission", where, {k.lower(): Value(k, x, where) for k, x in item.items()})
         p = permission(model, sub)
         if p is not None:
             out.append(p)
@@ -484,7 +484,7 @@ def permission(model: ExchangeModel, record: Record) -> Permission | None:
         rights=[x.lower() for x in r.items("ExtendedRights")],
         deny=r.flag("Deny", False),
         inherited=r.flag("IsInherited", False),
-        span=record.span,
+        span=r.span("ExtendedRights"),
     )
 
 

@@ -51,6 +51,7 @@ class Value:
     value: Any
     span: Span
     truncated: bool = False  # Format-List cut the list short ("...")
+    item_spans: list[Span] = field(default_factory=list)  # of a JSON array's elements
 
 
 @dataclass
@@ -131,7 +132,12 @@ def read_json(path: str, text: str) -> Records:
                 return out
             record = Record(kind, loc.span(where))
             for name, v in item.items():
-                record.values[name.lower()] = Value(name, v, loc.span((*where, name)))
+                spans = (
+                    [loc.span((*where, name, j)) for j in range(min(len(v), 4096))]
+                    if isinstance(v, list)
+                    else []
+                )
+                record.values[name.lower()] = Value(name, v, loc.span((*where, name)), False, spans)
             out.records.append(record)
     return out
 
