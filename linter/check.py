@@ -49,7 +49,11 @@ class CheckResult:
 
 
 def analyse_set(config_set: ConfigSet, options: Options) -> Analysis:
-    return analyser(config_set.mta)(config_set, options)
+    from linter.providers import put_facts
+
+    analysis = analyser(config_set.mta)(config_set, options)
+    put_facts(analysis.facts)  # posture.outbound.provider, the same for every MTA
+    return analysis
 
 
 def _builtin(rules: list[Rule], rule_id: str) -> Rule | None:

@@ -1259,6 +1259,11 @@ def explain(rule_id: str) -> None:
             label = ref.get("id") or ref.get("title", "")
             url = f"  <{ref['url']}>" if ref.get("url") else ""
             out.append(f"  - {ref.get('type', 'doc')}: {label}{url}")
+    from linter.providers import describe, reads_provider
+
+    if reads_provider(rule):
+        out += ["", "Relay providers (posture.outbound.provider):"]
+        out += ["  - " + line for line in describe()]
     examples = [t for t in rule.tests if isinstance(t, dict)]
     for verdict, heading in (("trigger", "Triggers on:"), ("pass", "Does not trigger on:")):
         case = next((t for t in examples if t.get("expect", "trigger") == verdict), None)

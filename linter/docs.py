@@ -180,6 +180,16 @@ def _source(rule: Rule) -> str:
     return f"[{md('rules/' + relative)}](../../rules/{relative})"
 
 
+def _providers(rule: Rule) -> list[str]:
+    """The relay provider catalogue, for rules that judge ``posture.outbound.provider``."""
+    from linter.providers import describe, reads_provider
+
+    if not reads_provider(rule):
+        return []
+    intro = "What the rule knows of each provider, with the page it was read from:"
+    return ["## Relay providers", "", md(intro), "", *(f"- {md(line)}" for line in describe()), ""]
+
+
 def rule_page(rule: Rule) -> str:
     roles = ", ".join(rule.roles) if rule.roles else "every role"
     lines = [
@@ -216,6 +226,7 @@ def rule_page(rule: Rule) -> str:
     if not rule.references:
         lines.append("—")
     lines.append("")
+    lines += _providers(rule)
     lines += _examples(rule)
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -34,9 +34,9 @@ ENTRIES = (
 )
 
 
-def findings_of(entry: str, tmp_path: Path) -> list[tuple[str, str, int]]:
-    """(rule, file name, line) of each finding on the corpus entry, checked as the MTA
-    would read it."""
+def findings_of(entry: str, tmp_path: Path) -> list[tuple[str, str, int, str]]:
+    """(rule, file name, line, severity) of each finding on the corpus entry, checked as
+    the MTA would read it."""
     fmt = entry.split("/", 1)[0]
     source = CORPUS / entry
     target = tmp_path / "host"
@@ -46,7 +46,7 @@ def findings_of(entry: str, tmp_path: Path) -> list[tuple[str, str, int]]:
         target.mkdir()
         shutil.copy(source, target / NAMES.get(fmt, source.name))
     result = check([target], builtin_rules(), Selection(), Options())
-    return [(f.rule, Path(f.span.path).name, f.span.line) for f in result.findings]
+    return [(f.rule, Path(f.span.path).name, f.span.line, f.severity) for f in result.findings]
 
 
 def expected_of(entry: str) -> list[dict[str, object]] | None:
@@ -70,10 +70,20 @@ def test_findings_are_the_judged_ones(entry: str, tmp_path: Path) -> None:
     want = collections.Counter(
         (str(i["rule"]), str(i["file"]), int(str(i["line"]))) for i in expected
     )
-    got = collections.Counter(findings_of(entry, tmp_path))
+    found = findings_of(entry, tmp_path)
+    got = collections.Counter((rule, file, line) for rule, file, line, _ in found)
     missing = sorted((want - got).elements())
     added = sorted((got - want).elements())
     assert not missing and not added, (
         f"{entry}: findings changed.\n  no longer given: {missing}\n  new: {added}\n"
         f"Judge each by reading the configuration and update tests/precision/{entry}.yaml"
     )
+    # a false error is the worst finding there is: none may be left knowingly
+    errors = {(rule, file, line) for rule, file, line, severity in found if severity == "error"}
+    false_errors = [
+        i
+        for i in expected
+        if i.get("verdict") is False
+        and (str(i["rule"]), str(i["file"]), int(str(i["line"]))) in errors
+    ]
+    assert not false_errors, f"{entry}: findings judged false at severity error: {false_errors}"

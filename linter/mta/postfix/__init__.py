@@ -28,6 +28,9 @@ LISTENER_SETTINGS = {
     "banner_expanded": "smtpd_banner",
 }
 
+# listener facts whose default is one main.cf parameter shared by every service
+_MAIN_CF_DEFAULTS = frozenset({"vrfy", "helo_required", "banner", "banner_expanded"})
+
 
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.mta.postfix.fixes import attach_edits
@@ -130,6 +133,10 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             setting = model.setting(setting_name, service)
             if setting.span is not None:
                 facts.spans[f"{base}.{fact_name}"] = setting.span
+            elif fact_name in _MAIN_CF_DEFAULTS and main_file is not None:
+                # left at Postfix's default for every service: the fix is one line in
+                # main.cf, so the services it affects share one finding there
+                facts.spans[f"{base}.{fact_name}"] = Span(main_file.display, 1, 1)
         tls_span = _first_span(model, service, _TLS_SETTINGS[posture.listeners[i].tls])
         if tls_span is not None:
             facts.spans[f"{base}.tls"] = tls_span
