@@ -44,9 +44,12 @@ STANDALONE = {"sendmail-mc", "exim", "exim-split"}
 
 # MTAs whose files in one folder describe one server: naming one of them reads them all
 # (hMailServer.INI says nothing about ports or relaying without the database export)
-FOLDER_SETS = {"hmailserver"}
+FOLDER_SETS = {"hmailserver", "exchange"}
 # name endings that may be hMailServer's (linter.mta.hmailserver.detect decides)
 _HMAILSERVER_SUFFIXES = (".ini", ".xml", ".json", ".7z")
+# name endings that may be Exchange exports or Format-List text (linter.mta.exchange.detect)
+_EXCHANGE_SUFFIXES = (".json", ".txt", ".log")
+_FOLDER_SUFFIXES = {"hmailserver": _HMAILSERVER_SUFFIXES, "exchange": _EXCHANGE_SUFFIXES}
 
 # Exim's build-time name for its run-time configuration: only when it reads like one
 _EXIM_SECTIONS = re.compile(
@@ -138,9 +141,10 @@ def sniff_format(path: Path, root: Path | None = None) -> str | None:
     if len(found) == 1:
         return found[0]
     if not found:
+        from linter.mta.exchange.detect import detect_content as exchange_content
         from linter.mta.hmailserver.detect import detect_content
 
-        return detect_content(path)
+        return detect_content(path) or exchange_content(path)
     return None
 
 
@@ -179,7 +183,13 @@ def detect_format(path: Path, mapping: dict[str, str] | None = None) -> str | No
     if name.lower().endswith(_HMAILSERVER_SUFFIXES):
         from linter.mta.hmailserver.detect import detect
 
-        return detect(path)
+        found = detect(path)
+        if found is not None:
+            return found
+    if name.lower().endswith(_EXCHANGE_SUFFIXES):
+        from linter.mta.exchange.detect import detect as detect_exchange
+
+        return detect_exchange(path)
     return None
 
 
@@ -200,6 +210,7 @@ def _is_candidate(path: Path, mapping: dict[str, str] | None) -> bool:
         or name == "configure"
         or name.endswith(".mc")
         or name.lower().endswith(_HMAILSERVER_SUFFIXES)
+        or name.lower().endswith(_EXCHANGE_SUFFIXES)
     )
 
 
@@ -416,7 +427,7 @@ def discover(
                     entries = []
                 for entry in entries:
                     other = path.parent / entry.name
-                    if other.name.lower().endswith(_HMAILSERVER_SUFFIXES):
+                    if other.name.lower().endswith(_FOLDER_SUFFIXES[FORMATS[fmt]]):
                         other_fmt = consider(other, root)
                         if other_fmt is not None and FORMATS[other_fmt] == FORMATS[fmt]:
                             add(other, other_fmt, root)

@@ -24,6 +24,7 @@ FAMILIES = (
     ("EX", "Exim", ""),
     ("SM", "sendmail", ""),
     ("HM", "hMailServer", ""),
+    ("MSX", "Microsoft Exchange", ""),
     ("MTA", "Cross-MTA posture", "what the server does, judged the same way for every MTA"),
     ("DNS", "DNS, online checks", "only with `mtalint check --online`"),
     ("MTL", "mtalint itself", ""),

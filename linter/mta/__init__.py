@@ -30,6 +30,8 @@ FORMATS: dict[str, str] = {
     "hmailserver-xml": "hmailserver",  # hMailServerBackup.xml
     "hmailserver-7z": "hmailserver",  # HMBackup*.7z holding hMailServerBackup.xml
     "hmailserver-json": "hmailserver",  # COM export (contrib/Export-hMailServerSettings.ps1)
+    "exchange-json": "exchange",  # contrib/Export-ExchangeSettings.ps1
+    "exchange-fl": "exchange",  # Get-ReceiveConnector | fl, Get-SendConnector | fl
 }
 
 

@@ -1,0 +1,293 @@
+"""Exchange's answers to the cross-MTA posture questions.
+
+Each enabled receive connector is a listener. Its exposure is the client addresses it
+wins (:mod:`.selection`): a connector whose RemoteIPRanges reach the Internet but that
+narrower connectors shadow everywhere is private. From its settings:
+
+* STARTTLS is offered with ``Tls`` in AuthMechanism; ``RequireTLS`` makes it required.
+  Exchange's receive connectors have no implicit-TLS mode.
+* AUTH LOGIN (``BasicAuth``) is offered before STARTTLS unless ``BasicAuthRequireTLS``
+  (or ``RequireTLS``) holds it back; ``Integrated`` is NTLM/Kerberos (no password on the
+  wire).
+* Relaying is the extended right Ms-Exch-SMTP-Accept-Any-Recipient: anonymous clients
+  hold it through an explicit Get-ADPermission entry for ANONYMOUS LOGON (the
+  "anonymous relay connector" recipe) or through ``ExternalAuthoritative``, which treats
+  every session as an authenticated Exchange server; authenticated users hold it
+  through the ExchangeUsers permission group. Without the AD permissions in the input
+  (Format-List text) an anonymous grant cannot be seen, so a connector open to
+  anonymous users is "unknown", never "closed".
+
+Outbound is the enabled send connector for address space ``*``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from linter.mta.exchange.model import ExchangeModel, ReceiveConnector, SendConnector
+from linter.mta.exchange.reference import (
+    ACCEPT_ANY_RECIPIENT,
+    ANONYMOUS_NAMES,
+    AUTHENTICATED_NAMES,
+    AUTHORITATIVE_SENDER,
+    SUBMIT,
+)
+from linter.mta.exchange.selection import Coverage, coverage, whole_space
+from linter.posture import (
+    Identity,
+    Listener,
+    Outbound,
+    Posture,
+    Relayhost,
+    RelayPolicy,
+    TlsSettings,
+    infer_roles,
+)
+from linter.source import Span
+
+ROLES = {25: "smtp", 587: "submission", 465: "submissions"}
+
+
+@dataclass
+class PostureSpans:
+    listeners: list[Span] = field(default_factory=list)
+    listener_fields: list[dict[str, Span]] = field(default_factory=list)
+    fields: dict[str, Span] = field(default_factory=dict)
+
+
+def _principal(user: str) -> str:
+    u = user.strip().lower()
+    if u in ANONYMOUS_NAMES:
+        return "anonymous"
+    if u in AUTHENTICATED_NAMES:
+        return "authenticated"
+    return "other"
+
+
+def rights(connector: ReceiveConnector, who: str) -> tuple[set[str] | None, Span | None]:
+    """The extended rights ``who`` ("anonymous", "authenticated") holds on the connector
+    from its explicit AD permissions (denies removed), with the span of the grant; None
+    when the input has no AD permissions."""
+    if connector.permissions is None:
+        return None, None
+    allowed: set[str] = set()
+    denied: set[str] = set()
+    span = None
+    for p in connector.permissions:
+        if _principal(p.user) != who:
+            continue
+        (denied if p.deny else allowed).update(p.rights)
+        if not p.deny and ACCEPT_ANY_RECIPIENT in p.rights:
+            span = p.span
+    return allowed - denied, span
+
+
+def anonymous_relay(connector: ReceiveConnector) -> tuple[bool | None, str, Span | None]:
+    """Whether an anonymous client may relay through the connector (None: cannot tell),
+    why, and where that is decided."""
+    if "ExternalAuthoritative" in connector.auth:
+        return (
+            True,
+            "ExternalAuthoritative treats every client as an authenticated Exchange server",
+            connector.fields.get("AuthMechanism", connector.span),
+        )
+    granted, span = rights(connector, "anonymous")
+    if granted is None:
+        if "AnonymousUsers" in connector.groups:
+            return None, "the AD permissions (Get-ADPermission) are not in the input", None
+        return False, "", None
+    if ACCEPT_ANY_RECIPIENT in granted:
+        return True, "NT AUTHORITY\\ANONYMOUS LOGON holds Ms-Exch-SMTP-Accept-Any-Recipient", span
+    return False, "", None
+
+
+def anonymous_submit(connector: ReceiveConnector) -> bool:
+    if "AnonymousUsers" in connector.groups or "ExternalAuthoritative" in connector.auth:
+        return True
+    granted, _ = rights(connector, "anonymous")
+    return bool(granted and SUBMIT in granted)
+
+
+def anonymous_authoritative_sender(connector: ReceiveConnector) -> bool:
+    """Anonymous clients may send as the organisation's own domains."""
+    if "ExternalAuthoritative" in connector.auth:
+        return True
+    granted, _ = rights(connector, "anonymous")
+    return bool(granted and AUTHORITATIVE_SENDER in granted)
+
+
+def relay_policy(connector: ReceiveConnector, cov: Coverage) -> tuple[RelayPolicy, Span | None]:
+    anonymous, why, span = anonymous_relay(connector)
+    ranges = [r.text for r in connector.ranges]
+    if anonymous:
+        wide = [r for r in connector.ranges if whole_space(r) and r.text in cov.public_ranges]
+        if cov.public and wide:
+            return RelayPolicy(
+                "open",
+                ranges,
+                cov.public_ranges,
+                None,
+                f"receive connector {connector.name!r} serves clients from {wide[0].text}, "
+                f"and {why}",
+            ), span
+        return RelayPolicy(
+            "networks",
+            ranges,
+            cov.public_ranges,
+            None,
+            f"clients in {', '.join(ranges)} may relay without authentication: {why}",
+        ), span
+    if anonymous is None:
+        return RelayPolicy(
+            "unknown",
+            reason=f"receive connector {connector.name!r} admits anonymous clients and {why}",
+        ), None
+    authenticated, _ = rights(connector, "authenticated")
+    if "ExchangeUsers" in connector.groups or (
+        authenticated and ACCEPT_ANY_RECIPIENT in authenticated
+    ):
+        return RelayPolicy("authenticated", reason="authenticated users may relay"), None
+    return RelayPolicy("closed", reason="no client of this connector may relay"), None
+
+
+def default_banner(connector: ReceiveConnector) -> str:
+    """Exchange's greeting when Banner is empty."""
+    return f"{connector.fqdn or '<server FQDN>'} Microsoft ESMTP MAIL Service ready at <date>"
+
+
+def _role(connector: ReceiveConnector, port: int, frontend: bool) -> str:
+    # behind a Front End Transport service, the Hub connectors (2525, 465 "Client Proxy")
+    # take connections proxied by Exchange itself, not clients: 465 there is no SMTPS
+    if connector.role == "HubTransport" and frontend:
+        return "other"
+    return ROLES.get(port, "other")
+
+
+def build_listeners(model: ExchangeModel, spans: PostureSpans) -> list[Listener]:
+    covered = coverage(model.receive)
+    frontend = any(c.role == "FrontendTransport" for c in model.receive)
+    listeners: list[Listener] = []
+    for c in model.receive:
+        if not c.enabled or not c.bindings:
+            continue
+        cov = covered[id(c)]
+        policy, relay_span = relay_policy(c, cov)
+        tls = "required" if c.require_tls else "optional" if "Tls" in c.auth else "none"
+        basic = "BasicAuth" in c.auth or "BasicAuthRequireTLS" in c.auth
+        offered = basic or "Integrated" in c.auth
+        before_tls = (
+            "BasicAuth" in c.auth and "BasicAuthRequireTLS" not in c.auth and not c.require_tls
+        )
+        auth = "none" if not offered else "offered" if anonymous_submit(c) else "required"
+        ports = sorted({b.port for b in c.bindings})
+        addresses = ", ".join(sorted({b.address for b in c.bindings}))
+        for port in ports:
+            listeners.append(
+                Listener(
+                    name=c.name if len(ports) == 1 else f"{c.name}:{port}",
+                    address=addresses,
+                    port=port,
+                    role=_role(c, port, frontend),  # type: ignore[arg-type]
+                    public=cov.public,
+                    tls=tls,  # type: ignore[arg-type]
+                    auth=auth,  # type: ignore[arg-type]
+                    auth_before_tls=before_tls,
+                    auth_plaintext_mechanisms=basic,
+                    relay=policy,
+                    tls_certificate=True,  # Exchange picks the certificate by FQDN
+                    anonymous_tls=False,
+                    vrfy=False,
+                    helo_required=True,
+                    banner=c.banner,
+                    banner_expanded=c.banner or default_banner(c),
+                )
+            )
+            spans.listeners.append(c.span)
+            f = c.fields
+            fields = {
+                "tls": f.get("RequireTLS" if c.require_tls else "AuthMechanism", c.span),
+                "auth": f.get("AuthMechanism", c.span),
+                "auth_before_tls": f.get("AuthMechanism", c.span),
+                "auth_plaintext_mechanisms": f.get("AuthMechanism", c.span),
+                "relay": relay_span or f.get("PermissionGroups", c.span),
+                "banner": f.get("Banner", c.span),
+                "banner_expanded": f.get("Banner", c.span),
+                "exposure": f.get("RemoteIPRanges", c.span),
+            }
+            spans.listener_fields.append(fields)
+    return listeners
+
+
+def internet_connector(model: ExchangeModel) -> SendConnector | None:
+    return next((s for s in model.send if s.enabled and s.internet), None)
+
+
+def build_outbound(model: ExchangeModel, spans: PostureSpans) -> Outbound:
+    s = internet_connector(model)
+    if s is None:
+        return Outbound(None, "opportunistic", "no send connector for *", False, False, False)
+    relayhost = None
+    if not s.dns_routing and s.smart_hosts:
+        host = s.smart_hosts[0].strip("[]")
+        relayhost = Relayhost(s.smart_hosts[0], host, s.port, str(s.port), False)
+    if s.ignore_starttls:
+        tls = "none"
+    elif s.require_tls:
+        tls = (
+            "verified"
+            if s.tls_auth_level in ("CertificateValidation", "DomainValidation")
+            else "required"
+        )
+    else:
+        tls = "opportunistic"
+    auth = relayhost is not None and s.smart_host_auth in ("BasicAuth", "BasicAuthRequireTLS")
+    plaintext = auth and (
+        s.ignore_starttls or (s.smart_host_auth == "BasicAuth" and not s.require_tls)
+    )
+    f = s.fields
+    for path, name in (
+        ("outbound.relayhost", "SmartHosts"),
+        ("outbound.relayhost.port", "Port"),
+        ("outbound.tls", "IgnoreSTARTTLS" if s.ignore_starttls else "RequireTLS"),
+        ("outbound.auth", "SmartHostAuthMechanism"),
+        ("outbound.auth_plaintext_without_tls", "SmartHostAuthMechanism"),
+    ):
+        spans.fields[path] = f.get(name, s.span)
+    level = (
+        f"send connector {s.name!r}: RequireTLS {s.require_tls}, IgnoreSTARTTLS {s.ignore_starttls}"
+    )
+    if s.tls_auth_level:
+        level += f", TlsAuthLevel {s.tls_auth_level}"
+    return Outbound(relayhost, tls, level, False, auth, plaintext)  # type: ignore[arg-type]
+
+
+def build_posture(model: ExchangeModel) -> tuple[Posture, PostureSpans]:
+    spans = PostureSpans()
+    listeners = build_listeners(model, spans)
+    outbound = build_outbound(model, spans)
+    notes = [
+        "TLS protocol versions are Windows (Schannel) settings, not in the cmdlet output: "
+        "not checked"
+    ]
+    if not model.has_permissions and model.receive:
+        notes.append(
+            "the receive connectors' AD permissions (Get-ADPermission) are not in the input: "
+            "an anonymous relay grant cannot be seen; export with "
+            "contrib/Export-ExchangeSettings.ps1"
+        )
+    s = internet_connector(model)
+    posture = Posture(
+        mta="exchange",
+        roles=infer_roles(listeners, outbound),
+        listeners=listeners,
+        outbound=outbound,
+        tls=TlsSettings([], [], [], [], "", "", "", ""),
+        identity=Identity(
+            hostname=next((c.fqdn for c in model.receive if c.fqdn), "") or (s.fqdn if s else ""),
+            domain=model.accepted_domains[0] if model.accepted_domains else "",
+            origin="",
+            destinations=list(model.accepted_domains),
+        ),
+        notes=notes,
+    )
+    return posture, spans
