@@ -14,7 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from linter.source import Span
+
+if TYPE_CHECKING:
+    from linter.facts import Facts
 
 Role = Literal["null-client", "mx", "submission", "relay"]
 TlsMode = Literal["none", "optional", "required", "implicit"]
@@ -29,6 +34,26 @@ SERVICE_PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465
 WEAK_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
 # SASL mechanisms that send the password itself (upper case; the names ignore case)
 PLAINTEXT_MECHANISMS = frozenset({"PLAIN", "LOGIN"})
+
+
+@dataclass
+class PostureSpans:
+    """Where the facts of a posture were set: each listener's line, the lines of its
+    fields, and the lines of the other facts (by their path under ``posture.``)."""
+
+    listeners: list[Span] = field(default_factory=list)
+    listener_fields: list[dict[str, Span]] = field(default_factory=list)
+    fields: dict[str, Span] = field(default_factory=dict)
+
+    def record(self, facts: Facts) -> None:
+        """Give the facts document these positions."""
+        for path, span in self.fields.items():
+            facts.spans[f"posture.{path}"] = span
+        for i, span in enumerate(self.listeners):
+            base = f"posture.listeners[{i}]"
+            facts.spans[base] = span
+            for name, field_span in self.listener_fields[i].items():
+                facts.spans[f"{base}.{name}"] = field_span
 
 
 @dataclass

@@ -22,7 +22,6 @@ from linter.source import InputError, Span, read_limited
 if TYPE_CHECKING:
     from linter.discover import ConfigSet
     from linter.mta.exchange.model import ExchangeModel
-    from linter.mta.exchange.posture import PostureSpans
 
 
 def _input_error(exc: InputError) -> Diagnostic:
@@ -151,16 +150,6 @@ def exchange_facts(model: ExchangeModel, facts: Facts) -> dict[str, Any]:
     }
 
 
-def _posture_spans(facts: Facts, spans: PostureSpans) -> None:
-    for path, span in spans.fields.items():
-        facts.spans[f"posture.{path}"] = span
-    for i, span in enumerate(spans.listeners):
-        base = f"posture.listeners[{i}]"
-        facts.spans[base] = span
-        for name, field_span in spans.listener_fields[i].items():
-            facts.spans[f"{base}.{name}"] = field_span
-
-
 def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.mta.exchange.posture import build_posture
 
@@ -175,7 +164,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     facts.set("roles", list(posture.roles))
     posture_dict = posture.to_dict()
     facts.set("posture", posture_dict)
-    _posture_spans(facts, spans)
+    spans.record(facts)
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span

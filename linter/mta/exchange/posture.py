@@ -22,8 +22,6 @@ Outbound is the enabled send connector for address space ``*``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from linter.mta.exchange.model import ExchangeModel, ReceiveConnector, SendConnector
 from linter.mta.exchange.reference import (
     ACCEPT_ANY_RECIPIENT,
@@ -38,6 +36,7 @@ from linter.posture import (
     Listener,
     Outbound,
     Posture,
+    PostureSpans,
     Relayhost,
     RelayPolicy,
     TlsSettings,
@@ -46,13 +45,6 @@ from linter.posture import (
 from linter.source import Span
 
 ROLES = {25: "smtp", 587: "submission", 465: "submissions"}
-
-
-@dataclass
-class PostureSpans:
-    listeners: list[Span] = field(default_factory=list)
-    listener_fields: list[dict[str, Span]] = field(default_factory=list)
-    fields: dict[str, Span] = field(default_factory=dict)
 
 
 def _principal(user: str) -> str:

@@ -20,7 +20,6 @@ from linter.source import InputError, Span, read_limited
 if TYPE_CHECKING:
     from linter.discover import ConfigFile, ConfigSet
     from linter.mta.hmailserver.model import HMailModel
-    from linter.mta.hmailserver.posture import PostureSpans
     from linter.mta.hmailserver.ranges import RangeAnalysis
 
 # which export of the database is read when a folder holds several
@@ -130,7 +129,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     facts.set("roles", list(posture.roles))
     posture_dict = posture.to_dict()
     facts.set("posture", posture_dict)
-    _posture_spans(facts, spans)
+    spans.record(facts)
     facts.set("diagnostics", [d.to_fact() for d in diagnostics])
     for i, d in enumerate(diagnostics):
         facts.spans[f"diagnostics[{i}]"] = d.span
@@ -150,16 +149,6 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     }
     comments = [Comment(path, line, text) for path, line, text in model.comments]
     return Analysis("hmailserver", facts, model_dict, diagnostics, comments)
-
-
-def _posture_spans(facts: Facts, spans: PostureSpans) -> None:
-    for path, span in spans.fields.items():
-        facts.spans[f"posture.{path}"] = span
-    for i, span in enumerate(spans.listeners):
-        base = f"posture.listeners[{i}]"
-        facts.spans[base] = span
-        for name, field_span in spans.listener_fields[i].items():
-            facts.spans[f"{base}.{name}"] = field_span
 
 
 def _ini_facts(model: HMailModel, facts: Facts) -> dict[str, Any]:

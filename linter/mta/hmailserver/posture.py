@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
 
 from linter.mta.hmailserver.model import HMailModel, Port, SecurityRange
 from linter.mta.hmailserver.ranges import RangeAnalysis, relay_policy
@@ -24,6 +23,7 @@ from linter.posture import (
     Listener,
     Outbound,
     Posture,
+    PostureSpans,
     Relayhost,
     RelayPolicy,
     TlsSettings,
@@ -58,13 +58,6 @@ _NEGATORS = {
     "MD5": {"MD5"},
     "aNULL": {"ANULL", "ADH", "AECDH"},
 }
-
-
-@dataclass
-class PostureSpans:
-    listeners: list[Span] = field(default_factory=list)
-    listener_fields: list[dict[str, Span]] = field(default_factory=list)
-    fields: dict[str, Span] = field(default_factory=dict)
 
 
 def auth_disabled_ports(model: HMailModel) -> tuple[list[int], Span | None]:
