@@ -15,12 +15,11 @@ does) → value and span. Values stay as written; :mod:`.model` reads them.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.mta.hmailserver.export import Locations, check_depth
+from linter.mta.hmailserver.export import Locations, load_json
 from linter.source import InputError, Span
 
 # collections of the JSON export, and the kind of object each holds
@@ -73,20 +72,8 @@ class Records:
     problems: list[tuple[str, str, Span]] = field(default_factory=list)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
 def read_json(path: str, text: str) -> Records:
-    check_depth(path, text)
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
-    except RecursionError:
-        raise InputError(path, "JSON nests too deeply to read") from None
-    except ValueError as exc:
-        raise InputError(path, f"not valid JSON: {exc}") from None
+    data = load_json(path, text)
     if not isinstance(data, dict) or not any(k.lower() in JSON_COLLECTIONS for k in data):
         raise InputError(
             path,

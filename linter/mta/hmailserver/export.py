@@ -165,10 +165,12 @@ def _constant_position(text: str) -> tuple[int, int]:
         pos = m.end()
 
 
-def parse_json(path: str, text: str) -> dict[str, Any]:
+def load_json(path: str, text: str) -> Any:
+    """JSON text as Python data, or an InputError with the position: nesting bounded
+    before parsing, NaN and Infinity (which JSON does not have) refused."""
     check_depth(path, text)
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
@@ -176,6 +178,10 @@ def parse_json(path: str, text: str) -> dict[str, Any]:
     except ValueError as exc:
         line, column = _constant_position(text)
         raise InputError(path, f"not valid JSON: {exc}", line, column) from None
+
+
+def parse_json(path: str, text: str) -> dict[str, Any]:
+    data = load_json(path, text)
     if not isinstance(data, dict) or not any(k in data for k in COM_KEYS):
         raise InputError(
             path,
