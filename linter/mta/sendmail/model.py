@@ -312,16 +312,9 @@ class _Evaluation:
         except (OSError, RuntimeError):
             return None
         if not resolved.is_relative_to(self.root):
-            self.model.diagnostics.append(
-                Diagnostic(
-                    "include-not-followed",
-                    f"include(`{name}') is outside the configuration folder; mtalint does "
-                    "not read it, so what it sets is not checked",
-                    self.span(anchor) or Span(self.path, 1, 1),
-                    data={"file": name},
-                )
+            return self._not_followed(
+                name, "is outside the configuration folder; mtalint does not read it,", anchor
             )
-            return Source(name, "", "library")
         if not resolved.exists() or resolved.is_dir():
             return None
         try:
@@ -329,19 +322,22 @@ class _Evaluation:
             # followed), never blocking on a FIFO, never over the size limit
             data = read_limited(resolved, name, self.max_bytes, self.root)
         except InputError as exc:
-            self.model.diagnostics.append(
-                Diagnostic(
-                    "include-not-followed",
-                    f"include(`{name}') is not read ({exc.message}), so what it sets is "
-                    "not checked",
-                    self.span(anchor) or Span(self.path, 1, 1),
-                    data={"file": name},
-                )
-            )
-            return Source(name, "", "library")
+            return self._not_followed(name, f"is not read ({exc.message}),", anchor)
         text = _decode(data)
         display = str(Path(self.path).parent / Path(name)) if not name.startswith("/") else name
         return Source(display, text, "user")
+
+    def _not_followed(self, name: str, why: str, anchor: Call | None) -> Source:
+        """Report an include() that is not read, and stand in for it with nothing."""
+        self.model.diagnostics.append(
+            Diagnostic(
+                "include-not-followed",
+                f"include(`{name}') {why} so what it sets is not checked",
+                self.span(anchor) or Span(self.path, 1, 1),
+                data={"file": name},
+            )
+        )
+        return Source(name, "", "library")
 
     # -- hooks
 
