@@ -12,6 +12,8 @@ import ipaddress
 from datetime import UTC, datetime
 from typing import Any
 
+from linter.posture import is_ip_address
+
 MIN_RSA_BITS = 2048
 MIN_EC_BITS = 224
 
@@ -107,17 +109,11 @@ def _names(cert: Any, x509: Any) -> list[str]:
 def _match(pattern: str, name: str) -> bool:
     """RFC 6125 matching: case-insensitive, a wildcard only as the whole left-most label."""
     pattern, name = pattern.lower().rstrip("."), name.lower().rstrip(".")
-    if _is_address(name):
-        return _is_address(pattern) and ipaddress.ip_address(pattern) == ipaddress.ip_address(name)
+    if is_ip_address(name):
+        return is_ip_address(pattern) and ipaddress.ip_address(pattern) == ipaddress.ip_address(
+            name
+        )
     if pattern.startswith("*."):
         head, _, rest = name.partition(".")
         return bool(head) and rest == pattern[2:]
     return pattern == name
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
