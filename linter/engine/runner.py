@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.engine.conditions import evaluate
+from linter.engine.conditions import evaluate, leaf_paths
 from linter.engine.rules import Rule
 from linter.facts import MISSING, Facts, join_path, split_path
 from linter.findings import Edit, Finding
@@ -229,9 +229,7 @@ def _judge(mta: str, facts: Facts, rule: Rule, scope: _Scope, selection: Selecti
     key = _finding_key(
         scope, re.sub(r"^item\.?", "", location or "") if scope.item_path else resolved
     )
-    message = render(rule.message, scope)
-    if _judges_exposure(rule) and isinstance(scope.item, dict):
-        message += _exposure_assumption(scope.item)
+    message = render(rule.message, scope) + _exposure_assumption(rule, scope.item)
     finding = Finding(
         rule=rule.id,
         severity=selection.severity_of(rule),
@@ -302,9 +300,7 @@ def _merge_per_setting(mta: str, rule: Rule, rule_hits: list[_Hit]) -> list[Find
         if len(group) > 1:
             names = _join_names([str(h.scope.get("item.name")) for h in group])
             scope = group[0].scope.with_override("item.name", names)
-            first.message = render(rule.message, scope)
-            if _judges_exposure(rule) and isinstance(scope.item, dict):
-                first.message += _exposure_assumption(scope.item)
+            first.message = render(rule.message, scope) + _exposure_assumption(rule, scope.item)
             first.fix = render(rule.fix_for(mta), scope)
             for other in group[1:]:
                 first.evidence.extend(e for e in other.finding.evidence if e not in first.evidence)
@@ -319,15 +315,13 @@ def _join_names(names: list[str]) -> str:
     return ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
-def _judges_exposure(rule: Rule) -> bool:
-    """Whether the rule's condition reads a listener's exposure."""
-    return "item.exposure" in repr(rule.when)
-
-
-def _exposure_assumption(item: dict[str, Any]) -> str:
+def _exposure_assumption(rule: Rule, item: Any) -> str:
     """What a finding about a listener assumes when its address is not known (a
-    placeholder or a host name): said in the message, never left implicit."""
-    if item.get("exposure") != "unknown":
+    placeholder or a host name) and the rule judges exposure: said in the message, never
+    left implicit."""
+    if not isinstance(item, dict) or item.get("exposure") != "unknown":
+        return ""
+    if rule.when is None or "item.exposure" not in leaf_paths(rule.when):
         return ""
     return (
         f" (assuming the listen address {item.get('address', '')!r} is reachable from the "
