@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from linter import __version__
-from linter.mta import FORMATS
+from linter.mta.registry import file_formats
 from linter.output import OutputError, encode, shown, write_atomically
 from linter.textsafe import printable
 
@@ -200,18 +200,19 @@ _LIMIT_HELP = "Set a limit on the work one input may cause (repeatable; see READ
 
 
 def _defines(values: tuple[str, ...]) -> dict[str, str]:
-    """``--define NAME=VALUE`` (Exim's ``-D``): NAME alone defines an empty macro."""
-    out: dict[str, str] = {}
-    for item in values:
-        name, _, value = item.partition("=")
-        name = name.strip()
-        if not name or not ("A" <= name[0] <= "Z") or not name.replace("_", "").isalnum():
-            _fail(
-                f"invalid --define {item!r}: use NAME=VALUE, NAME starting with an "
-                "upper-case letter (letters, digits, underscores)"
-            )
-        out[name] = value.strip()
-    return out
+    """``--define NAME=VALUE``: parsed by the MTA that declares the flag (linter/mta)."""
+    return dict(_mta_flag("--define", values))
+
+
+def _mta_flag(flag: str, value: Any) -> Any:
+    """The value of an MTA's command-line option, parsed by its registry entry."""
+    from linter.mta.registry import cli_flags
+
+    parse = next(f.parse for f in cli_flags() if f.flag == flag)
+    try:
+        return parse(value)
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 _DEFINE_HELP = "Define an Exim macro as exim -D does, overriding the file (repeatable)."
@@ -256,13 +257,9 @@ def _dns_options(
 
 
 def _version(text: str | None) -> tuple[int, int, int]:
-    from linter.mta.postfix import params
-
-    if text is None:
-        return params.DATA_VERSION
-    if not text or not text.replace(".", "").isdecimal() or not params.valid_compat_level(text):
-        _fail(f"invalid Postfix version {text!r}: use a release number such as 3.7.11 or 3.9")
-    return params.compat_level_tuple(text)
+    """``--postfix-version``: parsed by the MTA that declares the flag (linter/mta)."""
+    version: tuple[int, int, int] = _mta_flag("--postfix-version", text)
+    return version
 
 
 def _run(
@@ -385,9 +382,9 @@ def _copy_stdin(target: Path, limit: int) -> None:
 
 def _generic_script(path: Path) -> bool:
     """A file named on the command line whose name Exim shares with other software."""
-    from linter.discover import GENERIC_NAMES
+    from linter.discover import generic_name
 
-    return path.name in GENERIC_NAMES and path.is_file()
+    return generic_name(path.name) is not None and path.is_file()
 
 
 def _disabled_by_config(
@@ -711,12 +708,10 @@ def _online_options(command: Any) -> Any:
 @click.option(
     "--as",
     "as_format",
-    type=click.Choice(sorted(f for f in FORMATS if f != "exim-split")),
+    type=click.Choice(file_formats()),
     default=None,
     metavar="FORMAT",
-    help="Read the files named (not folders) as this format: "
-    + ", ".join(sorted(f for f in FORMATS if f != "exim-split"))
-    + ".",
+    help="Read the files named (not folders) as this format: " + ", ".join(file_formats()) + ".",
 )
 @click.option(
     "--stdin-filename",

@@ -16,10 +16,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from linter.limits import DEFAULT_LIMITS, LimitError
-from linter.mta import FORMATS
+from linter.mta.registry import formats as known_formats
+from linter.posture import Role
 
 CONFIG_NAMES = (".mtalint.yaml", ".mtalint.yml")
 KNOWN_KEYS = {
@@ -33,7 +34,7 @@ KNOWN_KEYS = {
     "fail_on",
     "limits",
 }
-ROLES = {"null-client", "mx", "submission", "relay"}
+ROLES = set(get_args(Role))
 
 
 class ConfigError(Exception):
@@ -147,10 +148,10 @@ def load_config(path: Path) -> Config:
     ]
     formats = data.get("formats", {})
     if not isinstance(formats, dict) or any(
-        not isinstance(v, str) or v not in FORMATS for v in formats.values()
+        not isinstance(v, str) or v not in known_formats() for v in formats.values()
     ):
         raise ConfigError(
-            f"{path}: 'formats' maps file-name globs to one of {', '.join(sorted(FORMATS))}"
+            f"{path}: 'formats' maps file-name globs to one of {', '.join(sorted(known_formats()))}"
         )
     config.formats = {str(k): str(v) for k, v in formats.items()}
     roles = data.get("roles", {})

@@ -22,129 +22,52 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linter.mta import FORMATS
+from linter.mta.registry import MtaSpec, formats, registry
 from linter.source import InputError, file_kind, open_regular, outside, read_head, shown
 
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"}
-
-# exact base names → format
-KNOWN_NAMES = {
-    "main.cf": "postfix-main",
-    "master.cf": "postfix-master",
-    "exim.conf": "exim",
-    "exim4.conf": "exim",
-    "exim4.conf.template": "exim",
-}
-
-SIBLINGS = {"postfix-main": "master.cf", "postfix-master": "main.cf"}
-
-# formats whose every file is a config set of its own (sendmail.mc and submit.mc in one
-# folder are two configurations)
-STANDALONE = {"sendmail-mc", "exim", "exim-split"}
-
-# MTAs whose files in one folder describe one server: naming one of them reads them all
-# (hMailServer.INI says nothing about ports or relaying without the database export)
-FOLDER_SETS = {"hmailserver", "exchange"}
-# name endings that may be hMailServer's (linter.mta.hmailserver.detect decides)
-_HMAILSERVER_SUFFIXES = (".ini", ".xml", ".json", ".7z")
-# name endings that may be Exchange exports or Format-List text (linter.mta.exchange.detect)
-_EXCHANGE_SUFFIXES = (".json", ".txt", ".log")
-_FOLDER_SUFFIXES = {"hmailserver": _HMAILSERVER_SUFFIXES, "exchange": _EXCHANGE_SUFFIXES}
-
-# Exim's build-time name for its run-time configuration: only when it reads like one
-_EXIM_SECTIONS = re.compile(
-    rb"^[ \t]*begin[ \t]+(?:acls?|routers?|transports?|authenticators?)[ \t]*\r?$",
-    re.MULTILINE | re.IGNORECASE,
-)
-# Debian's split Exim configuration: conf.d/{main,acl,router,transport,retry,rewrite,auth}/
-_EXIM_SPLIT_DIRS = ("main", "acl", "router", "transport", "retry", "rewrite", "auth")
-
-
-def _looks_like_exim(path: Path) -> bool:
-    head = read_head(path, 1024 * 1024)
-    return head is not None and _EXIM_SECTIONS.search(head) is not None
-
-
-def is_exim_split(path: Path) -> bool:
-    """A Debian ``conf.d`` folder holding Exim's split configuration."""
-    if path.name != "conf.d":
-        return False
-    present = [d for d in _EXIM_SPLIT_DIRS if (path / d).is_dir()]
-    return "main" in present and len(present) >= 2
-
-
-# sendmail's m4 source: a .mc only counts when it looks like one (cf.m4's macros), so an
-# unrelated *.mc file is not misread
-_MC_CALLS = re.compile(
-    r"\b(?:OSTYPE|DOMAIN|FEATURE|MAILER|DAEMON_OPTIONS|VERSIONID)\(|include\(`[^']*cf\.m4'"
-)
-
-
-def _looks_like_mc(path: Path) -> bool:
-    head = read_head(path, 65536)
-    return head is not None and _MC_CALLS.search(head.decode("latin-1")) is not None
-
 
 # Content detection of a file named on the command line whose name says nothing: only
 # this much of its head is read (a configuration states what it is early on)
 SNIFF_BYTES = 64 * 1024
 _ASSIGNMENT = re.compile(rb"^([a-z][a-z0-9_]*)[ \t]*=", re.MULTILINE)
-# Exim's named lists and the dot-directives of its macro processor
-_EXIM_LISTS = re.compile(
-    rb"^[ \t]*(?:domainlist|hostlist|addresslist|localpartlist)[ \t]+\w+[ \t]*=|"
-    rb"^\.(?:include|include_if_exists|ifdef|ifndef)[ \t]",
-    re.MULTILINE,
-)
-# master.cf: service type private unpriv chroot wakeup maxproc command
-_MASTER_SERVICE = re.compile(
-    rb"^\S+[ \t]+(?:inet|unix|unix-dgram|fifo|pass)[ \t]+[-yn][ \t]+[-yn][ \t]+[-yn]"
-    rb"[ \t]+(?:-|\d+\??)[ \t]+(?:-|\d+)[ \t]+\S",
-    re.MULTILINE,
-)
 
 
-def _exim_main_options() -> frozenset[str]:
-    from linter.mta.exim.options import OPTIONS
-
-    return frozenset(OPTIONS["main"])
-
-
-def _postfix_parameters() -> frozenset[str]:
-    from linter.mta.postfix.params import BUILTIN_DEFAULTS
-
-    return frozenset(BUILTIN_DEFAULTS)
+def _spec_of(fmt: str) -> MtaSpec:
+    mta = formats()[fmt]
+    return next(s for s in registry() if s.name == mta)
 
 
 def sniff_format(path: Path, root: Path | None = None) -> str | None:
     """The format of a file whose name says nothing, when its head says so without doubt.
 
-    Reads at most SNIFF_BYTES. Each candidate MTA collects evidence only it would write
-    (an option name the other does not have, a section, a service line); exactly one
-    with evidence wins, otherwise None (the caller asks for --as).
+    Reads at most SNIFF_BYTES. Each MTA collects evidence only it would write (a
+    setting name no other MTA has, a section, a service line); exactly one format with
+    evidence wins. With none, the MTAs whose exports describe themselves are asked in
+    turn; otherwise None (the caller asks for --as).
     """
     head = read_head(path, SNIFF_BYTES, root)
     if head is None or b"\x00" in head:
         return None
     names = {m.group(1).decode() for m in _ASSIGNMENT.finditer(head)}
-    exim_options, postfix_params = _exim_main_options(), _postfix_parameters()
-    evidence = {
-        "exim": bool(
-            _EXIM_SECTIONS.search(head)
-            or _EXIM_LISTS.search(head)
-            or names & (exim_options - postfix_params)
-        ),
-        "postfix-main": bool(names & (postfix_params - exim_options)),
-        "postfix-master": _MASTER_SERVICE.search(head) is not None,
-        "sendmail-mc": _MC_CALLS.search(head.decode("latin-1")) is not None,
-    }
-    found = [fmt for fmt, seen in evidence.items() if seen]
+    specs = registry()
+    option_names = {s.name: s.option_names() for s in specs if s.option_names is not None}
+    found: set[str] = set()
+    for spec in specs:
+        sniffed = spec.sniff(path, head) if spec.sniff is not None else None
+        if sniffed is not None:
+            found.add(sniffed)
+        if spec.name in option_names:
+            others = set().union(*(v for k, v in option_names.items() if k != spec.name))
+            if names & (option_names[spec.name] - others):
+                found.add(spec.option_format)
     if len(found) == 1:
-        return found[0]
+        return found.pop()
     if not found:
-        from linter.mta.exchange.detect import detect_content as exchange_content
-        from linter.mta.hmailserver.detect import detect_content
-
-        return detect_content(path) or exchange_content(path)
+        for spec in specs:
+            recognised = spec.recognise(path) if spec.recognise is not None else None
+            if recognised is not None:
+                return recognised
     return None
 
 
@@ -170,26 +93,19 @@ class ConfigSet:
 
 
 def detect_format(path: Path, mapping: dict[str, str] | None = None) -> str | None:
+    """The format of a file by its name (the ``formats:`` globs first), reading its head
+    where the MTA whose name it has must tell its files from others'."""
     name = path.name
     for pattern, fmt in (mapping or {}).items():
         if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(str(path), pattern):
             return fmt
-    if name in KNOWN_NAMES:
-        return KNOWN_NAMES[name]
-    if name.endswith(".mc") and _looks_like_mc(path):
-        return "sendmail-mc"
-    if name == "configure" and _looks_like_exim(path):
-        return "exim"
-    if name.lower().endswith(_HMAILSERVER_SUFFIXES):
-        from linter.mta.hmailserver.detect import detect
-
-        found = detect(path)
+    for spec in registry():
+        if spec.file_names.get(name):
+            return spec.file_names[name]
+    for spec in registry():
+        found = spec.detect(path) if spec.candidate(name) else None
         if found is not None:
             return found
-    if name.lower().endswith(_EXCHANGE_SUFFIXES):
-        from linter.mta.exchange.detect import detect as detect_exchange
-
-        return detect_exchange(path)
     return None
 
 
@@ -205,13 +121,27 @@ def _is_candidate(path: Path, mapping: dict[str, str] | None) -> bool:
         for pattern in mapping or {}
     ):
         return True
-    return (
-        name in KNOWN_NAMES
-        or name == "configure"
-        or name.endswith(".mc")
-        or name.lower().endswith(_HMAILSERVER_SUFFIXES)
-        or name.lower().endswith(_EXCHANGE_SUFFIXES)
-    )
+    return any(name in spec.file_names or spec.candidate(name) for spec in registry())
+
+
+def _folder_format(path: Path) -> str | None:
+    """The format of a folder that is one configuration (Debian's Exim conf.d)."""
+    for spec in registry():
+        fmt = spec.folder_format(path)
+        if fmt is not None:
+            return fmt
+    return None
+
+
+def _folder_of(path: Path) -> tuple[Path, str] | None:
+    """The folder configuration a file whose name says nothing belongs to, and its format."""
+    for spec in registry():
+        folder = spec.folder_of(path)
+        if folder is not None:
+            fmt = spec.folder_format(folder)
+            if fmt is not None:
+                return folder, fmt
+    return None
 
 
 def _git_top_level(path: Path) -> Path | None:
@@ -257,12 +187,10 @@ def _probe_folder(path: Path, root: Path) -> str | None:
     return None
 
 
-def _split_problems(folder: Path, root: Path) -> list[str]:
-    """What cannot be read of a Debian conf.d: an unreadable part hides its settings."""
-    from linter.mta.exim import split_files
-
+def _folder_problems(folder: Path, fmt: str, root: Path) -> list[str]:
+    """What cannot be read of a folder configuration: an unreadable part hides settings."""
     try:
-        parts = split_files(folder)
+        parts = _spec_of(fmt).folder_files(folder)
     except InputError as exc:
         return [f"{exc.path}: {exc.message}"]
     return [problem for problem in (_probe(part, root) for part in parts) if problem]
@@ -281,10 +209,13 @@ def _folder_problem(folder: Path, exc: OSError) -> str:
 # names that do not make a file a configuration in a folder walk, but that an
 # administrator may have given one (my-exim-relay.conf): counted when skipped
 _CONFIG_LIKE_SUFFIXES = (".conf", ".cf", ".cfg", ".cnf", ".template")
-# "configure" is also autoconf's script: named and not Exim's, it is skipped, not an error
-GENERIC_NAMES = {"configure"}
 
-KNOWN_FORMATS_HINT = ", ".join(sorted(FORMATS))
+
+def generic_name(name: str) -> str | None:
+    """What a file of a name an MTA shares with other software (autoconf's "configure")
+    would be ("an Exim configuration"), else None: named and not the MTA's, it is
+    skipped, not an error."""
+    return next((s.generic_names[name] for s in registry() if name in s.generic_names), None)
 
 
 def discover(
@@ -312,8 +243,8 @@ def discover(
         key = Path(os.path.realpath(p))
         if key not in found:
             found[key] = ConfigFile(p, _display(p), fmt, root)
-            if fmt == "exim-split":
-                problems.extend(_split_problems(p, root))
+            if fmt in _spec_of(fmt).folder_formats:
+                problems.extend(_folder_problems(p, fmt, root))
 
     def consider(candidate: Path, root: Path, top: Path | None = None) -> str | None:
         """The format of a file met in a folder, after checking it may be read."""
@@ -347,8 +278,9 @@ def discover(
                 if is_folder:
                     if entry.name in SKIP_DIRS or entry.name.startswith("."):
                         continue
-                    if is_exim_split(candidate):
-                        add(candidate, "exim-split", root)
+                    folder_fmt = _folder_format(candidate)
+                    if folder_fmt is not None:
+                        add(candidate, folder_fmt, root)
                     else:
                         subfolders.append(candidate)
                     continue
@@ -373,10 +305,11 @@ def discover(
         root = confinement_root(path)
         if stat.S_ISDIR(mode):
             problem = _probe_folder(path, root) if path.is_symlink() else None
+            folder_fmt = _folder_format(path) if problem is None else None
             if problem is not None:
                 problems.append(problem)
-            elif is_exim_split(path):
-                add(path, "exim-split", root)
+            elif folder_fmt is not None:
+                add(path, folder_fmt, root)
             else:
                 walk(path, root)
         elif stat.S_ISREG(mode):
@@ -386,14 +319,16 @@ def discover(
                 continue
             given = (named or {}).get(os.path.abspath(path))
             fmt = given or detect_format(path, mapping)
-            split = path.parent.parent
-            if fmt is None and path.parent.name in _EXIM_SPLIT_DIRS and is_exim_split(split):
+            folder = _folder_of(path) if fmt is None else None
+            if folder is not None:
                 # one file of Debian's split Exim configuration: the whole conf.d is read
                 # (confined to it, when it is in no git work tree)
-                add(split, "exim-split", _git_top_level(path) or Path(os.path.abspath(split)))
+                split, split_fmt = folder
+                add(split, split_fmt, _git_top_level(path) or Path(os.path.abspath(split)))
                 continue
-            if fmt is None and path.name in GENERIC_NAMES:
-                notes.append(f"{_display(path)}: not an Exim configuration; skipped")
+            generic = generic_name(path.name) if fmt is None else None
+            if generic is not None:
+                notes.append(f"{_display(path)}: not {generic}; skipped")
                 continue
             if fmt is None:
                 fmt = sniff_format(path, root)
@@ -403,14 +338,16 @@ def discover(
                         f"--as {fmt} says so explicitly)"
                     )
             if fmt is None:
+                known = ", ".join(sorted(formats()))
                 problems.append(
                     f"{_display(path)}: not a configuration file mtalint recognises by its "
-                    f"name or content; say what it is with --as FORMAT ({KNOWN_FORMATS_HINT}), "
+                    f"name or content; say what it is with --as FORMAT ({known}), "
                     "or map its name with 'formats:' in .mtalint.yaml"
                 )
                 continue
             add(path, fmt, root)
-            sibling = SIBLINGS.get(fmt)
+            spec = _spec_of(fmt)
+            sibling = spec.siblings.get(fmt)
             if sibling:
                 other = path.parent / sibling
                 if os.path.lexists(other):
@@ -418,8 +355,8 @@ def discover(
                     if problem is not None:
                         problems.append(problem)
                     else:
-                        add(other, KNOWN_NAMES[sibling], root)
-            if FORMATS[fmt] in FOLDER_SETS:
+                        add(other, spec.file_names[sibling], root)
+            if spec.folder_set:
                 try:
                     entries = _scan(path.parent)
                 except OSError as exc:
@@ -427,9 +364,9 @@ def discover(
                     entries = []
                 for entry in entries:
                     other = path.parent / entry.name
-                    if other.name.lower().endswith(_FOLDER_SUFFIXES[FORMATS[fmt]]):
+                    if spec.candidate(other.name):
                         other_fmt = consider(other, root)
-                        if other_fmt is not None and FORMATS[other_fmt] == FORMATS[fmt]:
+                        if other_fmt is not None and formats()[other_fmt] == spec.name:
                             add(other, other_fmt, root)
         else:
             problems.append(
@@ -443,11 +380,12 @@ def discover(
         )
     sets: dict[tuple[str, Path], ConfigSet] = {}
     for cf in found.values():
-        mta = FORMATS[cf.format]
+        spec = _spec_of(cf.format)
+        mta = spec.name
         root = cf.path.parent
         key = (mta, Path(os.path.realpath(root)))
         display = _display(root) if str(root) != "" else "."
-        if cf.format in STANDALONE:
+        if cf.format in spec.standalone:
             key, display = (mta, Path(os.path.realpath(cf.path))), cf.display
         if key not in sets:
             sets[key] = ConfigSet(mta, root, display)

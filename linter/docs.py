@@ -16,15 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from linter.engine.rules import Rule, builtin_rules
+from linter.mta.registry import registry
 from linter.resources import rules_dir
 
-# index order: the MTAs, then the cross-MTA posture, then the online checks
+# index order: the MTAs (from their registry entries), then the cross-MTA posture, then
+# the online checks
 FAMILIES = (
-    ("PF", "Postfix", ""),
-    ("EX", "Exim", ""),
-    ("SM", "sendmail", ""),
-    ("HM", "hMailServer", ""),
-    ("MSX", "Microsoft Exchange", ""),
+    *((spec.rule_prefix, spec.title, "") for spec in registry()),
     ("MTA", "Cross-MTA posture", "what the server does, judged the same way for every MTA"),
     ("DNS", "DNS, online checks", "only with `mtalint check --online`"),
     ("MTL", "mtalint itself", ""),

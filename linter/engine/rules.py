@@ -172,8 +172,13 @@ def rule_from_data(
 
 @cache
 def schema() -> dict[str, Any]:
-    """The JSON Schema a rule file must satisfy (rules/schema.json)."""
+    """The JSON Schema a rule file must satisfy (rules/schema.json, with the MTA names
+    of linter/mta/registry.py)."""
+    from linter.mta.registry import names
+
     loaded: dict[str, Any] = json.loads((rules_dir() / "schema.json").read_text(encoding="utf-8"))
+    # applies_to and the fix: keys name an MTA of the registry (or "any")
+    loaded["$defs"]["mta"]["enum"] = ["any", *names()]
     return loaded
 
 

@@ -1,12 +1,12 @@
-"""One package per MTA; this module knows which formats belong to which MTA.
+"""One package per MTA (``linter/mta/<name>/``), listed in :mod:`.registry`.
 
-Each MTA package exposes ``analyse(config_set, options) -> Analysis``; it is imported
-only when a run meets one of its files.
+This module holds what every MTA's analysis shares: the options of a run and the
+:class:`Analysis` it returns. ``FORMATS`` (format name → MTA) is derived from the
+registry on first use.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,21 +18,6 @@ if TYPE_CHECKING:
     from linter.facts import Facts
 
 from linter.limits import DEFAULT_LIMITS, Limits
-
-# format name → MTA
-FORMATS: dict[str, str] = {
-    "postfix-main": "postfix",
-    "postfix-master": "postfix",
-    "sendmail-mc": "sendmail",
-    "exim": "exim",
-    "exim-split": "exim",  # Debian's conf.d folder, read as update-exim4.conf joins it
-    "hmailserver-ini": "hmailserver",
-    "hmailserver-xml": "hmailserver",  # hMailServerBackup.xml
-    "hmailserver-7z": "hmailserver",  # HMBackup*.7z holding hMailServerBackup.xml
-    "hmailserver-json": "hmailserver",  # COM export (contrib/Export-hMailServerSettings.ps1)
-    "exchange-json": "exchange",  # contrib/Export-ExchangeSettings.ps1
-    "exchange-fl": "exchange",  # Get-ReceiveConnector | fl, Get-SendConnector | fl
-}
 
 
 @dataclass
@@ -66,5 +51,15 @@ class Analysis:
 
 
 def analyser(mta: str) -> Callable[[ConfigSet, Options], Analysis]:
-    module = importlib.import_module(f"linter.mta.{mta}")
-    return module.analyse
+    """The ``analyse`` of one MTA (its package is imported on first use)."""
+    from linter.mta.registry import spec
+
+    return spec(mta).analyse
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FORMATS":
+        from linter.mta.registry import formats
+
+        return formats()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,193 +1,50 @@
-"""Microsoft Exchange: receive and send connectors → facts.
-
-A config set is a folder's Exchange files: the JSON of
-``contrib/Export-ExchangeSettings.ps1`` (receive connectors with their AD permissions,
-send connectors, servers, accepted domains), or the Format-List text of
-``Get-ReceiveConnector | fl`` / ``Get-SendConnector | fl`` (and ``Get-ADPermission |
-fl``, ``Get-ExchangeServer | fl``) that administrators paste into tickets. Each file's
-records join one model (:mod:`.model`); the posture (:mod:`.posture`) answers the
-cross-MTA questions, and ``exchange.*`` facts feed the rules in ``rules/exchange/``.
-"""
+"""Microsoft Exchange: receive and send connectors → facts (:mod:`.facts`)."""
 
 from __future__ import annotations
 
-import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from linter.diagnostics import Diagnostic
-from linter.facts import Facts
-from linter.mta import Analysis, Options
-from linter.source import InputError, Span, read_limited
+from linter.mta.registry import MtaSpec
 
-if TYPE_CHECKING:
-    from linter.discover import ConfigSet
-    from linter.mta.exchange.model import ExchangeModel
+# name endings that may be Exchange exports or Format-List text (.detect decides)
+_SUFFIXES = (".json", ".txt", ".log")
 
 
-def _input_error(exc: InputError) -> Diagnostic:
-    return Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
+def _detect(path: Any) -> str | None:
+    from linter.mta.exchange.detect import detect
+
+    return detect(path)
 
 
-def read_model(config_set: ConfigSet, options: Options) -> ExchangeModel:
-    from linter.mta.exchange.model import ExchangeModel, build_model
-    from linter.mta.exchange.records import Records, read_format_list, read_json
-    from linter.mta.hmailserver.text import decode_export
+def _recognise(path: Any) -> str | None:
+    from linter.mta.exchange.detect import detect_content
 
-    merged = ExchangeModel()
-    for cf in config_set.files:
-        try:
-            data = read_limited(cf.path, cf.display, options.max_file_size, cf.root)
-            text = decode_export(cf.display, data)
-            records: Records = (
-                read_json(cf.display, text)
-                if cf.format == "exchange-json"
-                else read_format_list(cf.display, text)
-            )
-        except InputError as exc:
-            merged.diagnostics.append(_input_error(exc))
-            continue
-        part = build_model(records)
-        merged.form = merged.form or part.form
-        merged.path = merged.path or part.path
-        merged.receive.extend(part.receive)
-        merged.send.extend(part.send)
-        merged.servers.extend(part.servers)
-        merged.accepted_domains.extend(part.accepted_domains)
-        merged.has_permissions = merged.has_permissions or part.has_permissions
-        merged.diagnostics.extend(part.diagnostics)
-    return merged
+    return detect_content(path)
 
 
-def support(build: tuple[int, int, int, int] | None, today: datetime.date) -> dict[str, Any]:
-    """The product a build belongs to and whether Microsoft still supports it."""
-    from linter.mta.exchange.reference import builds
+MTA = MtaSpec(
+    name="exchange",
+    title="Microsoft Exchange",
+    rule_prefix="MSX",
+    formats={
+        "exchange-json": "the JSON of contrib/Export-ExchangeSettings.ps1",
+        "exchange-fl": "Get-ReceiveConnector | fl, Get-SendConnector | fl",
+    },
+    module="linter.mta.exchange.facts",
+    candidate=lambda name: name.lower().endswith(_SUFFIXES),
+    detect=_detect,
+    recognise=_recognise,
+    # the files of one folder describe one organisation's connectors
+    folder_set=True,
+)
 
-    table = builds()
-    if build is None:
-        return {"product": "", "end_of_support": None, "out_of_support": False, "known": False}
-    major, minor, number, _ = build
-    match = None
-    for p in table["products"]:
-        if p["major"] == major and p["minor"] in (None, minor) and number >= p["from_build"]:
-            match = p  # later entries (SE from build 2562) override earlier ones
-    if match is None:
-        return {"product": "", "end_of_support": None, "out_of_support": False, "known": False}
-    end = match["end_of_support"]
-    return {
-        "product": match["name"],
-        "end_of_support": end,
-        "out_of_support": end is not None and datetime.date.fromisoformat(end) <= today,
-        "known": True,
-        "table_date": table["date"],
-    }
+# what tests and tools import from the package; the analysis loads on first use
+_FROM_FACTS = frozenset({"analyse", "read_model", "exchange_facts", "support"})
 
 
-def exchange_facts(model: ExchangeModel, facts: Facts) -> dict[str, Any]:
-    from linter.mta.exchange.posture import (
-        anonymous_authoritative_sender,
-        anonymous_relay,
-    )
-    from linter.mta.exchange.selection import coverage, whole_space
+def __getattr__(name: str) -> Any:
+    if name in _FROM_FACTS:
+        from linter.mta.exchange import facts
 
-    covered = coverage(model.receive)
-    connectors = []
-    for i, c in enumerate(model.receive):
-        cov = covered[id(c)]
-        relay, _, _ = anonymous_relay(c)
-        connectors.append(
-            {
-                **{k: v for k, v in c.to_dict().items() if k != "line"},
-                # chosen for strangers: public addresses of an entry of half the space or more
-                "internet_facing": c.enabled
-                and any(whole_space(r) and r.text in cov.public_ranges for r in c.ranges),
-                "public": c.enabled and cov.public,
-                "ports": sorted({b.port for b in c.bindings}),
-                "public_ranges": cov.public_ranges,
-                "reachable": c.enabled and bool(cov.intervals),
-                "external_authoritative": "ExternalAuthoritative" in c.auth,
-                "anonymous_relay": relay,
-                "anonymous_authoritative_sender": anonymous_authoritative_sender(c),
-                "truncated": c.truncated,
-            }
-        )
-        base = f"exchange.receive_connectors[{i}]"
-        facts.spans[base] = c.span
-        for name, key in (
-            ("external_authoritative", "AuthMechanism"),
-            ("auth_mechanism", "AuthMechanism"),
-            ("internet_facing", "RemoteIPRanges"),
-            ("protocol_logging_level", "ProtocolLoggingLevel"),
-            ("max_message_size", "MaxMessageSize"),
-            ("permission_groups", "PermissionGroups"),
-        ):
-            facts.spans[f"{base}.{name}"] = c.fields.get(key, c.span)
-    today = datetime.date.today()
-    servers = []
-    for i, s in enumerate(model.servers):
-        servers.append(
-            {
-                "name": s.name,
-                "version": s.version,
-                "build": ".".join(map(str, s.build or ())),
-                **support(s.build, today),
-            }
-        )
-        facts.spans[f"exchange.servers[{i}]"] = s.span
-        facts.spans[f"exchange.servers[{i}].out_of_support"] = s.span
-    sends = []
-    for i, send in enumerate(model.send):
-        sends.append(
-            {**{k: v for k, v in send.to_dict().items() if k != "line"}, "internet": send.internet}
-        )
-        facts.spans[f"exchange.send_connectors[{i}]"] = send.span
-    return {
-        "form": model.form,
-        "has_permissions": model.has_permissions,
-        "receive_connectors": connectors,
-        "send_connectors": sends,
-        "servers": servers,
-        "accepted_domains": model.accepted_domains,
-    }
-
-
-def analyse(config_set: ConfigSet, options: Options) -> Analysis:
-    from linter.mta.exchange.posture import build_posture
-
-    model = read_model(config_set, options)
-    posture, spans = build_posture(model)
-    if options.roles:
-        posture.roles = list(options.roles)  # type: ignore[arg-type]
-    diagnostics = sorted(model.diagnostics, key=lambda d: (d.span.path, d.span.line, d.span.column))
-    facts = Facts()
-    facts.default_span = Span(model.path or config_set.files[0].display, 1, 1)
-    facts.set("mta", "exchange")
-    facts.set("roles", list(posture.roles))
-    posture_dict = posture.to_dict()
-    facts.set("posture", posture_dict)
-    spans.record(facts)
-    facts.set("diagnostics", [d.to_fact() for d in diagnostics])
-    for i, d in enumerate(diagnostics):
-        facts.spans[f"diagnostics[{i}]"] = d.span
-    document = exchange_facts(model, facts)
-    facts.set("exchange", document)
-    model_dict: dict[str, Any] = {
-        "path": config_set.display,
-        "mta": "exchange",
-        "files": [f.display for f in config_set.files],
-        "exchange": {
-            "form": model.form,
-            "receive_connectors": [c.to_dict() for c in model.receive],
-            "send_connectors": [s.to_dict() for s in model.send],
-            "servers": document["servers"],
-            "accepted_domains": model.accepted_domains,
-        },
-        "posture": posture_dict,
-        "diagnostics": [
-            {**d.to_fact(), "path": d.span.path, "line": d.span.line, "column": d.span.column}
-            for d in diagnostics
-        ],
-    }
-    return Analysis("exchange", facts, model_dict, diagnostics, [])
-
-
-__all__: list[str] = ["analyse"]
+        return getattr(facts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
