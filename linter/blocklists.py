@@ -119,4 +119,4 @@ def put_facts(facts: Facts, uses: list[BlocklistUse]) -> None:
     facts.set("blocklists", [use.to_fact() for use in uses])
     for i, use in enumerate(uses):
         if use.span is not None:
-            facts.spans[f"blocklists[{i}]"] = use.span
+            facts.locate(f"blocklists[{i}]", use.span)

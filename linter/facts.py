@@ -59,6 +59,14 @@ class Facts:
         if span is not None:
             self.spans[path] = span
 
+    def put(self, path: str, value: Any, span: Span | None) -> None:
+        """Store a fact and where it came from together (None: from no line)."""
+        self.set(path, value, span)
+
+    def locate(self, path: str, span: Span) -> None:
+        """Record where ``path`` came from, for a fact stored as part of a larger value."""
+        self.spans[path] = span
+
     def add_resolver(self, prefix: str, resolver: Resolver) -> None:
         """``resolver(rest)`` answers every path under ``prefix.``."""
         self.resolvers[prefix] = resolver

@@ -38,22 +38,30 @@ PLAINTEXT_MECHANISMS = frozenset({"PLAIN", "LOGIN"})
 
 @dataclass
 class PostureSpans:
-    """Where the facts of a posture were set: each listener's line, the lines of its
-    fields, and the lines of the other facts (by their path under ``posture.``)."""
+    """Where the facts of a posture were set: each listener's line (None: no line of
+    its own), the lines of its fields, and the lines of the other facts (by their path
+    under ``posture.``). Every MTA's posture builder fills one."""
 
-    listeners: list[Span] = field(default_factory=list)
+    listeners: list[Span | None] = field(default_factory=list)
     listener_fields: list[dict[str, Span]] = field(default_factory=list)
     fields: dict[str, Span] = field(default_factory=dict)
 
     def record(self, facts: Facts) -> None:
         """Give the facts document these positions."""
         for path, span in self.fields.items():
-            facts.spans[f"posture.{path}"] = span
-        for i, span in enumerate(self.listeners):
+            facts.locate(f"posture.{path}", span)
+        for i, listener_span in enumerate(self.listeners):
             base = f"posture.listeners[{i}]"
-            facts.spans[base] = span
-            for name, field_span in self.listener_fields[i].items():
-                facts.spans[f"{base}.{name}"] = field_span
+            if listener_span is not None:
+                facts.locate(base, listener_span)
+            for name, field_span in self.field_spans(i).items():
+                facts.locate(f"{base}.{name}", field_span)
+
+    def field_spans(self, listener: int) -> dict[str, Span]:
+        """The spans of one listener's fields (filled in as they are found)."""
+        while len(self.listener_fields) <= listener:
+            self.listener_fields.append({})
+        return self.listener_fields[listener]
 
 
 @dataclass

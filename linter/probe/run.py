@@ -102,11 +102,11 @@ def probe(request: ProbeRequest) -> ProbeResult:
     facts = Facts()
     facts.set("probe", {"ports": ports, "drift": [], "config": str(request.config or "")})
     for i, port in enumerate(ports):
-        facts.spans[f"probe.ports[{i}]"] = Span(port["name"], 1)
+        facts.locate(f"probe.ports[{i}]", Span(port["name"], 1))
     drift_entries: list[dict[str, Any]] = []
     if request.config is not None:
         for i, (entry, span) in enumerate(drift(config, ports)):
             drift_entries.append(entry)
-            facts.spans[f"probe.drift[{i}]"] = span
+            facts.locate(f"probe.drift[{i}]", span)
         facts.set("probe.drift", drift_entries)
     return ProbeResult(facts, ports, drift_entries, problems)

@@ -312,11 +312,11 @@ def put_facts(facts: Facts) -> None:
     facts.set("posture.outbound.provider", fact)
     span = facts.spans.get("posture.outbound.relayhost")
     if fact and span is not None:
-        facts.spans["posture.outbound.provider"] = span
+        facts.locate("posture.outbound.provider", span)
         port_span = facts.spans.get("posture.outbound.relayhost.port")
         if port_span is not None:
             for name in ("port", "port_served", "port_tls"):
-                facts.spans[f"posture.outbound.provider.{name}"] = port_span
+                facts.locate(f"posture.outbound.provider.{name}", port_span)
 
 
 # ------------------------------------------------------------------ documentation

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from linter.diagnostics import Diagnostic
 from linter.facts import Facts
 from linter.mta import Analysis, Options
+from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
 from linter.source import InputError, Span, read_limited
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def exchange_facts(model: ExchangeModel, facts: Facts) -> dict[str, Any]:
             }
         )
         base = f"exchange.receive_connectors[{i}]"
-        facts.spans[base] = c.span
+        facts.locate(base, c.span)
         for name, key in (
             ("external_authoritative", "AuthMechanism"),
             ("auth_mechanism", "AuthMechanism"),
@@ -120,7 +121,7 @@ def exchange_facts(model: ExchangeModel, facts: Facts) -> dict[str, Any]:
             ("max_message_size", "MaxMessageSize"),
             ("permission_groups", "PermissionGroups"),
         ):
-            facts.spans[f"{base}.{name}"] = c.fields.get(key, c.span)
+            facts.locate(f"{base}.{name}", c.fields.get(key, c.span))
     today = datetime.date.today()
     servers = []
     for i, s in enumerate(model.servers):
@@ -132,14 +133,14 @@ def exchange_facts(model: ExchangeModel, facts: Facts) -> dict[str, Any]:
                 **support(s.build, today),
             }
         )
-        facts.spans[f"exchange.servers[{i}]"] = s.span
-        facts.spans[f"exchange.servers[{i}].out_of_support"] = s.span
+        facts.locate(f"exchange.servers[{i}]", s.span)
+        facts.locate(f"exchange.servers[{i}].out_of_support", s.span)
     sends = []
     for i, send in enumerate(model.send):
         sends.append(
             {**{k: v for k, v in send.to_dict().items() if k != "line"}, "internet": send.internet}
         )
-        facts.spans[f"exchange.send_connectors[{i}]"] = send.span
+        facts.locate(f"exchange.send_connectors[{i}]", send.span)
     return {
         "form": model.form,
         "has_permissions": model.has_permissions,
@@ -155,38 +156,23 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
 
     model = read_model(config_set, options)
     posture, spans = build_posture(model)
-    if options.roles:
-        posture.roles = list(options.roles)  # type: ignore[arg-type]
+    apply_roles(posture, options)
     diagnostics = sorted(model.diagnostics, key=lambda d: (d.span.path, d.span.line, d.span.column))
-    facts = Facts()
-    facts.default_span = Span(model.path or config_set.files[0].display, 1, 1)
-    facts.set("mta", "exchange")
-    facts.set("roles", list(posture.roles))
+    facts = start_facts("exchange", posture, Span(model.path or config_set.files[0].display, 1, 1))
     posture_dict = posture.to_dict()
     facts.set("posture", posture_dict)
     spans.record(facts)
-    facts.set("diagnostics", [d.to_fact() for d in diagnostics])
-    for i, d in enumerate(diagnostics):
-        facts.spans[f"diagnostics[{i}]"] = d.span
+    put_diagnostics(facts, diagnostics)
     document = exchange_facts(model, facts)
     facts.set("exchange", document)
-    model_dict: dict[str, Any] = {
-        "path": config_set.display,
-        "mta": "exchange",
-        "files": [f.display for f in config_set.files],
-        "exchange": {
-            "form": model.form,
-            "receive_connectors": [c.to_dict() for c in model.receive],
-            "send_connectors": [s.to_dict() for s in model.send],
-            "servers": document["servers"],
-            "accepted_domains": model.accepted_domains,
-        },
-        "posture": posture_dict,
-        "diagnostics": [
-            {**d.to_fact(), "path": d.span.path, "line": d.span.line, "column": d.span.column}
-            for d in diagnostics
-        ],
+    shown = {
+        "form": model.form,
+        "receive_connectors": [c.to_dict() for c in model.receive],
+        "send_connectors": [s.to_dict() for s in model.send],
+        "servers": document["servers"],
+        "accepted_domains": model.accepted_domains,
     }
+    model_dict = parse_document(config_set, "exchange", shown, posture_dict, diagnostics)
     return Analysis("exchange", facts, model_dict, diagnostics, [])
 
 

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linter.diagnostics import Diagnostic
-from linter.facts import MISSING, Facts
+from linter.facts import MISSING
 from linter.mta import Analysis, Comment, Options
+from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
 from linter.mta.exim.detect import display_path, split_files
+from linter.posture import PostureSpans
 from linter.source import InputError, Span
 
 if TYPE_CHECKING:
@@ -91,42 +93,31 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
 
     model, diagnostics, files = read_model(config_set, options)
     primary = config_set.files[0]
-    facts = Facts()
-    facts.default_span = Span(
-        primary.display if primary.format == "exim" else files[0] if files else primary.display,
-        1,
-        1,
-    )
-    facts.set("mta", "exim")
     if model is None:
         from linter.mta.exim.model import EximModel
 
         model = EximModel()
     posture, spans = build_posture(model)
-    if options.roles:
-        posture.roles = list(options.roles)  # type: ignore[arg-type]
+    apply_roles(posture, options)
+    shown = primary.display if primary.format == "exim" else files[0] if files else primary.display
+    facts = start_facts("exim", posture, Span(shown, 1, 1))
     posture_dict = posture.to_dict()
-    facts.set("roles", list(posture.roles))
     facts.set("posture", posture_dict)
     # a span without a file or line (a default, an ACL given inline) is no place for a fix:
     # the finding then falls back to the fact above it or the file's first line
-    for path, span in spans.fields.items():
-        if _located(span):
-            facts.spans[f"posture.{path}"] = span
-    for i, listener_span in enumerate(spans.listeners):
-        base = f"posture.listeners[{i}]"
-        if listener_span is not None and _located(listener_span):
-            facts.spans[base] = listener_span
-        for fact, span in spans.listener_fields[i].items():
-            if _located(span):
-                facts.spans[f"{base}.{fact}"] = span
+    PostureSpans(
+        listeners=[s if s is not None and _located(s) else None for s in spans.listeners],
+        listener_fields=[
+            {fact: s for fact, s in fields.items() if _located(s)}
+            for fields in spans.listener_fields
+        ],
+        fields={path: s for path, s in spans.fields.items() if _located(s)},
+    ).record(facts)
     from linter.blocklists import put_facts
     from linter.mta.exim.blocklists import blocklists
 
     put_facts(facts, blocklists(model))
-    facts.set("diagnostics", [d.to_fact() for d in diagnostics])
-    for i, d in enumerate(diagnostics):
-        facts.spans[f"diagnostics[{i}]"] = d.span
+    put_diagnostics(facts, diagnostics)
     exim_doc = _exim_document(model)
     derived = analysis_facts(model)
     derived["tls_listeners"] = _tls_listeners(posture)
@@ -148,50 +139,40 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         else []
     )
     if posture.listeners and banner.span is not None:
-        facts.spans["exim.banners[0]"] = banner.span
+        facts.locate("exim.banners[0]", banner.span)
     expn = model.main.get("acl_smtp_expn")
     if expn is not None and expn.span is not None:
-        facts.spans["exim.expn_answered"] = expn.span
+        facts.locate("exim.expn_answered", expn.span)
     facts.set("exim", {**{k: v for k, v in exim_doc.items() if k != "main"}, **derived})
     for i, auth in enumerate(model.authenticators):
-        facts.spans[f"exim.auth[{i}]"] = auth.span
+        facts.locate(f"exim.auth[{i}]", auth.span)
     for i, transport in enumerate(t for t in model.transports if t.driver == "smtp"):
-        facts.spans[f"exim.smtp_transports[{i}]"] = transport.span
+        facts.locate(f"exim.smtp_transports[{i}]", transport.span)
         for name, setting in transport.options.items():
             if setting.span is not None:
-                facts.spans[f"exim.smtp_transports[{i}].{name}"] = setting.span
+                facts.locate(f"exim.smtp_transports[{i}].{name}", setting.span)
         # the clear-text AUTH finding goes where the transport is told to authenticate
         auth_option = derived["smtp_transports"][i].get("auth_option")
         if auth_option and auth_option in transport.options:
             auth_span = transport.options[auth_option].span
             if auth_span is not None:
-                facts.spans[f"exim.smtp_transports[{i}].auth_without_tls"] = auth_span
+                facts.locate(f"exim.smtp_transports[{i}].auth_without_tls", auth_span)
     for kind, named in model.lists.items():
         for name, nl in named.items():
-            facts.spans[f"exim.lists.{kind}.{name}"] = nl.span
+            facts.locate(f"exim.lists.{kind}.{name}", nl.span)
     refusal = connect_refusal(model)
     if refusal is not None and refusal.statement is not None:
         # the statement that refuses (for an inline "deny", the option's line)
-        facts.spans["exim.connect_refused"] = refusal.statement.span
+        facts.locate("exim.connect_refused", refusal.statement.span)
     for i, item in enumerate(undefined_macro_paths(model)):
-        facts.spans[f"exim.undefined_macro_paths[{i}]"] = item["span"]
+        facts.locate(f"exim.undefined_macro_paths[{i}]", item["span"])
     rcpt = model.main.get("acl_smtp_rcpt")
     if rcpt is not None and rcpt.span is not None:
-        facts.spans["exim.rcpt_acl"] = rcpt.span
+        facts.locate("exim.rcpt_acl", rcpt.span)
     facts.add_resolver("exim.option", lambda name: _option(model, name))
     facts.add_resolver("exim.explicit", lambda name: _explicit(model, name))
     comments = [Comment(path, line, text) for path, line, text in model.comments]
-    model_dict: dict[str, Any] = {
-        "path": config_set.display,
-        "mta": "exim",
-        "files": files,
-        "exim": exim_doc,
-        "posture": posture_dict,
-        "diagnostics": [
-            {**d.to_fact(), "path": d.span.path, "line": d.span.line, "column": d.span.column}
-            for d in diagnostics
-        ],
-    }
+    model_dict = parse_document(config_set, "exim", exim_doc, posture_dict, diagnostics, files)
     return Analysis("exim", facts, model_dict, diagnostics, comments)
 
 

@@ -40,6 +40,7 @@ from linter.posture import (
     service_port,
     weak_protocols,
 )
+from linter.posture import PostureSpans as SharedPostureSpans
 from linter.source import Span
 
 WILDCARDS = {"0.0.0.0", "::0", "::", "0:0:0:0:0:0:0:0"}  # noqa: S104 - addresses read, not bound
@@ -97,11 +98,9 @@ LIBRARY_PROTOCOLS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
 
 
 @dataclass
-class PostureSpans:
-    listeners: list[Span | None]
-    fields: dict[str, Span] = field(default_factory=dict)
-    # per listener: fact name (relay, tls, auth, ...) → span
-    listener_fields: list[dict[str, Span]] = field(default_factory=list)
+class PostureSpans(SharedPostureSpans):
+    """The shared spans, and the listeners that answer EXPN."""
+
     # public listeners where a stranger's EXPN is answered (acl_smtp_expn accepts)
     expn_listeners: list[str] = field(default_factory=list)
 
@@ -243,7 +242,7 @@ class _Builder:
         self.model = model
         self.acls = AclEvaluator(model)
         self.auths = authenticators(model)
-        self.spans = PostureSpans([])
+        self.spans = PostureSpans()
         # not a matter of the port: judged once for all listeners
         self.helo_is_required = self.helo_required()
         self.remote_routable = any(

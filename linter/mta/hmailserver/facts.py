@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from linter.diagnostics import Diagnostic
 from linter.facts import Facts
 from linter.mta import Analysis, Comment, Options
+from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
 from linter.source import InputError, Span, read_limited
 
 if TYPE_CHECKING:
@@ -118,35 +119,21 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     model = read_model(config_set, options)
     analysis = analyse_ranges(model.ranges)
     posture, spans = build_posture(model, analysis)
-    if options.roles:
-        posture.roles = list(options.roles)  # type: ignore[arg-type]
+    apply_roles(posture, options)
     diagnostics = sorted(model.diagnostics, key=lambda d: (d.span.path, d.span.line, d.span.column))
 
-    facts = Facts()
     primary = model.database_path or (model.ini.path if model.ini else config_set.files[0].display)
-    facts.default_span = Span(primary, 1, 1)
-    facts.set("mta", "hmailserver")
-    facts.set("roles", list(posture.roles))
+    facts = start_facts("hmailserver", posture, Span(primary, 1, 1))
     posture_dict = posture.to_dict()
     facts.set("posture", posture_dict)
     spans.record(facts)
-    facts.set("diagnostics", [d.to_fact() for d in diagnostics])
-    for i, d in enumerate(diagnostics):
-        facts.spans[f"diagnostics[{i}]"] = d.span
+    put_diagnostics(facts, diagnostics)
     document = hmailserver_facts(model, analysis, facts)
     facts.set("hmailserver", document)
 
-    model_dict: dict[str, Any] = {
-        "path": config_set.display,
-        "mta": "hmailserver",
-        "files": [f.display for f in config_set.files],
-        "hmailserver": model_document(model, analysis),
-        "posture": posture_dict,
-        "diagnostics": [
-            {**d.to_fact(), "path": d.span.path, "line": d.span.line, "column": d.span.column}
-            for d in diagnostics
-        ],
-    }
+    model_dict = parse_document(
+        config_set, "hmailserver", model_document(model, analysis), posture_dict, diagnostics
+    )
     comments = [Comment(path, line, text) for path, line, text in model.comments]
     return Analysis("hmailserver", facts, model_dict, diagnostics, comments)
 
@@ -178,22 +165,22 @@ def _ini_facts(model: HMailModel, facts: Facts) -> dict[str, Any]:
     }
     if admin is not None:
         for name in ("admin_password_set", "admin_password_md5", "admin_password_sha256"):
-            facts.spans[f"hmailserver.ini.{name}"] = admin.value_span
+            facts.locate(f"hmailserver.ini.{name}", admin.value_span)
     if password is not None:
         for name in (
             "database_password_set",
             "database_password_plaintext",
             "database_password_reversible",
         ):
-            facts.spans[f"hmailserver.ini.{name}"] = password.value_span
+            facts.locate(f"hmailserver.ini.{name}", password.value_span)
     if encryption is not None:
-        facts.spans["hmailserver.ini.database_password_encryption"] = encryption.value_span
-        facts.spans["hmailserver.ini.database_password_reversible"] = encryption.value_span
+        facts.locate("hmailserver.ini.database_password_encryption", encryption.value_span)
+        facts.locate("hmailserver.ini.database_password_reversible", encryption.value_span)
     if db_type is not None:
-        facts.spans["hmailserver.ini.database_type"] = db_type.value_span
+        facts.locate("hmailserver.ini.database_type", db_type.value_span)
     for e in ini.entries:
-        facts.spans[f"hmailserver.ini.values.{e.section}.{e.key}"] = e.value_span
-    facts.spans["hmailserver.ini"] = Span(ini.path, 1, 1)
+        facts.locate(f"hmailserver.ini.values.{e.section}.{e.key}", e.value_span)
+    facts.locate("hmailserver.ini", Span(ini.path, 1, 1))
     return doc
 
 
@@ -221,15 +208,15 @@ def hmailserver_facts(model: HMailModel, analysis: RangeAnalysis, facts: Facts) 
     disabled, disabled_span = auth_disabled_ports(model)
     doc["auth_disabled_ports"] = disabled
     if disabled_span is not None:
-        facts.spans["hmailserver.auth_disabled_ports"] = disabled_span
+        facts.locate("hmailserver.auth_disabled_ports", disabled_span)
     if model.database is None:
         return doc
     doc["settings"] = {name: s.value for name, s in sorted(model.settings.items())}
     if model.settings_span is not None:
-        facts.spans["hmailserver.settings"] = model.settings_span
+        facts.locate("hmailserver.settings", model.settings_span)
     for name, s in model.settings.items():
         if s.span is not None:
-            facts.spans[f"hmailserver.settings.{name}"] = s.span
+            facts.locate(f"hmailserver.settings.{name}", s.span)
     ports = []
     for i, p in enumerate(model.ports):
         ports.append(
@@ -249,11 +236,11 @@ def hmailserver_facts(model: HMailModel, analysis: RangeAnalysis, facts: Facts) 
             }
         )
         base = f"hmailserver.ports[{i}]"
-        facts.spans[base] = p.span
+        facts.locate(base, p.span)
         for name in ("connection_security", "tls", "password_before_tls"):
-            facts.spans[f"{base}.{name}"] = p.fields.get("tls", p.span)
+            facts.locate(f"{base}.{name}", p.fields.get("tls", p.span))
         for name in ("certificate", "certificate_found"):
-            facts.spans[f"{base}.{name}"] = p.fields.get("certificate", p.span)
+            facts.locate(f"{base}.{name}", p.fields.get("certificate", p.span))
     doc["ports"] = ports
     doc["auth_before_tls_ports"] = [
         p["name"] for p in ports if p["protocol"] == "smtp" and p["password_before_tls"]
@@ -286,14 +273,14 @@ def hmailserver_facts(model: HMailModel, analysis: RangeAnalysis, facts: Facts) 
             }
         )
         base = f"hmailserver.ranges[{i}]"
-        facts.spans[base] = r.span
+        facts.locate(base, r.span)
         for name, span in r.fields.items():
-            facts.spans[f"{base}.{name}"] = span
+            facts.locate(f"{base}.{name}", span)
         e2e = r.fields.get("auth_external_to_external", r.span)
         l2e = r.fields.get("auth_local_to_external", r.span)
-        facts.spans[f"{base}.relay_external_to_external_without_auth"] = e2e
-        facts.spans[f"{base}.relay_local_to_external_without_auth"] = l2e
-        facts.spans[f"{base}.relay_without_auth"] = e2e if open_e2e else l2e
+        facts.locate(f"{base}.relay_external_to_external_without_auth", e2e)
+        facts.locate(f"{base}.relay_local_to_external_without_auth", l2e)
+        facts.locate(f"{base}.relay_without_auth", e2e if open_e2e else l2e)
     doc["ranges"] = ranges
     routes = []
     for i, route in enumerate(model.routes):
@@ -305,11 +292,11 @@ def hmailserver_facts(model: HMailModel, analysis: RangeAnalysis, facts: Facts) 
             }
         )
         base = f"hmailserver.routes[{i}]"
-        facts.spans[base] = route.span
+        facts.locate(base, route.span)
         for name in ("connection_security", "tls"):
-            facts.spans[f"{base}.{name}"] = route.fields.get("tls", route.span)
-        facts.spans[f"{base}.requires_auth"] = route.fields.get("auth", route.span)
-        facts.spans[f"{base}.target_port"] = route.fields.get("port", route.span)
+            facts.locate(f"{base}.{name}", route.fields.get("tls", route.span))
+        facts.locate(f"{base}.requires_auth", route.fields.get("auth", route.span))
+        facts.locate(f"{base}.target_port", route.fields.get("port", route.span))
     doc["routes"] = routes
     host = str(model.value("SMTPRelayer")).strip()
     doc["relayer"] = (
@@ -334,7 +321,7 @@ def hmailserver_facts(model: HMailModel, analysis: RangeAnalysis, facts: Facts) 
     ):
         setting_span = model.span(setting)
         if setting_span is not None:
-            facts.spans[f"hmailserver.{fact}"] = setting_span
+            facts.locate(f"hmailserver.{fact}", setting_span)
     versions = tls_versions(model)
     doc["tls_versions"] = versions
     doc["weak_tls_versions"] = weak_protocols(versions)
@@ -342,13 +329,13 @@ def hmailserver_facts(model: HMailModel, analysis: RangeAnalysis, facts: Facts) 
     version_spans = [model.span(s) for s in ("TlsVersion10Enabled", "TlsVersion11Enabled")]
     located = next((s for s in version_spans if s is not None), None)
     if located is not None:
-        facts.spans["hmailserver.weak_tls_versions"] = located
-        facts.spans["hmailserver.tls_versions"] = located
-        facts.spans["hmailserver.ssl3_enabled"] = located
+        facts.locate("hmailserver.weak_tls_versions", located)
+        facts.locate("hmailserver.tls_versions", located)
+        facts.locate("hmailserver.ssl3_enabled", located)
     doc["weak_ciphers"] = weak_ciphers(str(model.value("SslCipherList")))
     cipher_span = model.span("SslCipherList")
     if cipher_span is not None:
-        facts.spans["hmailserver.weak_ciphers"] = cipher_span
+        facts.locate("hmailserver.weak_ciphers", cipher_span)
     return doc
 
 

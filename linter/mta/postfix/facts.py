@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from linter.diagnostics import Diagnostic
-from linter.facts import MISSING, Facts
+from linter.facts import MISSING
 from linter.mta import Analysis, Comment, Options
+from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
 from linter.source import InputError, SourceFile, Span, read_source
 
 if TYPE_CHECKING:
@@ -98,16 +99,12 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         )
     if not master_only:
         diagnostics.extend(spans.diagnostics)
-    if options.roles:
-        posture.roles = list(options.roles)  # type: ignore[arg-type]
-    elif master_only:
+    if master_only and not options.roles:
         posture.roles = []
+    apply_roles(posture, options)
 
     primary = main_file or master_file
-    facts = Facts()
-    facts.default_span = Span(primary.display, 1, 1) if primary else None
-    facts.set("mta", "postfix")
-    facts.set("roles", list(posture.roles))
+    facts = start_facts("postfix", posture, Span(primary.display, 1, 1) if primary else None)
     services_by_key: dict[str, Service] = {}
     for s in model.services:
         services_by_key.setdefault(s.key, s)
@@ -119,39 +116,34 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     if master_only:
         # listeners, outbound path, TLS and identity all read main.cf parameters
         posture_dict = {"mta": "postfix", "roles": posture_dict["roles"], "listeners": []}
-        spans = PostureSpans([], {})
+        spans = PostureSpans()
     attach_edits(model, diagnostics, main_source)
     facts.set("posture", posture_dict)
-    for path, span in spans.fields.items():
-        facts.spans[f"posture.{path}"] = span
-    for i, listener_span in enumerate(spans.listeners):
+    for i in range(len(spans.listeners)):
         service = listener_services[i]
-        base = f"posture.listeners[{i}]"
-        if listener_span is not None:
-            facts.spans[base] = listener_span
+        fields = spans.field_spans(i)
         for fact_name, setting_name in LISTENER_SETTINGS.items():
             setting = model.setting(setting_name, service)
             if setting.span is not None:
-                facts.spans[f"{base}.{fact_name}"] = setting.span
+                fields[fact_name] = setting.span
             elif fact_name in _MAIN_CF_DEFAULTS and main_file is not None:
                 # left at Postfix's default for every service: the fix is one line in
                 # main.cf, so the services it affects share one finding there
-                facts.spans[f"{base}.{fact_name}"] = Span(main_file.display, 1, 1)
+                fields[fact_name] = Span(main_file.display, 1, 1)
         tls_span = _first_span(model, service, _TLS_SETTINGS[posture.listeners[i].tls])
         if tls_span is not None:
-            facts.spans[f"{base}.tls"] = tls_span
+            fields["tls"] = tls_span
         # item.param.NAME: the value this listener's smtpd sees (main.cf + its -o options)
-        facts.add_resolver(f"{base}.param", _param_resolver(model, service))
+        facts.add_resolver(f"posture.listeners[{i}].param", _param_resolver(model, service))
         relay_span = _relay_span(model, service, posture.listeners[i].relay.reason)
         if relay_span is not None:
-            facts.spans[f"{base}.relay"] = relay_span
+            fields["relay"] = relay_span
+    spans.record(facts)
     from linter.blocklists import put_facts
     from linter.mta.postfix.blocklists import blocklists
 
     put_facts(facts, blocklists(model))
-    facts.set("diagnostics", [d.to_fact() for d in diagnostics])
-    for i, d in enumerate(diagnostics):
-        facts.spans[f"diagnostics[{i}]"] = d.span
+    put_diagnostics(facts, diagnostics)
     postfix_facts: dict[str, Any] = {
         "version": ".".join(str(p) for p in options.postfix_version),
         "compatibility_level": model.compatibility_level,
@@ -170,13 +162,13 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         del postfix_facts["compat_backwards"]
     facts.set("postfix", postfix_facts)
     for i, s in enumerate(model.services):
-        facts.spans[f"postfix.services[{i}]"] = s.span
+        facts.locate(f"postfix.services[{i}]", s.span)
         facts.add_resolver(
             f"postfix.services[{i}].param",
             _override_resolver(s) if master_only else _param_resolver(model, s),
         )
         for name, o in s.overrides.items():
-            facts.spans[f"postfix.services[{i}].overrides.{name}"] = o.span
+            facts.locate(f"postfix.services[{i}].overrides.{name}", o.span)
     if master_only:
         for prefix in ("postfix.param", "postfix.raw", "postfix.explicit"):
             facts.add_resolver(prefix, _unknown)
@@ -185,29 +177,20 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         facts.add_resolver("postfix.raw", lambda name: _raw(model, name))
         facts.add_resolver("postfix.explicit", lambda name: _explicit(model, name))
 
-    model_dict: dict[str, Any] = {
-        "path": config_set.display,
-        "mta": "postfix",
-        "files": [f.display for f in config_set.files],
-        "postfix": {
-            "version": ".".join(str(p) for p in options.postfix_version),
-            "compatibility_level": model.compatibility_level,
-            "main": {
-                # "value" as postconf -n prints it (runs of whitespace, continuation
-                # joins included, shown as one space); "raw" exactly as Postfix stores it
-                "parameters": {
-                    name: {"value": collapse_blanks(a.value), "raw": a.value, "line": a.line}
-                    for name, a in sorted(model.explicit.items())
-                }
-            },
-            "master": {"services": [s.to_dict() for s in model.services]},
+    document = {
+        "version": ".".join(str(p) for p in options.postfix_version),
+        "compatibility_level": model.compatibility_level,
+        "main": {
+            # "value" as postconf -n prints it (runs of whitespace, continuation
+            # joins included, shown as one space); "raw" exactly as Postfix stores it
+            "parameters": {
+                name: {"value": collapse_blanks(a.value), "raw": a.value, "line": a.line}
+                for name, a in sorted(model.explicit.items())
+            }
         },
-        "posture": posture_dict,
-        "diagnostics": [
-            {**d.to_fact(), **{"path": d.span.path, "line": d.span.line, "column": d.span.column}}
-            for d in diagnostics
-        ],
+        "master": {"services": [s.to_dict() for s in model.services]},
     }
+    model_dict = parse_document(config_set, "postfix", document, posture_dict, diagnostics)
     return Analysis("postfix", facts, model_dict, diagnostics, comments)
 
 

@@ -30,15 +30,15 @@ from linter.posture import (
     is_ip_address,
     weak_protocols,
 )
+from linter.posture import PostureSpans as SharedPostureSpans
 from linter.source import Span
 
 
 @dataclass
-class PostureSpans:
-    """Where each listener and the outbound facts come from, for finding locations."""
+class PostureSpans(SharedPostureSpans):
+    """Where each listener and the outbound facts come from, and what the posture shows
+    the daemon would do wrong."""
 
-    listeners: list[Span | None]
-    fields: dict[str, Span]
     # what the posture shows the daemon would do wrong (e.g. defer all mail)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -804,4 +804,4 @@ def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
     for d in problems:  # one per setting, not one per listener that inherits it
         if not any(d.kind == e.kind and d.span == e.span for e in diagnostics):
             diagnostics.append(d)
-    return posture, PostureSpans(listener_spans, fields, diagnostics)
+    return posture, PostureSpans(listeners=listener_spans, fields=fields, diagnostics=diagnostics)

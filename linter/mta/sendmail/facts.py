@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from linter.diagnostics import Diagnostic
-from linter.facts import MISSING, Facts
+from linter.facts import MISSING
 from linter.mta import Analysis, Comment, Options
+from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
 from linter.source import InputError, SourceFile, Span, read_limited
 
 if TYPE_CHECKING:
@@ -82,22 +83,13 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     posture, spans = build_posture(model)
     local_rulesets = _local_rulesets(tree)
     _relay_decided_by_local_rulesets(posture, local_rulesets)
-    if options.roles:
-        posture.roles = list(options.roles)  # type: ignore[arg-type]
+    apply_roles(posture, options)
 
-    facts = Facts()
-    facts.default_span = Span(cf.display, 1, 1)
-    facts.set("mta", "sendmail")
-    facts.set("roles", list(posture.roles))
+    facts = start_facts("sendmail", posture, Span(cf.display, 1, 1))
     posture_dict = posture.to_dict()
     facts.set("posture", posture_dict)
-    for path, span in spans.fields.items():
-        facts.spans[f"posture.{path}"] = span
-    for i, listener_span in enumerate(spans.listeners):
-        base = f"posture.listeners[{i}]"
-        if listener_span is not None:
-            facts.spans[base] = listener_span
-        listener = posture.listeners[i]
+    for i, listener in enumerate(posture.listeners[: len(spans.listeners)]):
+        fields = spans.field_spans(i)
         for fact, option in LISTENER_OPTIONS.items():
             option_span = model.option_span(option)
             if option_span is None and _global_default(fact, listener):
@@ -105,68 +97,58 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
                 # file's first line) for the fix, so one finding for all the daemons
                 option_span = Span(cf.display, 1, 1)
             if option_span is not None:
-                facts.spans[f"{base}.{fact}"] = option_span
+                fields[fact] = option_span
         relay_span = _relay_span(model)
         if relay_span is not None:
-            facts.spans[f"{base}.relay"] = relay_span
+            fields["relay"] = relay_span
+    spans.record(facts)
     from linter.blocklists import put_facts
     from linter.mta.sendmail.blocklists import blocklists
 
     put_facts(facts, blocklists(model))
-    facts.set("diagnostics", [d.to_fact() for d in diagnostics])
-    for i, d in enumerate(diagnostics):
-        facts.spans[f"diagnostics[{i}]"] = d.span
+    put_diagnostics(facts, diagnostics)
     sendmail = _sendmail_facts(model)
     sendmail["local_rulesets"] = sorted(local_rulesets)
     facts.set("sendmail", sendmail)
     for i, f in enumerate(model.features):
         if f.span is not None:
-            facts.spans[f"sendmail.features[{i}]"] = f.span
+            facts.locate(f"sendmail.features[{i}]", f.span)
     for i, daemon in enumerate(model.daemons):
         if daemon.span is not None:
-            facts.spans[f"sendmail.daemons[{i}]"] = daemon.span
+            facts.locate(f"sendmail.daemons[{i}]", daemon.span)
     entry = 0
     for stmt in model.calls("RELAY_DOMAIN"):
         for _ in (w for arg in stmt.args for w in arg.replace(",", " ").split()):
             if stmt.span is not None:
-                facts.spans[f"sendmail.relay_domains[{entry}]"] = stmt.span
+                facts.locate(f"sendmail.relay_domains[{entry}]", stmt.span)
             entry += 1
     for name, o in model.options.items():
         if o.span is not None:
-            facts.spans[f"sendmail.options.{name}"] = o.span
+            facts.locate(f"sendmail.options.{name}", o.span)
     facts.add_resolver("sendmail.feature", lambda name: _feature(model, name))
     facts.add_resolver("sendmail.option", lambda name: _option(model, name))
     facts.add_resolver("sendmail.set", lambda name: _set(model, name))
     facts.add_resolver("sendmail.define", lambda name: _define(model, name))
 
-    model_dict: dict[str, Any] = {
-        "path": config_set.display,
-        "mta": "sendmail",
-        "files": [f.display for f in config_set.files],
-        "sendmail": {
-            **sendmail,
-            "ostype": [s.args[0] for s in model.calls("OSTYPE") if s.args],
-            "domain": [s.args[0] for s in model.calls("DOMAIN") if s.args],
-            "calls": [
-                {
-                    "name": c.name,
-                    "line": c.span.line,
-                    "column": c.span.column,
-                    "args": [a.text for a in c.args],
-                }
-                for c in tree.calls
-                if not c.nested
-            ],
-            "raw_blocks": [
-                {"macro": b.name, "line": b.span.line, "text": b.text} for b in tree.raw_blocks
-            ],
-        },
-        "posture": posture_dict,
-        "diagnostics": [
-            {**d.to_fact(), **{"path": d.span.path, "line": d.span.line, "column": d.span.column}}
-            for d in diagnostics
+    document = {
+        **sendmail,
+        "ostype": [s.args[0] for s in model.calls("OSTYPE") if s.args],
+        "domain": [s.args[0] for s in model.calls("DOMAIN") if s.args],
+        "calls": [
+            {
+                "name": c.name,
+                "line": c.span.line,
+                "column": c.span.column,
+                "args": [a.text for a in c.args],
+            }
+            for c in tree.calls
+            if not c.nested
+        ],
+        "raw_blocks": [
+            {"macro": b.name, "line": b.span.line, "text": b.text} for b in tree.raw_blocks
         ],
     }
+    model_dict = parse_document(config_set, "sendmail", document, posture_dict, diagnostics)
     return Analysis("sendmail", facts, model_dict, diagnostics, comments)
 
 

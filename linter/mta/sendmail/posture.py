@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 
 from linter.mta.sendmail.model import Daemon, SendmailModel, daemon_fields
 from linter.posture import (
@@ -14,6 +13,7 @@ from linter.posture import (
     Listener,
     Outbound,
     Posture,
+    PostureSpans,
     Relayhost,
     RelayPolicy,
     TlsSettings,
@@ -25,12 +25,6 @@ from linter.source import Span
 
 # what "$v" and "$Z" show in the greeting: Debian 12's sendmail and its cf files
 SENDMAIL_VERSION = "8.17.1.9"
-
-
-@dataclass
-class PostureSpans:
-    listeners: list[Span | None]
-    fields: dict[str, Span]
 
 
 def words(value: str | None) -> list[str]:
@@ -429,7 +423,7 @@ def build_posture(model: SendmailModel) -> tuple[Posture, PostureSpans]:
         first = model.client_options[0].span
         if first is not None:
             fields["outbound.tls"] = first
-    return posture, PostureSpans(listener_spans, fields)
+    return posture, PostureSpans(listeners=listener_spans, fields=fields)
 
 
 _ARGS_MACRO = {
