@@ -232,7 +232,7 @@ def test_exim_macro_work_bound_stops_reading(tmp_path):
 
 
 def test_exim_macro_substitution_is_unchanged_within_the_bounds():
-    from linter.mta.exim.reader import Reader, SourceText, split_physical
+    from linter.mta.exim.parse import Reader, SourceText, split_physical
 
     text = "AB = 1\nA = 2\nX = AB A _Z AAB\n"
     reader = Reader(

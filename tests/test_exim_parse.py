@@ -17,7 +17,7 @@ from linter.cli import main
 from linter.discover import discover
 from linter.mta import Options
 from linter.mta.exim import analyse
-from linter.mta.exim.parse import dequote, parse_expansion, printable
+from linter.mta.exim.values import dequote, parse_expansion, printable
 
 
 def model(

@@ -23,7 +23,7 @@ from linter.source import InputError, Span
 if TYPE_CHECKING:
     from linter.discover import ConfigSet
     from linter.mta.exim.model import EximModel
-    from linter.mta.exim.reader import SourceText
+    from linter.mta.exim.parse import SourceText
 
 
 def read_model(
@@ -32,7 +32,7 @@ def read_model(
     """The model of a config set, its diagnostics in reading order, and its files."""
     from linter.mta.exim import options as table
     from linter.mta.exim.model import Builder, EximModel
-    from linter.mta.exim.reader import Reader, SourceText, load_source, split_physical
+    from linter.mta.exim.parse import Reader, SourceText, load_source, split_physical
 
     cf = config_set.files[0]
     root = config_set.root.resolve()

@@ -1,7 +1,7 @@
 """What Exim does with its run-time configuration.
 
 Transcribes the section readers of Exim 4.96's ``readconf.c`` and ``acl.c`` over the
-logical lines of :mod:`linter.mta.exim.reader`: main options (``readconf_handle_option``
+logical lines of :mod:`linter.mta.exim.parse`: main options (``readconf_handle_option``
 with its types and messages), named lists, routers / transports / authenticators
 (``readconf_driver_init``), ACLs (``acl_read``), retry and rewrite rules. Every value
 keeps its provenance (the span that set it, or Debian's default) and the text ``exim
@@ -18,8 +18,7 @@ from typing import Any
 from linter.diagnostics import Diagnostic
 from linter.limits import saturated
 from linter.mta.exim import options as table
-from linter.mta.exim.parse import Expansion, dequote, parse_expansion, printable
-from linter.mta.exim.reader import (
+from linter.mta.exim.parse import (
     WS,
     LogicalLine,
     Reader,
@@ -30,6 +29,7 @@ from linter.mta.exim.reader import (
     read_name,
     skip_ws,
 )
+from linter.mta.exim.values import Expansion, dequote, parse_expansion, printable
 from linter.source import Span
 
 INT_MAX = 2**31 - 1
