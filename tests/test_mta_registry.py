@@ -180,3 +180,15 @@ def test_cli_flags_keep_working(tmp_path: Path) -> None:
     bad = runner.invoke(main, ["check", "--no-config", "--postfix-version", "x", str(tmp_path)])
     assert bad.exit_code == 2
     assert "invalid Postfix version 'x'" in bad.output
+
+
+def test_one_default_postfix_version() -> None:
+    from linter.mta import Options
+    from linter.mta.postfix.params import DEFAULT_VERSION
+    from linter.mta.registry import cli_flags
+
+    assert Options().postfix_version == DEFAULT_VERSION
+    flag = next(f for f in cli_flags() if f.flag == "--postfix-version")
+    assert flag.parse(None) == DEFAULT_VERSION
+    # the help states it without importing the parameter tables at start-up
+    assert f"[default: {'.'.join(map(str, DEFAULT_VERSION))}]" in flag.help

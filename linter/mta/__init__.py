@@ -20,10 +20,16 @@ if TYPE_CHECKING:
 from linter.limits import DEFAULT_LIMITS, Limits
 
 
+def _postfix_default() -> tuple[int, int, int]:
+    from linter.mta.postfix.params import DEFAULT_VERSION
+
+    return DEFAULT_VERSION
+
+
 @dataclass
 class Options:
-    # the Postfix release whose defaults apply: Debian 12's, the one the data was read off
-    postfix_version: tuple[int, int, int] = (3, 7, 11)
+    # the Postfix release whose defaults apply (linter.mta.postfix.params.DEFAULT_VERSION)
+    postfix_version: tuple[int, int, int] = field(default_factory=_postfix_default)
     roles: list[str] | None = None  # overrides the inferred roles
     max_file_size: int = 10 * 1024 * 1024
     # Exim macros given on the command line (exim -D NAME=VALUE): they override the file's
