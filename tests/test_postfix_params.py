@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(
     POSTCONF is None, reason="Postfix's postconf is not installed (Debian package: postfix)"
 )
 
-PARAMS_PY = ROOT / "linter" / "mta" / "postfix" / "params.py"
+PARAMS_PY = ROOT / "linter" / "mta" / "postfix" / "defaults.py"  # the generated defaults
 BEGIN = "# BEGIN GENERATED BUILTIN_DEFAULTS\n"
 END = "# END GENERATED BUILTIN_DEFAULTS\n"
 _LINE = re.compile(r"(?P<name>\S+) =(?: (?P<value>.*))?")
