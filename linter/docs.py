@@ -30,7 +30,7 @@ FAMILIES = (
 OTHER = "Other rules"
 
 # code-block languages by file name (lower case), then by suffix
-_LANGUAGE = {"main.cf": "ini", "hmailserver.ini": "ini"}
+_LANGUAGE = {name: lang for spec in registry() for name, lang in spec.code_languages.items()}
 _LANGUAGE_BY_SUFFIX = {".mc": "m4", ".ini": "ini", ".xml": "xml", ".json": "json"}
 
 # "$" too: GitHub renders $...$ as math, and Exim's expansions are full of it

@@ -31,10 +31,7 @@ ALLOWED = {
         "them from registry.cli_flags() (the values are parsed by the MTA packages)"
     ),
     "linter/config.py": "the postfix_version key of .mtalint.yaml (the --postfix-version flag's)",
-    "linter/docs.py": (
-        "a rule test case's postfix_version (rules/schema.json) and code-block languages "
-        "by file name (hMailServer.INI)"
-    ),
+    "linter/docs.py": "a rule test case's postfix_version (rules/schema.json), shown as a flag",
     "linter/engine/selftest.py": "a rule test case's postfix_version, parsed as Postfix does",
     "linter/limits.py": "the limits are one flat namespace users set (exim_includes, ...)",
     "linter/diagnose/__init__.py": "diagnose reads Postfix logs only",

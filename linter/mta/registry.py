@@ -94,6 +94,8 @@ class MtaSpec:
     # configuration"): named and not the MTA's, it is skipped with a note, not an error
     generic_names: Mapping[str, str] = field(default_factory=dict)
     cli_flags: tuple[CliFlag, ...] = ()
+    # file name (lower case) → the code-block language the rule pages show it in
+    code_languages: Mapping[str, str] = field(default_factory=dict)
 
     def analyse(self, config_set: ConfigSet, options: Options) -> Analysis:
         """Read a config set of this MTA: model → posture → facts."""

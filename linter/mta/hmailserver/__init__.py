@@ -39,6 +39,7 @@ MTA = MtaSpec(
     recognise=_recognise,
     # hMailServer.INI says nothing about ports or relaying without the database export
     folder_set=True,
+    code_languages={"hmailserver.ini": "ini"},
 )
 
 # what tests and tools import from the package; the analysis loads on first use

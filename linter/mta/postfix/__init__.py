@@ -21,6 +21,7 @@ MTA = MtaSpec(
     option_format="postfix-main",
     # neither file means much without the other: naming one reads its sibling too
     siblings={"postfix-main": "master.cf", "postfix-master": "main.cf"},
+    code_languages={"main.cf": "ini"},
     cli_flags=(
         CliFlag(
             flag="--postfix-version",
