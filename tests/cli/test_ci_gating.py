@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,6 @@ from click.testing import CliRunner
 
 from linter.cli import main
 from tests.packaging.test_precommit_hook import (
-    CLEAN_MAIN,
     INSECURE_MAIN,
     _git,
     _head_commit,
@@ -40,18 +40,25 @@ def findings(out: str) -> list[dict]:
     return json.loads(out)["findings"]
 
 
-def fleet(root: Path, hosts: int, insecure: set[int] = frozenset()) -> None:  # type: ignore[assignment]
-    for i in range(hosts):
-        folder = root / "hosts" / f"h{i:03}"
-        folder.mkdir(parents=True, exist_ok=True)
-        text = CLEAN_MAIN + (OPEN_RELAY_LINE if i in insecure else "")
-        (folder / "main.cf").write_text(text, encoding="utf-8")
+@pytest.fixture
+def fleet(clean_main_cf: str) -> Callable[..., None]:
+    """``fleet(root, hosts, insecure)`` writes root/hosts/h000/main.cf and on: the clean
+    main.cf, made an open relay on the hosts numbered in insecure."""
+
+    def write(root: Path, hosts: int, insecure: set[int] | frozenset[int] = frozenset()) -> None:
+        for i in range(hosts):
+            folder = root / "hosts" / f"h{i:03}"
+            folder.mkdir(parents=True, exist_ok=True)
+            text = clean_main_cf + (OPEN_RELAY_LINE if i in insecure else "")
+            (folder / "main.cf").write_text(text, encoding="utf-8")
+
+    return write
 
 
 # ---------------------------------------------------------------- baseline
 
 
-def test_baseline_reports_only_new_findings(tmp_path: Path) -> None:
+def test_baseline_reports_only_new_findings(tmp_path: Path, fleet: Callable[..., None]) -> None:
     fleet(tmp_path, 3, insecure={1})
     code, _, err = run(["check", "hosts", "--write-baseline", "base.json"], tmp_path)
     assert code == 0 and "wrote" in err
@@ -78,7 +85,9 @@ def test_baseline_reports_only_new_findings(tmp_path: Path) -> None:
     assert {f["path"] for f in findings(out)} == {"hosts/h002/main.cf"}
 
 
-def test_baseline_lists_entries_that_no_longer_occur(tmp_path: Path) -> None:
+def test_baseline_lists_entries_that_no_longer_occur(
+    tmp_path: Path, fleet: Callable[..., None]
+) -> None:
     fleet(tmp_path, 2, insecure={0})
     run(["check", "hosts", "--write-baseline", "base.json"], tmp_path)
     fleet(tmp_path, 2)  # fixed
@@ -100,14 +109,16 @@ def test_baseline_lists_entries_that_no_longer_occur(tmp_path: Path) -> None:
         ('{"tool": "mtalint", "format": 99, "findings": []}', "format 99"),
     ],
 )
-def test_bad_baseline_is_a_usage_error(tmp_path: Path, content: str, message: str) -> None:
+def test_bad_baseline_is_a_usage_error(
+    tmp_path: Path, content: str, message: str, fleet: Callable[..., None]
+) -> None:
     fleet(tmp_path, 1)
     (tmp_path / "base.json").write_text(content)
     code, _, err = run(["check", "hosts", "--baseline", "base.json"], tmp_path)
     assert code == 2 and message in err, err
 
 
-def test_missing_baseline_is_a_usage_error(tmp_path: Path) -> None:
+def test_missing_baseline_is_a_usage_error(tmp_path: Path, fleet: Callable[..., None]) -> None:
     fleet(tmp_path, 1)
     code, _, err = run(["check", "hosts", "--baseline", "nope.json"], tmp_path)
     assert code == 2 and "cannot read baseline" in err
@@ -117,7 +128,7 @@ def test_missing_baseline_is_a_usage_error(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def git_repo(tmp_path: Path) -> Path:
+def git_repo(tmp_path: Path, fleet: Callable[..., None]) -> Path:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = tmp_path / "repo"
@@ -131,7 +142,9 @@ def git_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def test_diff_base_reports_what_the_change_introduced(git_repo: Path) -> None:
+def test_diff_base_reports_what_the_change_introduced(
+    git_repo: Path, fleet: Callable[..., None]
+) -> None:
     # unchanged tree: nothing new, although h000 is an open relay
     code, out, _ = run(["check", "hosts", "--diff-base", "HEAD", "--format", "json"], git_repo)
     assert code == 0 and findings(out) == []
@@ -165,7 +178,7 @@ def test_diff_base_needs_a_commit(git_repo: Path) -> None:
 # ---------------------------------------------------------------- --jobs
 
 
-def test_jobs_give_the_serial_result(tmp_path: Path) -> None:
+def test_jobs_give_the_serial_result(tmp_path: Path, fleet: Callable[..., None]) -> None:
     fleet(tmp_path, 24, insecure={3, 7, 19})
     serial = run(["check", "hosts", "--format", "json"], tmp_path)
     parallel = run(["check", "hosts", "--format", "json", "--jobs", "3"], tmp_path)
@@ -176,7 +189,7 @@ def test_jobs_give_the_serial_result(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- pre-commit with a baseline
 
 
-def test_precommit_hook_with_a_baseline(tmp_path: Path) -> None:
+def test_precommit_hook_with_a_baseline(tmp_path: Path, fleet: Callable[..., None]) -> None:
     rev = _head_commit()
     pre_commit = _pre_commit()
     repo = tmp_path / "mail-config"
@@ -224,7 +237,9 @@ def _analysis_fails_for(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
 
 
 def test_internal_error_exits_3_and_keeps_the_other_sets(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fleet: Callable[..., None],
 ) -> None:
     fleet(tmp_path, 3, insecure={2})
     _analysis_fails_for(monkeypatch, "h001")
@@ -237,7 +252,9 @@ def test_internal_error_exits_3_and_keeps_the_other_sets(
 
 
 def test_baselined_internal_error_hides_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fleet: Callable[..., None],
 ) -> None:
     fleet(tmp_path, 3)
     _analysis_fails_for(monkeypatch, "h001")
@@ -266,7 +283,9 @@ def test_baselined_internal_error_hides_nothing(
     assert ("MTA001", "h002") in rules
 
 
-def test_internal_error_with_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_with_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fleet: Callable[..., None]
+) -> None:
     fleet(tmp_path, 4, insecure={3})
     _analysis_fails_for(monkeypatch, "h001")  # inherited by the forked workers
     code, out, err = run(["check", "hosts", "--format", "json", "--jobs", "2"], tmp_path)
@@ -276,7 +295,9 @@ def test_internal_error_with_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_worker_killed_by_a_signal_is_named_and_the_rest_checked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fleet: Callable[..., None],
 ) -> None:
     import signal
 
@@ -309,7 +330,9 @@ def test_worker_killed_by_a_signal_is_named_and_the_rest_checked(
 
 
 def test_too_deep_input_is_never_hidden_by_a_baseline(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fleet: Callable[..., None],
 ) -> None:
     import linter.check
 

@@ -134,9 +134,9 @@ def test_configuration_at_the_git_root_is_used_and_named(tmp_path: Path) -> None
     properties = sarif["runs"][0]["properties"]
     assert properties["mtalint/configuration"] == config
     assert "MTA001" in properties["mtalint/disabledRules"]
-    from tests.cli.test_check import _sarif_schema, _validator
+    from tests.report.schemas import sarif_schema, validator
 
-    errors = list(_validator(_sarif_schema()).iter_errors(sarif))
+    errors = list(validator(sarif_schema()).iter_errors(sarif))
     assert not errors, errors[0].message
 
 

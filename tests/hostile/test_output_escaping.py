@@ -165,7 +165,7 @@ def test_text_colour_codes_are_still_mtalint_own() -> None:
 
 
 def test_sarif_uri_is_percent_encoded(tmp_path: Path) -> None:
-    from tests.cli.test_check import _sarif_schema, _validator
+    from tests.report.schemas import sarif_schema, validator
 
     path = "a b#c%d?e/main.cf"
     doc = sarif_format.build(CheckResult(findings=[finding("m", path=path)], files=[path]), [])
@@ -175,21 +175,21 @@ def test_sarif_uri_is_percent_encoded(tmp_path: Path) -> None:
     for uri in uris:
         assert uri == "a%20b%23c%25d%3Fe/main.cf"
         assert unquote(urlsplit(uri).path) == path
-    assert list(_validator(_sarif_schema()).iter_errors(doc)) == []
+    assert list(validator(sarif_schema()).iter_errors(doc)) == []
 
 
 # ---------------------------------------------------------------- through the CLI
 
 
 def test_sarif_uris_name_the_files_checked(tmp_path: Path) -> None:
-    from tests.cli.test_check import _sarif_schema, _validator
+    from tests.report.schemas import sarif_schema, validator
 
     folder = tmp_path / "a b#c%d?e"
     folder.mkdir()
     (folder / "main.cf").write_text("myhostname = mx.example.com\nmynetworks = 0.0.0.0/0\n")
     proc = mtalint("check", "--no-config", "--format", "sarif", folder.name, cwd=tmp_path)
     doc = json.loads(utf8(proc.stdout))
-    assert list(_validator(_sarif_schema()).iter_errors(doc)) == []
+    assert list(validator(sarif_schema()).iter_errors(doc)) == []
     [run] = doc["runs"]
     uris = {a["location"]["uri"] for a in run["artifacts"]}
     uris |= {
@@ -305,14 +305,14 @@ def test_explain_escapes_rule_text(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_test_rules_escapes_a_custom_rule(tmp_path: Path) -> None:
-    from tests.cli.test_check import _rule_folder
+    from tests.cli.common import rule_folder
 
     def hostile(data):  # type: ignore[no-untyped-def]
         for case in data["tests"]:
             case["name"] = "case \x1b]0;x\x07\u202e\n::error::forged"
             case["expect"] = "pass" if case["expect"] == "trigger" else "trigger"
 
-    folder = _rule_folder(tmp_path, hostile)
+    folder = rule_folder(tmp_path, hostile)
     proc = mtalint("test-rules", folder, cwd=tmp_path)
     out = utf8(proc.stdout)
     assert "FAIL ORG001 [" in out and "case \\x1b]0;x\\x07\\u202e\\x0a::error::forged" in out
@@ -341,9 +341,9 @@ def test_every_check_format_renders_a_non_utf8_name(non_utf8_set: Path, fmt: str
     if fmt in ("json", "sarif", "gitlab"):
         doc = json.loads(out)
         if fmt == "sarif":
-            from tests.cli.test_check import _sarif_schema, _validator
+            from tests.report.schemas import sarif_schema, validator
 
-            assert list(_validator(_sarif_schema()).iter_errors(doc)) == []
+            assert list(validator(sarif_schema()).iter_errors(doc)) == []
             uris = {r["location"]["uri"] for r in doc["runs"][0]["artifacts"]}
             assert uris == {"bad%FF/main.cf"}
         else:

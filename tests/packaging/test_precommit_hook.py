@@ -24,31 +24,6 @@ compatibility_level = 3.6
 mynetworks = 0.0.0.0/0
 """
 
-CLEAN_MAIN = """\
-compatibility_level = 3.6
-myhostname = mail.example.com
-mydomain = example.com
-mydestination = $myhostname, localhost.$mydomain, localhost
-mynetworks = 127.0.0.0/8 [::1]/128
-smtpd_banner = $myhostname ESMTP
-smtpd_helo_required = yes
-disable_vrfy_command = yes
-smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated,
-    reject_unauth_destination
-smtpd_tls_chain_files = /etc/ssl/private/mail.pem
-smtpd_tls_security_level = may
-smtpd_tls_auth_only = yes
-smtpd_tls_protocols = >=TLSv1.2
-smtpd_tls_mandatory_protocols = >=TLSv1.2
-smtpd_tls_loglevel = 1
-smtp_tls_security_level = may
-smtp_tls_protocols = >=TLSv1.2
-smtp_tls_mandatory_protocols = >=TLSv1.2
-smtp_tls_loglevel = 1
-smtpd_forbid_bare_newline = yes
-smtpd_forbid_bare_newline_exclusions = $mynetworks
-"""
-
 
 def _head_commit() -> str:
     if shutil.which("git") is None:
@@ -98,7 +73,7 @@ def run_hooks(
     )
 
 
-def test_hook_fails_on_insecure_config_and_passes_once_fixed(tmp_path):
+def test_hook_fails_on_insecure_config_and_passes_once_fixed(tmp_path, clean_main_cf):
     rev = _head_commit()
     pre_commit = _pre_commit()
 
@@ -106,7 +81,7 @@ def test_hook_fails_on_insecure_config_and_passes_once_fixed(tmp_path):
     (repo / "edge").mkdir(parents=True)
     (repo / "internal").mkdir()
     (repo / "edge" / "main.cf").write_text(INSECURE_MAIN, encoding="utf-8")
-    (repo / "internal" / "main.cf").write_text(CLEAN_MAIN, encoding="utf-8")
+    (repo / "internal" / "main.cf").write_text(clean_main_cf, encoding="utf-8")
     # files the hook's pattern must leave alone (mtalint would refuse them)
     (repo / "README.md").write_text("Postfix configuration of our mail hosts.\n", encoding="utf-8")
     (repo / "internal" / "main.cf.orig").write_text("not = checked\n", encoding="utf-8")
@@ -128,7 +103,7 @@ def test_hook_fails_on_insecure_config_and_passes_once_fixed(tmp_path):
     assert "internal/main.cf:" not in output
     assert "Traceback" not in output
 
-    (repo / "edge" / "main.cf").write_text(CLEAN_MAIN, encoding="utf-8")
+    (repo / "edge" / "main.cf").write_text(clean_main_cf, encoding="utf-8")
     _git(repo, "add", "-A")
     passed = run()
     assert passed.returncode == 0, passed.stdout + passed.stderr

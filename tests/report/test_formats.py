@@ -328,13 +328,13 @@ def test_junit_distinct_findings_at_one_place_are_distinct_cases(junit_xsd) -> N
 
 
 def _sarif(*args: str) -> dict:
-    from tests.cli.test_check import _sarif_schema, _validator
+    from tests.report.schemas import sarif_schema, validator
 
     _, out = run(*args, "--format", "sarif")
     doc = json.loads(out)
     errors = [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in _validator(_sarif_schema()).iter_errors(doc)
+        for e in validator(sarif_schema()).iter_errors(doc)
     ]
     assert errors == []
     return doc
