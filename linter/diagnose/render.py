@@ -63,13 +63,14 @@ def to_json(result: Diagnosis) -> str:
             {
                 "path": s.source,
                 "lines": s.lines,
+                "known_format": s.known > 0,
                 "binary_lines": s.binary_lines,
                 "truncated_lines": s.truncated_lines,
                 "stopped": s.stopped or None,
             }
             for s in result.inputs
         ],
-        "recognised_lines": result.recognised,
+        "event_lines": result.event_lines,
         "problems": result.problems,
         "notes": result.notes + result.config_problems,
     }
@@ -128,7 +129,8 @@ def to_text(result: Diagnosis) -> str:
     out.append(
         printable(
             f"{len(result.incidents)} incidents; messages by last outcome: {outcomes}; "
-            f"{result.recognised} log lines read from {len(result.inputs)} inputs"
+            f"{result.event_lines} events in {sum(s.lines for s in result.inputs)} lines "
+            f"read from {len(result.inputs)} inputs"
         )
     )
     out.extend(printable(f"note: {n}") for n in result.notes + result.config_problems)
