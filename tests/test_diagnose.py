@@ -310,6 +310,28 @@ def test_hostile_lines_finish_quickly(tmp_path, message):
     assert time.monotonic() - start < 5
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "1xZtMx-0006c0-2d ** " + "a" * 8000,
+        "1xZtMx-0006c0-2d == x R=r defer (111): " + "H=h [1.2.3.4" * 700,
+        "rejected MAIL FROM:<x> " * 350,
+        "H=" + "(" * 4000 + " rejected RCPT <" + "x" * 3000,
+        "plain authenticator failed for " + "(" * 7000,
+        "TLS error on connection from " + "[" * 7000,
+    ],
+    ids=["bounce", "hosts", "rejected", "rcpt", "auth", "tls"],
+)
+def test_hostile_exim_lines_finish_quickly(tmp_path, message):
+    log = tmp_path / "mainlog"
+    log.write_text("".join(f"2026-12-05 10:00:01 {message}\n" for _ in range(200)))
+    import time
+
+    start = time.monotonic()
+    diagnose([str(log)], now=NOW)
+    assert time.monotonic() - start < 5
+
+
 def test_ten_megabyte_log_in_bounded_memory(tmp_path):
     """A 10 MB log is streamed: peak memory grows far less than the file."""
     log = tmp_path / "big.log"
@@ -334,3 +356,11 @@ def test_ten_megabyte_log_in_bounded_memory(tmp_path):
     # each of the ~45 000 distinct queue ids stays tracked (no "removed" line): that is
     # bounded by MAX_TRACKED, and far below holding the 10 MB text
     assert grown_kib < 40_000, grown_kib
+
+
+def test_an_input_of_no_known_format_is_said_so(tmp_path):
+    log = write_log(tmp_path / "notes.txt", ["just some text", "and more of it"])
+    code, out = run("diagnose", str(log), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["inputs"][0]["known_format"] is False
+    assert any("no line of a known mail log format" in n for n in doc["notes"]), doc["notes"]

@@ -21,7 +21,7 @@ from linter.diagnose.events import EXPIRED, REMOVED, Event
 from linter.diagnose.incidents import UNCLASSIFIED, Grouper, Incident
 from linter.diagnose.logformats import parse_envelope
 from linter.diagnose.postfix_log import worth_reading as postfix_worth_reading
-from linter.diagnose.readers import reader_for
+from linter.diagnose.readers import Readers
 from linter.diagnose.tracking import MAX_TRACKED, Tracker
 
 
@@ -74,6 +74,7 @@ class Diagnoser:
         self.tracker = Tracker()
         self.grouper = Grouper()
         self.on_open = on_open
+        self.readers = Readers()
 
     def _group(self, event: Event, cause: Cause, groups: dict[str, str]) -> tuple[str, str]:
         before = len(self.grouper.incidents)
@@ -140,7 +141,7 @@ class Diagnoser:
         if envelope is None:
             return
         stats.known += 1
-        reader = reader_for(envelope.program)
+        reader = self.readers.reader_for(envelope.program)
         if reader is None:
             return
         found = reader(envelope, line.source, line.number, text)

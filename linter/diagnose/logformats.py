@@ -7,6 +7,10 @@ Formats read (each as the daemon or collector writes it):
 * RFC 3339 timestamps (rsyslog's high-precision template, ``journalctl -o short-iso`` and
   ``short-iso-precise``): ``2026-12-05T15:44:38.123456+01:00 mx postfix/smtp[1234]: ...``
 * RFC 5424: ``<22>1 2026-12-05T15:44:38Z mx postfix/smtp 1234 - - message``
+* Exim's own log files (mainlog, rejectlog, paniclog; ``log_file_path``):
+  ``2026-12-05 15:44:38 1xZtMx-0006c0-2d == user@example.com R=... defer (111): ...``,
+  with the optional fraction (``+millisec``), zone (``log_timezone``) and ``[pid]``
+  (``+pid``) of its log_selector; the program is then ``exim``
 * container prefixes before any of those: CRI/Kubernetes (``TIMESTAMP stdout F ...``),
   ``kubectl logs --timestamps`` (``TIMESTAMP ...``), Docker's json-file
   (``{"log":"...","stream":"stdout","time":"..."}``), docker compose (``name-1  | ...``).
@@ -46,6 +50,11 @@ _CLASSIC_PROGRAM = re.compile(
     r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d)(?:\.\d{1,9})? "
     r"(\S+) ([^\s\[\]:]{1,64})(?:\[(\d{1,10})\])?: (.*)"
 )
+# Exim's log_file_path lines: local time with a space, optional ".mmm", zone and [pid]
+_EXIM = re.compile(
+    r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d{3})?(?: ([+-]\d{4}))? (?:\[(\d{1,10})\] )?(.*)"
+)
+_SYSLOG_TAG = re.compile(r"\S+ [^\s\[\]:]{1,64}(?:\[\d{1,10}\])?: ")
 _PROGRAM = re.compile(r"(?P<prog>[^\s\[\]:]{1,64})(?:\[(?P<pid>\d{1,10})\])?: (?P<msg>.*)")
 _CRI = re.compile(rf"{_ISO} (?:stdout|stderr) [FP] (?P<rest>.*)")
 _TIMESTAMPED = re.compile(rf"{_ISO} (?P<rest>.*)")
@@ -141,6 +150,11 @@ def parse_envelope(line: str, now: datetime) -> Envelope | None:
         return Envelope(
             parse_iso(m.group("ts")), m.group("host"), m.group("app"), pid, m.group("msg") or ""
         )
+    m = _EXIM.match(line)
+    if m is not None and not _SYSLOG_TAG.match(m.group(4)):
+        # an Exim log line, not a syslog line whose RFC 3339 time has a space for its "T"
+        stamp, zone, pid, message = m.groups()
+        return Envelope(parse_iso(stamp + (zone or "")), "", "exim", pid or "", message)
     m = _RFC3339.match(line)
     if not m:
         return None

@@ -1,18 +1,29 @@
-"""Which reader turns a log line's message into an event, by the program that wrote it."""
+"""Which reader turns a log line's message into an event, by the program that wrote it.
+
+Readers may remember what one line says for a later one (Exim names the host of a failed
+attempt on the line before the deferral), so each diagnosis has its own :class:`Readers`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from linter.diagnose.events import Event
+from linter.diagnose.exim_log import EximReader, is_exim
 from linter.diagnose.logformats import Envelope
 from linter.diagnose.postfix_log import is_postfix, postfix_event
 
 Reader = Callable[[Envelope, str, int, str], Event | None]
 
 
-def reader_for(program: str) -> Reader | None:
-    """The reader for lines of PROGRAM ("postfix/smtp", "exim", "sendmail"), if any."""
-    if is_postfix(program):
-        return postfix_event
-    return None
+class Readers:
+    def __init__(self) -> None:
+        self.exim = EximReader()
+
+    def reader_for(self, program: str) -> Reader | None:
+        """The reader for lines of PROGRAM ("postfix/smtp", "exim", "sendmail"), if any."""
+        if is_postfix(program):
+            return postfix_event
+        if is_exim(program):
+            return self.exim
+        return None
