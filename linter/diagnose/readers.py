@@ -12,6 +12,7 @@ from linter.diagnose.events import Event
 from linter.diagnose.exim_log import EximReader, is_exim
 from linter.diagnose.logformats import Envelope
 from linter.diagnose.postfix_log import is_postfix, postfix_event
+from linter.diagnose.sendmail_log import is_sendmail, sendmail_event
 
 Reader = Callable[[Envelope, str, int, str], Event | None]
 
@@ -26,4 +27,6 @@ class Readers:
             return postfix_event
         if is_exim(program):
             return self.exim
+        if is_sendmail(program):
+            return sendmail_event
         return None
