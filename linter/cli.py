@@ -1406,6 +1406,12 @@ def _when(value: str | None, option: str) -> Any:
 @click.option("--since", metavar="TIME", help="Only events at or after this ISO 8601 time.")
 @click.option("--until", metavar="TIME", help="Only events at or before this ISO 8601 time.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Read one growing log (or '-') from its end and print each incident as it opens "
+    "(json: one object per line); rotation is followed; stop with Ctrl-C.",
+)
 def diagnose(
     inputs: tuple[str, ...],
     config_path: Path | None,
@@ -1413,13 +1419,15 @@ def diagnose(
     since: str | None,
     until: str | None,
     output: Path | None,
+    follow: bool,
 ) -> None:
     """Group the delivery failures in mail logs and bounces into incidents, and name the
     configuration setting behind each.
 
-    LOG_OR_BOUNCE: Postfix logs (syslog, RFC 5424, journalctl -o short-iso, container
-    prefixes; rotated .gz files are read as they are) and bounce messages (.eml with an
-    RFC 3464 delivery-status part); "-" reads standard input.
+    LOG_OR_BOUNCE: Postfix, Exim and sendmail logs (syslog, RFC 5424, journalctl -o
+    short-iso, container prefixes, Exim's own mainlog; rotated .gz files are read as they
+    are) and bounce messages (.eml with an RFC 3464 delivery-status part); "-" reads
+    standard input.
 
     Exit codes: 0 no incident, 1 incidents found, 2 an input could not be read.
     """
@@ -1428,6 +1436,20 @@ def diagnose(
     from linter.diagnose.render import to_json, to_text
 
     window = Window(_when(since, "--since"), _when(until, "--until"))
+    if follow:
+        from linter.diagnose.follow import FollowError, run_follow
+
+        if len(inputs) != 1 or output is not None or config_path is not None:
+            _fail("--follow reads one log and writes to standard output (no -o, no --config)")
+        try:
+            result = run_follow(inputs[0], window, fmt, sys.stdout)
+        except FollowError as exc:
+            _fail(str(exc))
+        click.echo(
+            printable(f"{len(result.incidents)} incidents; {result.event_lines} events read"),
+            err=True,
+        )
+        sys.exit(EXIT_FINDINGS if result.incidents else EXIT_CLEAN)
     result = run_diagnosis(list(inputs), window)
     for problem in result.problems:
         click.echo(f"mtalint: {printable(problem)}", err=True)

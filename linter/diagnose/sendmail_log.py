@@ -24,7 +24,7 @@ _WITH_ID = re.compile(r"(?P<id>[0-9A-Za-z]{8,20}|NOQUEUE): (?P<body>.*)")
 _TO = re.compile(r"to=(?P<to>[^,\s]{1,512})")
 _FIELD = re.compile(r", (?P<name>relay|dsn|reply|stat)=")
 _RELAY = re.compile(
-    r"(?P<host>[^\s\[\]]{0,255}\[?[^\s\[\]]{1,255}\]?)(?: \[(?P<address>[^\]\s]{1,64})\])?"
+    r"(?P<host>\[[^\]\s]{1,255}\]|[^\s\[\]]{1,255})(?: \[(?P<address>[^\]\s]{1,64})\])?"
 )
 _REJECT = re.compile(
     r"ruleset=(?P<ruleset>\w{1,64}), arg1=(?P<arg>[^,]{0,512}), relay=(?P<client>[^,]{0,600}), "
