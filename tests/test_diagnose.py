@@ -332,6 +332,27 @@ def test_hostile_exim_lines_finish_quickly(tmp_path, message):
     assert time.monotonic() - start < 5
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "6B5HKOxs000040: to=" + "a," * 4000,
+        "6B5HKOxs000040: to=x, relay=" + "[" * 4000 + ", dsn=" * 500 + ", stat=Deferred",
+        "6B5HKOxs000040: to=x" + ", reply=" * 1000 + ", stat=" + "x" * 2000,
+        "NOQUEUE: ruleset=check_rcpt, arg1=" + "<" * 4000 + ", relay=" + "x" * 3000,
+        "6B5HKOxs000040: SYSERR(" + "(" * 7000,
+    ],
+    ids=["to", "relay", "fields", "ruleset", "syserr"],
+)
+def test_hostile_sendmail_lines_finish_quickly(tmp_path, message):
+    log = tmp_path / "maillog"
+    log.write_text("".join(f"Dec  5 10:00:01 mx sendmail[1]: {message}\n" for _ in range(200)))
+    import time
+
+    start = time.monotonic()
+    diagnose([str(log)], now=NOW)
+    assert time.monotonic() - start < 5
+
+
 def test_ten_megabyte_log_in_bounded_memory(tmp_path):
     """A 10 MB log is streamed: peak memory grows far less than the file."""
     log = tmp_path / "big.log"
@@ -364,3 +385,34 @@ def test_an_input_of_no_known_format_is_said_so(tmp_path):
     doc = json.loads(out)
     assert code == 0 and doc["inputs"][0]["known_format"] is False
     assert any("no line of a known mail log format" in n for n in doc["notes"]), doc["notes"]
+
+
+def test_auth_credentials_in_a_line_are_never_shown(tmp_path):
+    """A line quoting an AUTH command with its initial response (base64 of the password)
+    is shown without it, in every format; the mechanism stays."""
+    secret = "AHVzZXIAc2VjcmV0LXBhc3N3b3Jk"  # \0user\0secret-password
+    log = write_log(
+        tmp_path / "mail.log",
+        [
+            "Dec  5 10:00:01 mx postfix/smtpd[2212]: fatal: unexpected command from "
+            f"unknown[192.0.2.9]: AUTH PLAIN {secret}",
+            "Dec  5 10:00:02 mx postfix/smtpd[2212]: fatal: unexpected command from "
+            f"unknown[192.0.2.9]: auth login {secret}==",
+        ],
+    )
+    for fmt in ("text", "json"):
+        code, out = run("diagnose", str(log), "--format", fmt)
+        assert code == 1, out
+        assert secret not in out and "c2VjcmV0" not in out, out
+        assert "AUTH PLAIN [credentials removed]" in out
+
+
+def test_redaction_keeps_what_is_no_credential():
+    from linter.diagnose.redact import redact_credentials
+
+    for text in (
+        "SASL authentication failed; server x[192.0.2.1] said: 535 5.7.8 Error",
+        "plain authenticator failed for (x) [192.0.2.1]: 535 Incorrect authentication data",
+        "AUTH=server, relay=x [192.0.2.1], authid=user, mech=PLAIN, bits=0",
+    ):
+        assert redact_credentials(text) == text

@@ -22,6 +22,7 @@ from linter.diagnose.incidents import UNCLASSIFIED, Grouper, Incident
 from linter.diagnose.logformats import parse_envelope
 from linter.diagnose.postfix_log import worth_reading as postfix_worth_reading
 from linter.diagnose.readers import Readers
+from linter.diagnose.redact import redact_credentials
 from linter.diagnose.tracking import MAX_TRACKED, Tracker
 
 
@@ -132,7 +133,7 @@ class Diagnoser:
             self.read_line(line, stats)
 
     def read_line(self, line: sources.Line, stats: sources.InputStats) -> None:
-        text = line.text
+        text = redact_credentials(line.text)
         # once the input is known to be a log, Postfix's bookkeeping lines (connect,
         # client=, message-id=, from=: most of a busy log) are skipped before parsing
         if stats.known and "postfix" in text and not postfix_worth_reading(text):

@@ -16,6 +16,7 @@ from email.message import Message
 from email.utils import parsedate_to_datetime
 
 from linter.diagnose.events import BOUNCED, DEFERRED, OUTBOUND, Event
+from linter.diagnose.redact import redact_credentials
 
 MAX_PARTS = 1000  # MIME parts walked in one message
 ACTIONS = {"failed": BOUNCED, "delayed": DEFERRED}
@@ -74,7 +75,7 @@ def bounce_events(data: bytes, source: str) -> list[Event]:
         status = ACTIONS.get(action.split()[0] if action else "")
         if status is None:
             continue
-        diagnostic = _field(block, "Diagnostic-Code")
+        diagnostic = redact_credentials(_field(block, "Diagnostic-Code"))
         code = _field(block, "Status")
         # "smtp; 550 5.7.1 ..." -> the reply; without one the Status code alone
         text = diagnostic.split(";", 1)[-1].strip() if diagnostic else code
