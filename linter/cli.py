@@ -1008,6 +1008,14 @@ def _statistics(findings: list[Any], rules: Any) -> str:
     help="As for check: known findings are shown as suppressed, their controls not checked.",
 )
 @click.option("--limit", "limit_args", multiple=True, metavar="NAME=VALUE", help=_LIMIT_HELP)
+@click.option(
+    "--diagnose",
+    "diagnose_logs",
+    multiple=True,
+    metavar="LOG",
+    help="Add a section of delivery incidents from these mail logs or bounces (as "
+    "'mtalint diagnose'; joined with the configuration when one PATH is given).",
+)
 @_online_options
 def report(
     paths: tuple[Path, ...],
@@ -1026,6 +1034,7 @@ def report(
     defines: tuple[str, ...],
     baseline: Path | None,
     limit_args: tuple[str, ...],
+    diagnose_logs: tuple[str, ...],
     online: bool,
     resolver: str,
     dns_timeout: float,
@@ -1096,7 +1105,20 @@ def report(
             "baseline": str(baseline) if baseline else "",
         },
     )
+    if diagnose_logs:
+        from linter.diagnose import attach_config
+        from linter.diagnose import diagnose as run_diagnosis
+        from linter.diagnose.render import to_document
+
+        diagnosis = run_diagnosis(list(diagnose_logs))
+        if len(path_list) == 1:
+            attach_config(diagnosis, path_list[0])
+        document["diagnosis"] = to_document(diagnosis)
+        if diagnosis.problems:  # a log that could not be read: the report is incomplete
+            document["incomplete"] = True
+            document["problems"] = list(document.get("problems", [])) + diagnosis.problems
     protected = _protected(result, path_list, config) + ((baseline,) if baseline else ())
+    protected += tuple(Path(name) for name in diagnose_logs if name != "-")
     _emit(render(document, fmt, summary_only=summary), output, protected=protected)
     _internal_errors(result)
     # an input that could not be read leaves its controls unchecked: not a clean run

@@ -61,7 +61,14 @@ def incident_json_line(incident: Incident) -> str:
 
 
 def to_json(result: Diagnosis) -> str:
-    document = {
+    document = to_document(result)
+    return encodable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def to_document(result: Diagnosis) -> dict[str, Any]:
+    """The diagnosis as plain data: ``--format json``, and the section of ``mtalint
+    report --diagnose``."""
+    return {
         "incidents": [incident_dict(i) for i in result.incidents],
         "outcomes": dict(result.outcomes),
         "inputs": [
@@ -79,7 +86,6 @@ def to_json(result: Diagnosis) -> str:
         "problems": result.problems,
         "notes": result.notes + result.config_problems,
     }
-    return encodable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def incident_lines(n: int, incident: Incident) -> list[str]:
