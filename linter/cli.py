@@ -1446,10 +1446,10 @@ def diagnose(
     """Group the delivery failures in mail logs and bounces into incidents, and name the
     configuration setting behind each.
 
-    LOG_OR_BOUNCE: Postfix, Exim and sendmail logs (syslog, RFC 5424, journalctl -o
-    short-iso, container prefixes, Exim's own mainlog; rotated .gz files are read as they
-    are) and bounce messages (.eml with an RFC 3464 delivery-status part); "-" reads
-    standard input.
+    LOG_OR_BOUNCE: Postfix, Exim, sendmail and hMailServer logs (syslog, RFC 5424,
+    journalctl -o short-iso, container prefixes, Exim's mainlog, hMailServer's log files;
+    rotated .gz files are read as they are) and bounce messages (.eml with an RFC 3464
+    delivery-status part); "-" reads standard input.
 
     Exit codes: 0 no incident, 1 incidents found, 2 an input could not be read.
     """

@@ -416,3 +416,51 @@ def test_redaction_keeps_what_is_no_credential():
         "AUTH=server, relay=x [192.0.2.1], authid=user, mech=PLAIN, bits=0",
     ):
         assert redact_credentials(text) == text
+
+
+def hmail(kind: str, session: int, ip: str, text: str, ms: int = 0) -> str:
+    """A line as hMailServer's Logger::LogSMTPConversation writes it (CRLF ended)."""
+    return f'"{kind}"\t4180\t{session}\t"2026-12-05 10:00:01.{ms:03d}"\t"{ip}"\t"{text}"\r\n'
+
+
+def test_hmailserver_conversation_log(tmp_path):
+    log = tmp_path / "hmailserver_2026-12-05.log"
+    log.write_text(
+        hmail("SMTPC", 15, "203.0.113.5", "SENT: RCPT TO:<victim@external.example>")
+        # another session's RCPT in between must not be taken for this one's
+        + hmail("SMTPC", 16, "203.0.113.6", "SENT: RCPT TO:<other@elsewhere.example>", 1)
+        + hmail("SMTPC", 15, "203.0.113.5", "RECEIVED: 550 5.7.1 Relaying denied", 2)
+        + hmail("SMTPC", 16, "203.0.113.6", "RECEIVED: 250 2.1.5 Ok", 3)
+        + hmail("SMTPD", 27, "192.0.2.9", "RECEIVED: RCPT TO:<x@outside.example>", 4)
+        + hmail("SMTPD", 27, "192.0.2.9", "SENT: 550 Delivery is not allowed to this address.", 5)
+        + '"APPLICATION"\t4180\t"2026-12-05 10:00:02.000"\t"SMTPDeliverer - Message 7: '
+        'Delivering message from a@example.test to victim@external.example."\r\n'
+    )
+    code, out = run("diagnose", str(log), "--format", "json")
+    assert code == 1, out
+    incidents = {i["cause"]: i for i in json.loads(out)["incidents"]}
+    assert set(incidents) == {"relay-denied", "relay-denied-inbound"}
+    assert incidents["relay-denied"]["destinations"] == {"external.example": 1}
+    assert incidents["relay-denied"]["relays"] == {"203.0.113.5": 1}
+    assert incidents["relay-denied"]["outcomes"] == {"bounced": 1}
+    assert incidents["relay-denied-inbound"]["destinations"] == {"outside.example": 1}
+    assert incidents["relay-denied-inbound"]["first"].startswith("2026-12-05T10:00:01.005")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"SMTPC"\t1\t2\t"2026-12-05 10:00:01.000"\t"' + "x" * 7000 + '"\t"RECEIVED: 550 x"',
+        '"SMTPC"\t1\t2\t"2026-12-05 10:00:01.000"\t"a"\t"' + '"\t"' * 2000 + '"',
+        '"SMTPD"\t1\t2\t"2026-12-05 10:00:01.000"\t"a"\t"RECEIVED: RCPT TO:<' + "<" * 7000 + '"',
+    ],
+    ids=["address", "quotes", "rcpt"],
+)
+def test_hostile_hmailserver_lines_finish_quickly(tmp_path, line):
+    log = tmp_path / "hmailserver.log"
+    log.write_text((line + "\n") * 200)
+    import time
+
+    start = time.monotonic()
+    diagnose([str(log)], now=NOW)
+    assert time.monotonic() - start < 5

@@ -1,9 +1,12 @@
 """``mtalint diagnose``: from mail logs and bounces to incidents and the settings behind them.
 
 One module per job: ``sources`` (opening inputs, bounded lines, gzip), ``logformats``
-(syslog/RFC 5424/journald/container envelopes), ``postfix_log`` and ``bounces`` (what a
-line or a DSN says happened), ``tracking`` (queue id to outcome), ``catalogue`` (causes as
-YAML data), ``incidents`` (grouping), ``configjoin`` (settings and rules), ``render``.
+(syslog/RFC 5424/journald/container envelopes, Exim's and hMailServer's own files),
+``readers`` (which reader for which program) with ``postfix_log``, ``exim_log``,
+``sendmail_log``, ``hmailserver_log`` and ``bounces`` (what a line or a DSN says
+happened), ``redact`` (credentials out of lines), ``tracking`` (queue id to outcome),
+``catalogue`` (causes as YAML data), ``incidents`` (grouping), ``configjoin`` (settings
+and rules), ``render``, ``follow`` (--follow).
 """
 
 from __future__ import annotations
@@ -164,7 +167,8 @@ class Diagnoser:
             if stats.lines and not stats.known:
                 result.notes.append(
                     f"{stats.source}: no line of a known mail log format "
-                    "(Postfix, Exim, sendmail: syslog, RFC 5424, journald, Exim's own log)"
+                    "(Postfix, Exim, sendmail, hMailServer: syslog, RFC 5424, journald, "
+                    "their own log files)"
                 )
             if stats.binary_lines:
                 result.notes.append(f"{stats.source}: {stats.binary_lines} binary lines skipped")

@@ -11,6 +11,11 @@ Formats read (each as the daemon or collector writes it):
   ``2026-12-05 15:44:38 1xZtMx-0006c0-2d == user@example.com R=... defer (111): ...``,
   with the optional fraction (``+millisec``), zone (``log_timezone``) and ``[pid]``
   (``+pid``) of its log_selector; the program is then ``exim``
+* hMailServer's log files (``Logger.cpp``: tab-separated, quoted):
+  ``"SMTPC"\tTHREAD\tSESSION\t"2026-12-05 15:44:38.123"\t"IP"\t"RECEIVED: 550 ..."``
+  (``SMTPD`` likewise; ``APPLICATION``, ``ERROR``, ``DEBUG``, ``TCPIP`` without session
+  and address); the program is then ``hmailserver/smtpc`` (and so on) and the message
+  ``SESSION IP TEXT``
 * container prefixes before any of those: CRI/Kubernetes (``TIMESTAMP stdout F ...``),
   ``kubectl logs --timestamps`` (``TIMESTAMP ...``), Docker's json-file
   (``{"log":"...","stream":"stdout","time":"..."}``), docker compose (``name-1  | ...``).
@@ -53,6 +58,12 @@ _CLASSIC_PROGRAM = re.compile(
 # Exim's log_file_path lines: local time with a space, optional ".mmm", zone and [pid]
 _EXIM = re.compile(
     r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d{3})?(?: ([+-]\d{4}))? (?:\[(\d{1,10})\] )?(.*)"
+)
+# hMailServer: "KIND"<tab>thread<tab>[session<tab>]"time"<tab>["address"<tab>]"text"
+_HMAIL = re.compile(
+    r'"(SMTPC|SMTPD|POP3C|POP3D|IMAPD|APPLICATION|ERROR|DEBUG|TCPIP)"\t\d{1,10}\t'
+    r'(?:(\d{1,10})\t)?"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?)"\t'
+    r'(?:"([^"\t]{0,100})"\t)?"(.*)"\r?$'
 )
 _SYSLOG_TAG = re.compile(r"\S+ [^\s\[\]:]{1,64}(?:\[\d{1,10}\])?: ")
 _PROGRAM = re.compile(r"(?P<prog>[^\s\[\]:]{1,64})(?:\[(?P<pid>\d{1,10})\])?: (?P<msg>.*)")
@@ -136,6 +147,13 @@ def parse_envelope(line: str, now: datetime) -> Envelope | None:
             mon, day, hms, host, program, pid, message = m.groups()
             return Envelope(classic_time(mon, day, hms, now), host, program, pid or "", message)
         m = _CLASSIC.match(line)
+    elif line[:1] == '"':
+        h = _HMAIL.match(line)
+        if h is not None:
+            kind, session, stamp, address, text = h.groups()
+            message = f"{session or '-'} {address or '-'} {text}"
+            return Envelope(parse_iso(stamp), "", f"hmailserver/{kind.lower()}", "", message)
+        m = None
     else:
         m = None
     if m is None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from linter.diagnose.events import Event
 from linter.diagnose.exim_log import EximReader, is_exim
+from linter.diagnose.hmailserver_log import HMailServerReader, is_hmailserver
 from linter.diagnose.logformats import Envelope
 from linter.diagnose.postfix_log import is_postfix, postfix_event
 from linter.diagnose.sendmail_log import is_sendmail, sendmail_event
@@ -20,6 +21,7 @@ Reader = Callable[[Envelope, str, int, str], Event | None]
 class Readers:
     def __init__(self) -> None:
         self.exim = EximReader()
+        self.hmailserver = HMailServerReader()
 
     def reader_for(self, program: str) -> Reader | None:
         """The reader for lines of PROGRAM ("postfix/smtp", "exim", "sendmail"), if any."""
@@ -29,4 +31,6 @@ class Readers:
             return self.exim
         if is_sendmail(program):
             return sendmail_event
+        if is_hmailserver(program):
+            return self.hmailserver
         return None
