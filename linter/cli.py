@@ -1429,6 +1429,17 @@ def _when(value: str | None, option: str) -> Any:
 @click.option("--until", metavar="TIME", help="Only events at or before this ISO 8601 time.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
+    "--online",
+    is_flag=True,
+    help="Ask DNS now about DNS-side causes (is the address still on the blocklist?).",
+)
+@click.option(
+    "--resolver",
+    default="",
+    metavar="IP[:PORT]",
+    help="DNS server to ask with --online  [default: the system's resolvers].",
+)
+@click.option(
     "--follow",
     is_flag=True,
     help="Read one growing log (or '-') from its end and print each incident as it opens "
@@ -1441,6 +1452,8 @@ def diagnose(
     since: str | None,
     until: str | None,
     output: Path | None,
+    online: bool,
+    resolver: str,
     follow: bool,
 ) -> None:
     """Group the delivery failures in mail logs and bounces into incidents, and name the
@@ -1477,6 +1490,16 @@ def diagnose(
         click.echo(f"mtalint: {printable(problem)}", err=True)
     if config_path is not None:
         attach_config(result, config_path)
+    if online:
+        from linter.diagnose.online import recheck
+        from linter.dns import parse_resolver
+        from linter.dns.resolver import Resolver, ResolverSettings
+
+        try:
+            host, port = parse_resolver(resolver) if resolver else ("", 53)
+        except ValueError as exc:
+            _fail(str(exc))
+        recheck(result.incidents, Resolver(ResolverSettings(host, port)))
     _emit(to_json(result) if fmt == "json" else to_text(result), output)
     if result.problems:
         sys.exit(EXIT_USAGE)

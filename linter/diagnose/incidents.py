@@ -40,6 +40,7 @@ class Incident:
     relays: Counter[str] = field(default_factory=Counter)
     example: Event | None = None
     config: dict[str, Any] | None = None  # filled in by the join with the configuration
+    online: dict[str, Any] | None = None  # filled in by --online (linter.diagnose.online)
 
     def add(self, event: Event) -> None:
         self.failures += 1

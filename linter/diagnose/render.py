@@ -52,6 +52,8 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
     }
     if incident.config is not None:
         out["configuration"] = incident.config
+    if incident.online is not None:
+        out["online"] = incident.online
     return out
 
 
@@ -133,6 +135,10 @@ def incident_lines(n: int, incident: Incident) -> list[str]:
             out.append(printable(f"  settings ({mta}): {', '.join(names)}"))
         if cause.rules:
             out.append(printable(f"  rules: {', '.join(cause.rules)}"))
+    if incident.online is not None:
+        online = incident.online
+        text = online.get("verdict") or f"not re-checked: {online.get('reason', '')}"
+        out.append(printable(f"  now (--online): {text}"))
     for mta, fix in cause.fix.items():
         out.append(printable(f"  fix ({mta}): {fix}" if mta != "any" else f"  fix: {fix}"))
     return out
