@@ -318,21 +318,62 @@ def provider_fact(relayhost: dict[str, Any] | None, outbound: dict[str, Any]) ->
     }
 
 
+_CLIENT_FIELDS = ("tls", "wrappermode", "auth")
+
+
+def route_fact(route: dict[str, Any], outbound: dict[str, Any], via: str) -> dict[str, Any]:
+    """One element of ``posture.outbound.provider_routes``: the provider fact of a next
+    hop, with the SMTP client settings that reach it (the route's own, where its MTA
+    gives them, else the outbound ones) and the setting that names it; {} when the next
+    hop is no provider's."""
+    client = {name: route.get(name, outbound.get(name)) for name in _CLIENT_FIELDS}
+    fact = provider_fact(route, client)
+    if not fact:
+        return {}
+    key = str(route.get("key") or "")
+    where = f"{via} entry {key}" if via != "relayhost" and key not in ("", "*") else via
+    return {**fact, **client, "raw": str(route.get("raw") or ""), "via": where}
+
+
 def put_facts(facts: Facts) -> None:
-    """Add ``posture.outbound.provider`` beside the posture an MTA's analysis built (once,
-    for every MTA); located at the relayhost's line."""
+    """Add ``posture.outbound.provider`` (the relayhost's provider) and
+    ``posture.outbound.provider_routes`` (every outbound route that names a provider:
+    the relayhost, then the routes an MTA records in ``posture.outbound.routes``) beside
+    the posture an MTA's analysis built; each located at the line that names the route."""
     outbound = facts.get("posture.outbound")
     if not isinstance(outbound, dict):
         return
     fact = provider_fact(outbound.get("relayhost"), outbound)
     facts.set("posture.outbound.provider", fact)
     span = facts.spans.get("posture.outbound.relayhost")
+    port_span = facts.spans.get("posture.outbound.relayhost.port")
     if fact and span is not None:
         facts.spans["posture.outbound.provider"] = span
-        port_span = facts.spans.get("posture.outbound.relayhost.port")
         if port_span is not None:
             for name in ("port", "port_served", "port_tls"):
                 facts.spans[f"posture.outbound.provider.{name}"] = port_span
+    located: list[tuple[dict[str, Any], Any, Any]] = []
+    relayhost = outbound.get("relayhost")
+    if isinstance(relayhost, dict):
+        located.append((route_fact(relayhost, outbound, "relayhost"), span, port_span))
+    routes = outbound.get("routes")
+    for i, route in enumerate(routes if isinstance(routes, list) else []):
+        if isinstance(route, dict):
+            via = str(route.get("via") or "route")
+            route_span = facts.spans.get(f"posture.outbound.routes[{i}]")
+            located.append((route_fact(route, outbound, via), route_span, None))
+    provider_routes: list[dict[str, Any]] = []
+    for item, item_span, item_port_span in located:
+        if not item:
+            continue
+        base = f"posture.outbound.provider_routes[{len(provider_routes)}]"
+        provider_routes.append(item)
+        if item_span is not None:
+            facts.spans[base] = item_span
+        if item_port_span is not None:
+            for name in ("port", "port_served", "port_tls"):
+                facts.spans[f"{base}.{name}"] = item_port_span
+    facts.set("posture.outbound.provider_routes", provider_routes)
 
 
 # ------------------------------------------------------------------ documentation
@@ -343,6 +384,8 @@ def reads_provider(rule: Any) -> bool:
     catalogue)."""
     from linter.engine.conditions import leaf_paths
 
+    if getattr(rule, "for_each", None) == "posture.outbound.provider_routes":
+        return True
     when = getattr(rule, "when", None)
     if not isinstance(when, dict):
         return False
