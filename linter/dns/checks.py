@@ -201,6 +201,33 @@ class _Run:
             unmatched = mtasts.unmatched(policy, mx.get("hosts") or [])
         return {"policy": policy, "unmatched_mx": unmatched}
 
+    def bimi(self, domain: str, dmarc: dict[str, Any]) -> dict[str, Any]:
+        """The BIMI Assertion Record of ``domain`` (selector ``default``), with the
+        Organizational Domain's as fallback, judged with the DMARC records that apply
+        (BIMI draft -10 §7.2 steps 3 and 6, §7.1 steps 7-9)."""
+        org = self.inputs.organisation_domain
+        result = self.simple(f"default._bimi.{domain}", f"BIMI record of {domain}", records.bimi)
+        evidence = list(result.get("evidence", []))
+        if result["status"] == "missing" and org and domain.endswith("." + org):
+            result = self.simple(f"default._bimi.{org}", f"BIMI record of {org}", records.bimi)
+            evidence += result.get("evidence", [])
+            result["from"] = org
+        result["evidence"] = evidence
+        if result["status"] != "ok":
+            return result
+        if dmarc.get("status") == "unverified":
+            return {**result, "dmarc_problem": ""}  # the DMARC lookup said nothing
+        policies = [] if dmarc.get("status") == "missing" else [{"domain": domain, **dmarc}]
+        if org and org != domain and dmarc.get("from") != org:
+            answer, texts = self.txt(f"_dmarc.{org}", f"DMARC record of {org}")
+            result["evidence"].append(answer.to_evidence())
+            if answer.unverified:
+                return {**result, "dmarc_problem": ""}
+            own = records.dmarc(texts)
+            if own["status"] != "missing":
+                policies.append({"domain": org, **own})
+        return {**result, "dmarc_problem": records.bimi_dmarc_problem(policies)}
+
     def simple(self, name: str, why: str, parse: Any) -> dict[str, Any]:
         answer, texts = self.txt(name, why)
         evidence = [answer.to_evidence()]
@@ -379,6 +406,7 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
         if entry["sending"]:
             entry["spf"] = run.spf(name, senders)
             entry["dmarc"] = run.dmarc(name)
+            entry["bimi"] = run.bimi(name, entry["dmarc"])
         if entry["receiving"]:
             entry["mx"] = run.mx(name, here)
             entry["mta_sts"] = run.simple(f"_mta-sts.{name}", f"MTA-STS of {name}", records.mta_sts)
