@@ -433,6 +433,7 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
         for host in sorted(mx_hosts or ({inputs.hostname} - {""})):
             answer = run.ask(f"_25._tcp.{host}", "TLSA", f"TLSA of {host}")
             status = "unverified" if answer.unverified else ("ok" if answer.ok else "missing")
+            problems = [p for p in (records.tlsa_problem(r) for r in answer.records) if p]
             tlsa.append(
                 {
                     "host": host,
@@ -442,6 +443,9 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
                     # them; what says so here is the resolver's AD bit
                     "dnssec": answer.authenticated,
                     "unvalidated": status == "ok" and not answer.authenticated,
+                    # records that can match a certificate (RFC 6698 §2.1); none: no DANE
+                    "usable": status == "ok" and len(problems) < len(answer.records),
+                    "problems": problems[:5],
                     "evidence": [answer.to_evidence()],
                 }
             )

@@ -336,3 +336,34 @@ def bimi_dmarc_problem(policies: list[dict[str, Any]]) -> str:
             pct = d.get("pct")
             return f"the DMARC record of {where} has p=quarantine with pct={pct} (§7.1 step 9)"
     return ""
+
+
+# RFC 6698 §2.1.1-§2.1.3: certificate usage 0-3, selector 0 (full certificate) or 1
+# (SubjectPublicKeyInfo), matching type 0 (exact), 1 (SHA-256) or 2 (SHA-512); a digest
+# has the length of its hash's output (RFC 6234: 32 and 64 octets)
+_TLSA_DIGEST_OCTETS = {1: 32, 2: 64}
+
+
+def tlsa_problem(text: str) -> str:
+    """Why one TLSA record (as ``usage selector mtype hex``) can match no certificate, or
+    "" when it can."""
+    fields = text.split()
+    if len(fields) < 4 or not all(f.isdigit() for f in fields[:3]):
+        return f"{text[:60]!r} is not a TLSA record"
+    usage, selector, mtype = (int(f) if len(f) <= 3 else -1 for f in fields[:3])
+    data = "".join(fields[3:])
+    if usage not in (0, 1, 2, 3):
+        return f"certificate usage {fields[0][:5]} is not 0-3 (RFC 6698 §2.1.1)"
+    if selector not in (0, 1):
+        return f"selector {fields[1][:5]} is not 0 or 1 (RFC 6698 §2.1.2)"
+    if mtype not in (0, 1, 2):
+        return f"matching type {fields[2][:5]} is not 0, 1 or 2 (RFC 6698 §2.1.3)"
+    if len(data) % 2 or re.fullmatch(r"[0-9A-Fa-f]*", data) is None:
+        return "the certificate association data is not hexadecimal"
+    want = _TLSA_DIGEST_OCTETS.get(mtype)
+    if want is not None and len(data) // 2 != want:
+        algo = "SHA-256" if mtype == 1 else "SHA-512"
+        return f"a {algo} digest has {want} octets, this one {len(data) // 2}"
+    if not data:
+        return "the certificate association data is empty"
+    return ""
