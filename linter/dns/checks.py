@@ -102,6 +102,7 @@ class _Run:
             "lookup_limit": any(r["lookup_limit"] for r in errors),
             "void_limit": tree["void_limit"],
             "void_terms": tree["void_terms"],
+            "walked": tree["records"],
             "ptr": tree["ptr"],
             "oversized": tree["oversized"],
             "lookups": max([r["lookups"] for r in [probe, *results]] or [0]),
@@ -377,9 +378,13 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
             "evidence": [a.to_evidence() for a in answers],
         }
 
-    # the addresses mail leaves from: the relay's when mail goes through one
+    # the addresses mail leaves from: the relay's when mail goes through one; a relay
+    # provider sends from its own pool, which its SPF include stands for (checked below)
+    provider = _provider_of(inputs.relayhost)
     senders = list(inputs.outbound_addresses)
-    if inputs.relayhost:
+    if provider is not None:
+        senders = []
+    elif inputs.relayhost:
         relay = inputs.relayhost
         if inputs.relayhost_mx:
             mx = run.ask(relay, "MX", f"MX of relay host {relay}")
@@ -389,7 +394,7 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
             senders = [relay]
         else:
             senders = run.addresses_of(relay, f"address of relay host {relay}")
-    if not senders and inputs.sending_domains:
+    if not senders and inputs.sending_domains and provider is None:
         run.missing_input(
             "the addresses mail is sent from",
             "the configuration does not say; give --public-ip ADDRESS",
@@ -407,6 +412,8 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
             entry["spf"] = run.spf(name, senders)
             entry["dmarc"] = run.dmarc(name)
             entry["bimi"] = run.bimi(name, entry["dmarc"])
+            if provider is not None:
+                entry["provider"] = _provider_alignment(provider, entry["spf"])
         if entry["receiving"]:
             entry["mx"] = run.mx(name, here)
             entry["mta_sts"] = run.simple(f"_mta-sts.{name}", f"MTA-STS of {name}", records.mta_sts)
@@ -461,6 +468,34 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
         "tlsa": tlsa,
         "unverified": run.unverified,
         "queries": resolver.queries,
+    }
+
+
+def _provider_of(relayhost: str) -> Any:
+    """The relay provider (linter.providers) the relayhost names, or None."""
+    if not relayhost:
+        return None
+    from linter.providers import match
+
+    found = match(relayhost)
+    return found[0] if found is not None else None
+
+
+def _provider_alignment(provider: Any, spf: dict[str, Any]) -> dict[str, Any]:
+    """What the provider's documentation asks of a sending domain's DNS for DMARC to pass
+    through it, and whether the domain publishes it. Only the SPF include is checked: no
+    provider in the catalogue documents fixed DKIM selectors (see providers/data)."""
+    include = provider.spf_include
+    walked = spf.get("walked") if spf.get("status") == "ok" else None
+    return {
+        "name": provider.name,
+        "source": provider.spf_source,
+        "read_on": provider.read_on,
+        "spf_include": include,
+        # None: nothing documented to look for, or the SPF record could not be judged
+        "spf_includes_provider": None
+        if not include or walked is None
+        else include.lower() in walked,
     }
 
 
