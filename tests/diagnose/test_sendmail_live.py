@@ -1,6 +1,6 @@
 """mtalint diagnose on the log a real sendmail wrote while failing on loopback.
 
-Debian's sendmail 8.17 (unpacked at /opt/sendmail, tests/sendmail_daemon.py) runs in
+Debian's sendmail 8.17 (unpacked at /opt/sendmail, tests/mta/sendmail/daemon.py) runs in
 namespaces of its own (``unshare --pid --fork -u -n -m``), with .cf files built by m4 +
 cf.m4 from the .mc files below. sendmail logs only through syslog(3), so /dev/log is a
 datagram socket of this test (on a private /dev) that writes each message down as

@@ -1,5 +1,5 @@
 """The positive DANE path: TLSA records in a DNSSEC-signed zone, read through a
-validating resolver (tests/dns_validating.py: the zone signed with ldns-signzone, served
+validating resolver (tests/dns/validating.py: the zone signed with ldns-signzone, served
 by NSD, validated by Unbound with the zone's own key as trust anchor).
 
 RFC 7672 §2.2: senders use TLSA records only when DNSSEC validates them; mtalint reads
@@ -68,7 +68,7 @@ def test_a_usable_tlsa_record_in_a_signed_zone_passes(tmp_path: Path) -> None:
         report = check_online(tmp_path, resolver)
     assert dane_findings(report) == {}
     # and the same record without validation is DNS040's case (the control)
-    from dns_server import nsd
+    from tests.dns.server import nsd
 
     with nsd({"example.com": body, **REVERSE}) as plain:
         unvalidated = check_online(tmp_path, plain)

@@ -1,7 +1,7 @@
 """A DNSSEC-signed zone behind a validating resolver, on loopback, for the DANE tests.
 
 :func:`validated` signs one zone with ``ldns-keygen``/``ldns-signzone`` (Debian's
-ldnsutils), serves it (and any unsigned zones) from NSD (:func:`dns_server.nsd`), and runs
+ldnsutils), serves it (and any unsigned zones) from NSD (:func:`tests.dns.server.nsd`), and runs
 Unbound as a validating resolver whose only trust anchor is the signed zone's key-signing
 key (its DS record) and which reaches the zones through ``stub-zone`` entries. Answers
 from the signed zone carry the AD bit; the unsigned zones are declared insecure. Yields
