@@ -43,6 +43,8 @@ class DominoModel:
         self.diagnostics.extend(ots.diagnostics)
         for value in ots.notes_ini.values():
             add_setting(self.settings, self.diagnostics, value, "notes.ini and the setup")
+            if value.name.lower() == "servertasks":
+                self.server_tasks.append(value)
         self.server_tasks.extend(ots.server_tasks)
         self.host_name = self.host_name or ots.host_name
         self.tls_setup = self.tls_setup or ots.tls_setup
