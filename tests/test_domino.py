@@ -401,3 +401,35 @@ def test_odd_json_values_never_crash(tmp_path, value):
     text += ' {"findDocument": 7, "items": {"Form": ["Server"]}}]}]}}'
     folder = _write(tmp_path, "setup.json", text.encode())
     assert "MTL001" not in finding_ids(folder)
+
+
+def test_site_document_without_ldisite_decides_nothing(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "setup.json").write_text(
+        ots(
+            {
+                "action": "update",
+                "findDocument": {"Type": "Server"},
+                "items": {"SMTPListenerEnabled": "1"},
+            },
+            {"action": "create", "items": {"Form": "ServerConfig"}},
+            {"action": "create", "items": {"Form": "SMTPInboundSite", "TCPNameAndPwd": "1"}},
+        )
+    )
+    posture, _ = posture_of(folder)
+    assert posture.listeners[0].auth == "none"
+    assert any("AUTH is not checked" in n for n in posture.notes)
+    assert finding_ids(folder) == ["MTA014"]
+
+
+def test_explain_lists_what_is_not_established():
+    proc = subprocess.run(
+        [sys.executable, "-m", "linter", "explain", "MTA001"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert "Domino items no public source establishes" in proc.stdout
+    assert "inbound relay controls" in proc.stdout

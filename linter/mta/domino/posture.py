@@ -97,7 +97,8 @@ def site_auth(model: DominoModel, notes: list[str]) -> tuple[dict[str, bool | No
     """Name-and-password and anonymous access on the clear SMTP port (None: unknown)."""
     sites = model.docs("smtp-site")
     loads_sites, _ = model.item("server", "LdISite")
-    if not sites or (loads_sites is not None and loads_sites.text.strip() != "1"):
+    # the site document decides only beside LdISite 1, the pairing of HCL's sample
+    if not sites or loads_sites is None or loads_sites.unknown or loads_sites.text.strip() != "1":
         notes.append(
             "the SMTP port's authentication options (SMTP Inbound Internet Site document, "
             "or the Server document's Ports tab, whose item names are not established) "
