@@ -433,3 +433,28 @@ def test_explain_lists_what_is_not_established():
     )
     assert "Domino items no public source establishes" in proc.stdout
     assert "inbound relay controls" in proc.stdout
+
+
+def test_many_notes_ini_settings_stay_bounded(tmp_path):
+    from linter.mta.domino.notes_ini import MAX_SETTINGS
+
+    lines = "".join(f"K{i}=1\n" for i in range(MAX_SETTINGS + 10))
+    start = time.monotonic()
+    ini = parse_notes_ini("notes.ini", "[Notes]\n" + lines)
+    assert time.monotonic() - start < 10
+    assert len(ini.settings) == MAX_SETTINGS
+    assert [d.kind for d in ini.diagnostics] == ["limit-exceeded"]
+
+
+def test_a_repeated_secret_is_not_echoed():
+    ini = parse_notes_ini("notes.ini", "SMTPAuthPassword=s3cr3t-a\nSMTPAuthPassword=s3cr3t-b\n")
+    [diagnostic] = ini.diagnostics
+    assert "s3cr3t" not in diagnostic.message
+
+
+def test_a_jinja_template_says_so(tmp_path):
+    text = '{"serverSetup": {"server": {\n{% if extra %}"type": "additional",{% endif %}\n}}}'
+    folder = _write(tmp_path, "setup.json", text.encode())
+    result = check([folder], RULES, Selection(), Options())
+    [finding] = [f for f in result.findings if f.rule == "MTA021"]
+    assert "template with {% %} statements" in finding.message

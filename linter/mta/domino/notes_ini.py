@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from linter.diagnostics import Diagnostic
-from linter.mta.domino.values import Value, make_value
+from linter.mta.domino.values import Value, make_value, shown
 from linter.source import Span
 
 MAX_LINE = 65536  # characters; real notes.ini lines are far below 1 KiB
@@ -50,8 +50,8 @@ def add_setting(
         diagnostics.append(
             Diagnostic(
                 "duplicate-key",
-                f"{value.name} is set twice in {where} ({old.text!r} at line "
-                f"{old.span.line}, {value.text!r} here): which one Domino uses is not "
+                f"{value.name} is set twice in {where} ({shown(old)} at line "
+                f"{old.span.line}, {shown(value)} here): which one Domino uses is not "
                 "documented, so it is not judged",
                 value.span,
                 data={"parameter": value.name},

@@ -210,8 +210,25 @@ class _Reader:
         self.out.documents.append(out)
 
 
+_TEMPLATE_STATEMENT = re.compile(r"\{%.*?%\}", re.DOTALL)
+
+
 def read_ots(path: str, text: str) -> OtsSetup:
-    data = load_json(path, text)
+    try:
+        data = load_json(path, text)
+    except InputError as exc:
+        statement = _TEMPLATE_STATEMENT.search(text[:1_000_000])
+        if statement is None:
+            raise
+        # an Ansible/Jinja template of the setup file: its {% %} statements decide what
+        # the JSON will be, which only rendering it can tell
+        raise InputError(
+            path,
+            f"{exc.message}: the file is a template with {{% %}} statements; render it "
+            "and check the result",
+            exc.line,
+            exc.column,
+        ) from None
     if not isinstance(data, dict) or not any(
         k.lower() in ("serversetup", "appconfiguration") for k in data
     ):

@@ -20,7 +20,7 @@ stays out of the verdicts, and the posture's notes say which.
 from __future__ import annotations
 
 from linter.mta.domino.model import DominoModel
-from linter.mta.domino.values import Value
+from linter.mta.domino.values import Value, shown
 from linter.posture import (
     Identity,
     Listener,
@@ -55,7 +55,7 @@ def listener_state(model: DominoModel, notes: list[str]) -> tuple[bool, Span | N
     by_task = _tasks_run_smtp(model)
     if enabled is not None and enabled.unknown:
         notes.append(
-            f"SMTPListenerEnabled is {enabled.text!r} (a placeholder or set twice): the "
+            f"SMTPListenerEnabled is {shown(enabled)} (a placeholder or set twice): the "
             "SMTP listener is not checked"
         )
         return False, None
@@ -86,7 +86,7 @@ def tls_state(model: DominoModel, notes: list[str]) -> tuple[str | None, Span | 
     text = value.text.strip()
     if value.unknown or text not in ("0", "1"):
         notes.append(
-            f"SMTP_NegotiatedSSL is {value.text!r}: only 1 (enabled) is documented; "
+            f"SMTP_NegotiatedSSL is {shown(value)}: only 1 (enabled) is documented; "
             "inbound TLS is not checked"
         )
         return None, None

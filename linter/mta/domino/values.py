@@ -22,6 +22,15 @@ _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}|^@(?:Prompt|File|Base64):", 
 _SECRET_NAME = re.compile(r"pass|pwd|secret|token|credential", re.IGNORECASE)
 
 
+def is_secret(name: str) -> bool:
+    return _SECRET_NAME.search(name) is not None
+
+
+def shown(value: Value) -> str:
+    """The value for a message: a secret's value is never printed."""
+    return "<hidden>" if is_secret(value.name) else repr(value.text)
+
+
 def is_placeholder(text: str) -> bool:
     return _PLACEHOLDER.search(text) is not None
 
@@ -48,7 +57,7 @@ class Value:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "value": "<hidden>" if _SECRET_NAME.search(self.name) else self.raw,
+            "value": "<hidden>" if is_secret(self.name) else self.raw,
             "unknown": self.unknown,
             "line": self.span.line,
         }
