@@ -458,3 +458,43 @@ def test_a_jinja_template_says_so(tmp_path):
     result = check([folder], RULES, Selection(), Options())
     [finding] = [f for f in result.findings if f.rule == "MTA021"]
     assert "template with {% %} statements" in finding.message
+
+
+def test_every_name_read_is_in_the_reference_and_only_established_ones_decide():
+    from linter.mta.domino.model import DEBUG_SETTINGS, SMTP_SETTINGS
+    from linter.mta.domino.reference import reference
+
+    data = reference()
+    entries = {
+        name: entry
+        for group in ("server_document", "configuration_settings", "smtp_inbound_site", "notes_ini")
+        for name, entry in data[group].items()
+    }
+    deciding = {
+        "SMTPListenerEnabled",
+        "SMTP_NegotiatedSSL",
+        "TCPNameAndPwd",
+        "TCPAnonymous",
+        "ServerTasks",
+        *DEBUG_SETTINGS,
+    }
+    for name in deciding:
+        assert entries[name]["established"], name
+        assert all(src in data["sources"] for src in entries[name]["sources"]), name
+    for name in SMTP_SETTINGS:
+        assert name in entries, name
+    source = (ROOT / "linter" / "mta" / "domino" / "posture.py").read_text()
+    for name in (
+        "SMTPListenerEnabled",
+        "SMTP_NegotiatedSSL",
+        "TCPNameAndPwd",
+        "TCPAnonymous",
+        "LdISite",
+        "SMTPFullHostDomain",
+    ):
+        assert f'"{name}"' in source and name in entries, name
+
+
+def test_smtp_client_debug_is_recorded_not_judged(tmp_path):
+    folder = _write(tmp_path, "notes.ini", b"[Notes]\nServerTasks=SMTP\nSMTPClientDebug=1\n")
+    assert finding_ids(folder) == []

@@ -11,10 +11,16 @@ from linter.mta.domino.notes_ini import NotesIni, add_setting
 from linter.mta.domino.ots import Document, OtsSetup
 from linter.mta.domino.values import Value
 
-# the notes.ini settings that write the SMTP session to a log or debug file
-DEBUG_SETTINGS = ("SMTPDebugIO", "SMTPClientDebug")
-# notes.ini settings that change SMTP behaviour, recorded in the facts
-SMTP_SETTINGS = ("SMTPRelayHostsandDomains", "SMTPMaxForRecipients", *DEBUG_SETTINGS)
+# the notes.ini settings documented to write the SMTP session to the debug file
+DEBUG_SETTINGS = ("SMTPDebugIO",)
+# notes.ini settings that change SMTP behaviour, recorded in the facts (SMTPClientDebug
+# and SMTPMaxForRecipients are not described by any public HCL page: recorded only)
+SMTP_SETTINGS = (
+    "SMTPRelayHostsandDomains",
+    "SMTPMaxForRecipients",
+    "SMTPClientDebug",
+    *DEBUG_SETTINGS,
+)
 
 
 @dataclass
