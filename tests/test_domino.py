@@ -498,3 +498,18 @@ def test_every_name_read_is_in_the_reference_and_only_established_ones_decide():
 def test_smtp_client_debug_is_recorded_not_judged(tmp_path):
     folder = _write(tmp_path, "notes.ini", b"[Notes]\nServerTasks=SMTP\nSMTPClientDebug=1\n")
     assert finding_ids(folder) == []
+
+
+def test_a_client_notes_ini_is_read_and_judged_quietly():
+    posture, model = posture_of(FIXTURES / "notes-ini-client")
+    assert posture.listeners == [] and model.diagnostics == []
+    assert model.setting("$$HasLANPort").text == "1"
+    assert model.setting("AUTO_SAVE_USER,Example User/Example").text == "as_user.nsf"
+    assert model.setting("Location").text == "Internet,992,CN=Example User/O=Example"
+    assert finding_ids(FIXTURES / "notes-ini-client") == []
+
+
+def test_another_programs_notes_ini_is_not_domino():
+    sets, problems = discover([FIXTURES / "notes-ini-other"])
+    assert sets == [] and problems == []
+    assert detect_format(FIXTURES / "notes-ini-other" / "notes.ini") is None
