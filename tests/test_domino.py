@@ -89,6 +89,7 @@ def test_container_first_server_sample_has_no_listener_and_a_duplicate_item():
     posture, model = posture_of(FIXTURES / "ots-first-server")
     assert posture.listeners == []
     assert [(d.kind, d.span.line) for d in model.diagnostics] == [("duplicate-key", 124)]
+    assert any("default (no SMTP listener) is assumed" in n for n in posture.notes)
     assert finding_ids(FIXTURES / "ots-first-server") == ["DOM001"]
 
 

@@ -68,6 +68,11 @@ def listener_state(model: DominoModel, notes: list[str]) -> tuple[bool, Span | N
             "the Server document is not in the input: whether the SMTP listener runs "
             "(SMTPListenerEnabled) is not checked"
         )
+    elif enabled is None:
+        notes.append(
+            "the setup does not set SMTPListenerEnabled in the Server document: Domino's "
+            "default (no SMTP listener) is assumed"
+        )
     return False, None
 
 
