@@ -514,3 +514,18 @@ def test_another_programs_notes_ini_is_not_domino():
     sets, problems = discover([FIXTURES / "notes-ini-other"])
     assert sets == [] and problems == []
     assert detect_format(FIXTURES / "notes-ini-other" / "notes.ini") is None
+
+
+def test_a_setup_file_over_the_size_limit_is_an_input_error(tmp_path):
+    body = json.dumps({"serverSetup": {"notesINI": {"Pad": "x" * (11 * 1024 * 1024)}}})
+    folder = _write(tmp_path, "setup.json", body.encode())
+    assert finding_ids(folder) == ["MTA021"]
+
+
+def test_a_huge_one_line_setup_file_is_read_quickly(tmp_path):
+    pad = "x" * (8 * 1024 * 1024)
+    body = json.dumps({"serverSetup": {"notesINI": {"Pad": pad, "SMTPDebugIO": "1"}}})
+    folder = _write(tmp_path, "setup.json", body.encode())
+    start = time.monotonic()
+    assert finding_ids(folder) == ["DOM002"]
+    assert time.monotonic() - start < 20
