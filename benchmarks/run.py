@@ -565,8 +565,8 @@ def fleet(hosts: int, jobs: int) -> None:
 
 def online(domains: int, delay_ms: int) -> None:
     """Concurrent DNS checks against NSD behind a delaying UDP relay."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from dns_server import nsd, nsd_missing
+    sys.path.insert(0, str(ROOT))
+    from tests.dns.server import nsd, nsd_missing
 
     if nsd_missing():
         print(f"\nOnline: skipped ({nsd_missing()})")
