@@ -29,8 +29,8 @@ from linter.mta.domino.ots import read_ots
 from linter.mta.domino.posture import build_posture
 from linter.mta.domino.relay import RelayControls, stranger_may_relay
 from linter.mta.domino.values import is_placeholder
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "domino"
 RULES = list(builtin_rules())
 
