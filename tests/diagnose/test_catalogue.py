@@ -9,7 +9,7 @@ import pytest
 
 from linter.diagnose.catalogue import catalogue_files, classify, load_catalogue, load_entry
 from linter.diagnose.logformats import parse_envelope
-from linter.diagnose.postfix_log import postfix_event
+from linter.diagnose.readers import Readers
 
 NOW = datetime(2026, 12, 31, 12, 0, 0)
 CAUSES = load_catalogue()
@@ -19,7 +19,9 @@ CASES = [(cause, i) for cause in CAUSES for i in range(len(cause.tests))]
 def classify_line(line: str) -> tuple[str | None, dict[str, str]]:
     envelope = parse_envelope(line, NOW)
     assert envelope is not None, f"not a log line of a known format: {line}"
-    event = postfix_event(envelope, "test", 1, line)
+    reader = Readers().reader_for(envelope.program)
+    assert reader is not None, f"no reader for {envelope.program!r}: {line}"
+    event = reader(envelope, "test", 1, line)
     assert event is not None, f"no event in: {line}"
     found = classify(event.text, event.kind, CAUSES)
     if found is None:

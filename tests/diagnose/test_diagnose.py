@@ -311,6 +311,49 @@ def test_hostile_lines_finish_quickly(tmp_path, message):
     assert time.monotonic() - start < 5
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "1xZtMx-0006c0-2d ** " + "a" * 8000,
+        "1xZtMx-0006c0-2d == x R=r defer (111): " + "H=h [1.2.3.4" * 700,
+        "rejected MAIL FROM:<x> " * 350,
+        "H=" + "(" * 4000 + " rejected RCPT <" + "x" * 3000,
+        "plain authenticator failed for " + "(" * 7000,
+        "TLS error on connection from " + "[" * 7000,
+    ],
+    ids=["bounce", "hosts", "rejected", "rcpt", "auth", "tls"],
+)
+def test_hostile_exim_lines_finish_quickly(tmp_path, message):
+    log = tmp_path / "mainlog"
+    log.write_text("".join(f"2026-12-05 10:00:01 {message}\n" for _ in range(200)))
+    import time
+
+    start = time.monotonic()
+    diagnose([str(log)], now=NOW)
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "6B5HKOxs000040: to=" + "a," * 4000,
+        "6B5HKOxs000040: to=x, relay=" + "[" * 4000 + ", dsn=" * 500 + ", stat=Deferred",
+        "6B5HKOxs000040: to=x" + ", reply=" * 1000 + ", stat=" + "x" * 2000,
+        "NOQUEUE: ruleset=check_rcpt, arg1=" + "<" * 4000 + ", relay=" + "x" * 3000,
+        "6B5HKOxs000040: SYSERR(" + "(" * 7000,
+    ],
+    ids=["to", "relay", "fields", "ruleset", "syserr"],
+)
+def test_hostile_sendmail_lines_finish_quickly(tmp_path, message):
+    log = tmp_path / "maillog"
+    log.write_text("".join(f"Dec  5 10:00:01 mx sendmail[1]: {message}\n" for _ in range(200)))
+    import time
+
+    start = time.monotonic()
+    diagnose([str(log)], now=NOW)
+    assert time.monotonic() - start < 5
+
+
 def test_ten_megabyte_log_in_bounded_memory(tmp_path):
     """A 10 MB log is streamed: peak memory grows far less than the file."""
     log = tmp_path / "big.log"
@@ -335,3 +378,90 @@ def test_ten_megabyte_log_in_bounded_memory(tmp_path):
     # each of the ~45 000 distinct queue ids stays tracked (no "removed" line): that is
     # bounded by MAX_TRACKED, and far below holding the 10 MB text
     assert grown_kib < 40_000, grown_kib
+
+
+def test_an_input_of_no_known_format_is_said_so(tmp_path):
+    log = write_log(tmp_path / "notes.txt", ["just some text", "and more of it"])
+    code, out = run("diagnose", str(log), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["inputs"][0]["known_format"] is False
+    assert any("no line of a known mail log format" in n for n in doc["notes"]), doc["notes"]
+
+
+def test_auth_credentials_in_a_line_are_never_shown(tmp_path):
+    """A line quoting an AUTH command with its initial response (base64 of the password)
+    is shown without it, in every format; the mechanism stays."""
+    secret = "AHVzZXIAc2VjcmV0LXBhc3N3b3Jk"  # \0user\0secret-password
+    log = write_log(
+        tmp_path / "mail.log",
+        [
+            "Dec  5 10:00:01 mx postfix/smtpd[2212]: fatal: unexpected command from "
+            f"unknown[192.0.2.9]: AUTH PLAIN {secret}",
+            "Dec  5 10:00:02 mx postfix/smtpd[2212]: fatal: unexpected command from "
+            f"unknown[192.0.2.9]: auth login {secret}==",
+        ],
+    )
+    for fmt in ("text", "json"):
+        code, out = run("diagnose", str(log), "--format", fmt)
+        assert code == 1, out
+        assert secret not in out and "c2VjcmV0" not in out, out
+        assert "AUTH PLAIN [credentials removed]" in out
+
+
+def test_redaction_keeps_what_is_no_credential():
+    from linter.diagnose.redact import redact_credentials
+
+    for text in (
+        "SASL authentication failed; server x[192.0.2.1] said: 535 5.7.8 Error",
+        "plain authenticator failed for (x) [192.0.2.1]: 535 Incorrect authentication data",
+        "AUTH=server, relay=x [192.0.2.1], authid=user, mech=PLAIN, bits=0",
+    ):
+        assert redact_credentials(text) == text
+
+
+def hmail(kind: str, session: int, ip: str, text: str, ms: int = 0) -> str:
+    """A line as hMailServer's Logger::LogSMTPConversation writes it (CRLF ended)."""
+    return f'"{kind}"\t4180\t{session}\t"2026-12-05 10:00:01.{ms:03d}"\t"{ip}"\t"{text}"\r\n'
+
+
+def test_hmailserver_conversation_log(tmp_path):
+    log = tmp_path / "hmailserver_2026-12-05.log"
+    log.write_text(
+        hmail("SMTPC", 15, "203.0.113.5", "SENT: RCPT TO:<victim@external.example>")
+        # another session's RCPT in between must not be taken for this one's
+        + hmail("SMTPC", 16, "203.0.113.6", "SENT: RCPT TO:<other@elsewhere.example>", 1)
+        + hmail("SMTPC", 15, "203.0.113.5", "RECEIVED: 550 5.7.1 Relaying denied", 2)
+        + hmail("SMTPC", 16, "203.0.113.6", "RECEIVED: 250 2.1.5 Ok", 3)
+        + hmail("SMTPD", 27, "192.0.2.9", "RECEIVED: RCPT TO:<x@outside.example>", 4)
+        + hmail("SMTPD", 27, "192.0.2.9", "SENT: 550 Delivery is not allowed to this address.", 5)
+        + '"APPLICATION"\t4180\t"2026-12-05 10:00:02.000"\t"SMTPDeliverer - Message 7: '
+        'Delivering message from a@example.test to victim@external.example."\r\n'
+    )
+    code, out = run("diagnose", str(log), "--format", "json")
+    assert code == 1, out
+    incidents = {i["cause"]: i for i in json.loads(out)["incidents"]}
+    assert set(incidents) == {"relay-denied", "relay-denied-inbound"}
+    assert incidents["relay-denied"]["destinations"] == {"external.example": 1}
+    assert incidents["relay-denied"]["relays"] == {"203.0.113.5": 1}
+    assert incidents["relay-denied"]["outcomes"] == {"bounced": 1}
+    assert incidents["relay-denied-inbound"]["destinations"] == {"outside.example": 1}
+    assert incidents["relay-denied-inbound"]["first"].startswith("2026-12-05T10:00:01.005")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"SMTPC"\t1\t2\t"2026-12-05 10:00:01.000"\t"' + "x" * 7000 + '"\t"RECEIVED: 550 x"',
+        '"SMTPC"\t1\t2\t"2026-12-05 10:00:01.000"\t"a"\t"' + '"\t"' * 2000 + '"',
+        '"SMTPD"\t1\t2\t"2026-12-05 10:00:01.000"\t"a"\t"RECEIVED: RCPT TO:<' + "<" * 7000 + '"',
+    ],
+    ids=["address", "quotes", "rcpt"],
+)
+def test_hostile_hmailserver_lines_finish_quickly(tmp_path, line):
+    log = tmp_path / "hmailserver.log"
+    log.write_text((line + "\n") * 200)
+    import time
+
+    start = time.monotonic()
+    diagnose([str(log)], now=NOW)
+    assert time.monotonic() - start < 5
