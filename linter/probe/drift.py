@@ -235,14 +235,15 @@ def _compare(
             )
         )
     vrfy = port.get("vrfy") or {}
-    if "answers" in vrfy and bool(listener.get("vrfy")) != bool(vrfy["answers"]):
+    served = vrfy.get("enabled", vrfy.get("answers"))
+    if served is not None and bool(listener.get("vrfy")) != bool(served):
         said = f"{vrfy.get('code')} {vrfy.get('text', '')}"[:120]
         diffs.append(
             (
                 "vrfy",
                 "vrfy",
                 "enabled" if listener.get("vrfy") else "disabled",
-                "answers" if vrfy["answers"] else "refused",
+                "enabled" if served else "disabled",
                 f"{name} is configured with VRFY "
                 f"{'enabled' if listener.get('vrfy') else 'disabled'}, "
                 f'but the port answers VRFY with "{said}"',

@@ -43,11 +43,32 @@ class ProbeResult:
     problems: list[str] = field(default_factory=list)
 
 
-def parse_target(text: str, ports: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
-    """``HOST``, ``HOST:PORT``, ``[V6]`` or ``[V6]:PORT``: the host and its ports."""
+# a scheme fixes how TLS starts on the target's ports, and the port when none is given
+SCHEMES = {"smtp": (False, 25), "smtps": (True, 465)}
+
+
+@dataclass(frozen=True)
+class Target:
+    host: str
+    ports: tuple[int, ...]
+    implicit_tls: bool | None = None  # None: by port (465 implicit, others STARTTLS)
+
+
+def parse_target(text: str, ports: tuple[int, ...]) -> Target:
+    """``HOST``, ``HOST:PORT``, ``[V6]`` or ``[V6]:PORT``, each optionally after
+    ``smtp://`` (STARTTLS on every port) or ``smtps://`` (implicit TLS on every port,
+    465 when no port is given)."""
     text = text.strip()
     if not text or len(text) > 255 or any(c.isspace() or ord(c) < 32 for c in text):
         raise ProbeUsageError(f"not a host name or address: {text!r}")
+    implicit: bool | None = None
+    scheme, sep, rest = text.partition("://")
+    if sep:
+        if scheme.lower() not in SCHEMES:
+            raise ProbeUsageError(f"unknown scheme {scheme!r} in {text!r} (smtp:// or smtps://)")
+        implicit, default_port = SCHEMES[scheme.lower()]
+        ports = (default_port,)
+        text = rest.rstrip("/")
     host, port = text, ""
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
@@ -57,11 +78,13 @@ def parse_target(text: str, ports: tuple[int, ...]) -> tuple[str, tuple[int, ...
             raise ProbeUsageError(f"not a host name or address: {text!r}")
     elif text.count(":") == 1:
         host, port = text.split(":")
+    if not host or "/" in host or "@" in host:
+        raise ProbeUsageError(f"not a host name or address: {text!r}")
     if port:
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise ProbeUsageError(f"not a port number: {port!r} in {text!r}")
-        return host, (int(port),)
-    return host, ports
+        return Target(host, (int(port),), implicit)
+    return Target(host, ports, implicit)
 
 
 def resolve(host: str) -> str:
@@ -84,11 +107,14 @@ def probe(request: ProbeRequest) -> ProbeResult:
     if request.config is not None:
         config = load_posture(request.config)
         problems.extend(config.problems)
-    jobs: list[tuple[str, str, int]] = []
-    for target in request.targets:
-        host, target_ports = parse_target(target, request.ports)
-        address = resolve(host)
-        jobs.extend((host, address, p) for p in target_ports if (host, address, p) not in jobs)
+    jobs: list[tuple[str, str, int, bool | None]] = []
+    for text in request.targets:
+        target = parse_target(text, request.ports)
+        address = resolve(target.host)
+        for p in target.ports:
+            job = (target.host, address, p, target.implicit_tls)
+            if job not in jobs:
+                jobs.append(job)
     deadline = time.monotonic() + request.budget
     options = PortOptions(
         timeout=request.timeout,
@@ -98,7 +124,7 @@ def probe(request: ProbeRequest) -> ProbeResult:
         names=tuple(config.names),
     )
     with ThreadPoolExecutor(max_workers=max(1, request.concurrency)) as pool:
-        ports = list(pool.map(lambda job: probe_port(job[0], job[1], job[2], options), jobs))
+        ports = list(pool.map(lambda j: probe_port(j[0], j[1], j[2], options, j[3]), jobs))
     facts = Facts()
     facts.set("probe", {"ports": ports, "drift": [], "config": str(request.config or "")})
     for i, port in enumerate(ports):
