@@ -248,3 +248,8 @@ def test_drift_against_another_configuration(run) -> None:
         "smtp_banner = mx.example.test ESMTP somewhere else"
     )
     assert ("PRB017", banner_line + 1) in lines, lines
+    # 4465 speaks TLS at once where this configuration has a STARTTLS listener: the
+    # finding is at the listener's definition
+    implicit = next(f for f in doc["findings"] if "speaks TLS at once" in f["message"])
+    ports_line = DRIFT_CONFIG.splitlines().index("daemon_smtp_ports = 25 : 587 : 4465")
+    assert implicit["line"] == ports_line + 1, implicit

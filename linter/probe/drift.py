@@ -134,10 +134,12 @@ def _compare(
             )
         )
     elif tls_mode != "implicit" and implicit:
+        # located at the listener itself: that is where implicit TLS would be set (the
+        # "tls" field of a STARTTLS listener points at its certificate settings)
         diffs.append(
             (
                 "tls",
-                "tls",
+                "port",
                 str(tls_mode),
                 "implicit",
                 f"{name} is configured with tls={tls_mode}, but the port speaks TLS at once",
