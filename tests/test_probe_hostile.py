@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from linter.probe.findings import judge
+from linter.probe.output import render
 from linter.probe.run import ProbeRequest, ProbeUsageError, Target, parse_target, probe
 from linter.probe.smtp import MAX_REPLY_BYTES
 
@@ -209,6 +210,8 @@ def test_cipher_enumeration_stops_at_its_budget_and_says_so(tls_server_context):
     assert "PRB023" in {f.rule for f in findings}
     # the certificate check after the enumeration still had time
     assert "trusted" in facts["certificate"], facts.get("step_errors")
+    text = render("text", result, findings, colour=False)
+    assert "suites accepted: TLSv1.2 " in text and "(stopped after" in text, text
 
 
 def test_plaintext_on_an_smtps_target_is_a_clear_tls_finding():

@@ -52,6 +52,14 @@ def _port_summary(port: dict[str, Any]) -> str:
     versions = port.get("tls_versions")
     if versions:
         lines.append("  TLS versions: " + ", ".join(f"{v} {r}" for v, r in versions.items()))
+    suites = port.get("ciphers_accepted")
+    if suites is not None:
+        counts = ", ".join(f"{v} {len(names)}" for v, names in suites.items())
+        weak = ", ".join(port.get("weak_ciphers_accepted") or []) or "none"
+        lines.append(
+            f"  suites accepted: {counts} ({port.get('cipher_enumeration')}); weak: {weak}; "
+            f"not offerable here: {', '.join(port.get('cipher_classes_untestable') or [])}"
+        )
     cert = port.get("certificate") or {}
     if cert.get("parsed"):
         lines.append(
