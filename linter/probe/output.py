@@ -55,7 +55,7 @@ def _port_summary(port: dict[str, Any]) -> str:
     suites = port.get("ciphers_accepted")
     if suites is not None:
         counts = ", ".join(f"{v} {len(names)}" for v, names in suites.items())
-        weak = ", ".join(port.get("weak_ciphers_accepted") or []) or "none"
+        weak = port.get("weak_cipher_summary") or "none"
         lines.append(
             f"  suites accepted: {counts} ({port.get('cipher_enumeration')}); weak: {weak}; "
             f"not offerable here: {', '.join(port.get('cipher_classes_untestable') or [])}"

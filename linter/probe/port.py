@@ -315,15 +315,24 @@ def _ciphers(facts: dict[str, Any], where: Endpoint, options: PortOptions) -> No
             found.append(picked)
             left.remove(picked)
         accepted[version] = found
-        weak.extend(f"{name} ({version})" for name in found if tls.cipher_classes(name))
+        weak.extend(name for name in found if tls.cipher_classes(name))
     facts["ciphers_accepted"] = accepted
     facts["weak_ciphers_accepted"] = list(dict.fromkeys(weak))
-    facts["weak_cipher_classes"] = sorted(
-        {c for names in accepted.values() for n in names for c in tls.cipher_classes(n)}
-    )
+    facts["weak_cipher_classes"] = sorted({c for n in weak for c in tls.cipher_classes(n)})
+    facts["weak_cipher_summary"] = _weak_summary(accepted, facts["weak_ciphers_accepted"])
     facts["cipher_classes_untestable"] = tls.untestable_classes()
     facts["cipher_handshakes"] = handshakes
     facts["cipher_enumeration"] = stopped or "complete"
+
+
+def _weak_summary(accepted: dict[str, list[str]], weak: list[str]) -> str:
+    """One line for the rules' messages: classes, count, the first names, the versions."""
+    if not weak:
+        return ""
+    classes = sorted({c for n in weak for c in tls.cipher_classes(n)})
+    versions = [v for v, names in accepted.items() if set(names) & set(weak)]
+    shown = ", ".join(weak[:4]) + (f" and {len(weak) - 4} more" if len(weak) > 4 else "")
+    return f"{len(weak)} {'/'.join(classes)} suites ({shown}) in {', '.join(versions)}"
 
 
 def _picked_cipher(
