@@ -5,17 +5,20 @@ what each said as one JSON object.
 The namespaces, private /etc files and daemon options are those of sendmail_daemon.py
 (its own host name, files-only lookups, a loopback holding 10.0.0.25). Started by
 test_probe_sendmail.py as ``unshare ... python probe_sendmail_inside.py FOLDER``; FOLDER
-holds plan.json (the oracle's and the probes' argument lists).
+holds plan.json (the oracle's and the probes' argument lists, and the zones of an NSD
+started inside the namespaces for ``--online``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from dns_server import nsd
 from sendmail_daemon import (
     FOREIGN_NAME,
     TIMEOUT,
@@ -37,11 +40,16 @@ def main(folder: Path) -> None:
         deadline = time.monotonic() + TIMEOUT
         for address, port in plan["listeners"]:
             _wait_listening(address, port, deadline)
-        for name, argv in plan["commands"].items():
-            done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=600, cwd=plan["cwd"], check=False
-            )
-            out[name] = {"stdout": done.stdout, "stderr": done.stderr, "rc": done.returncode}
+        with contextlib.ExitStack() as stack:
+            # an NSD inside the namespace for --online, when the plan has zones; "{resolver}"
+            # in a command stands for its address
+            resolver = stack.enter_context(nsd(plan["zones"])) if plan.get("zones") else ""
+            for name, argv in plan["commands"].items():
+                argv = [a.replace("{resolver}", resolver) for a in argv]
+                done = subprocess.run(
+                    argv, capture_output=True, text=True, timeout=600, cwd=plan["cwd"], check=False
+                )
+                out[name] = {"stdout": done.stdout, "stderr": done.stderr, "rc": done.returncode}
     finally:
         daemon.terminate()
         try:

@@ -252,3 +252,41 @@ def test_target_schemes(text, host, ports, implicit):
 def test_bad_targets_are_usage_errors(text):
     with pytest.raises(ProbeUsageError):
         parse_target(text, (25,))
+
+
+def test_text_report_shows_dane_without_raw_control_characters():
+    from linter.facts import Facts
+    from linter.probe.run import ProbeResult
+    from linter.source import Span
+
+    entry = {
+        "name": "mx.example.test:25",
+        "host": "mx.example.test",
+        "address": "192.0.2.1",
+        "port": 25,
+        "reachable": True,
+        "greeting_code": 220,
+        "greeting": "mx.example.test ESMTP \x1b[2J",
+        "dane": {
+            "checked": True,
+            "query": "_25._tcp.mx.example.test",
+            "status": "ok",
+            "dnssec": False,
+            "records": ["3 1 1 00"],
+            "matched": [],
+            "unchecked": [],
+            "mismatch": True,
+            "reason": "no TLSA record matches the certificate the port presents",
+        },
+    }
+    facts = Facts()
+    facts.set("probe", {"ports": [entry], "drift": [], "config": ""})
+    facts.spans["probe.ports[0]"] = Span(entry["name"], 1)
+    result = ProbeResult(facts, [entry])
+    findings = judge(facts)
+    assert [f.rule for f in findings if f.rule.startswith("PRB02")] == ["PRB025"]
+    text = render("text", result, findings, colour=False)
+    assert "DANE: _25._tcp.mx.example.test ok, DNSSEC not validated: no TLSA record" in text
+    assert "\x1b" not in text
+    entry["dane"]["dnssec"] = True
+    assert "PRB024" in {f.rule for f in judge(facts)}

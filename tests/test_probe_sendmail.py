@@ -67,6 +67,34 @@ PORTS = (25, 587, 4465)
 TARGETS = [f"{SERVER_ADDR}:25", f"{SERVER_ADDR}:587", f"smtps://{SERVER_ADDR}:4465"]
 
 
+# --online: TLSA records served by NSD inside the namespaces (10.0.0.25 is mx.example.test
+# in the daemon's /etc/hosts). 25: the server key's SHA-256 (matches); 587: a digest of
+# nothing (does not match); 4465: a trust-anchor record, which the probe cannot check
+DANE_ZONE = """\
+mx IN A 10.0.0.25
+_25._tcp.mx IN TLSA 3 1 1 {spki}
+_587._tcp.mx IN TLSA 3 1 1 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+_4465._tcp.mx IN TLSA 2 0 1 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+"""
+DANE_TARGETS = ["mx.example.test:25", "mx.example.test:587", "smtps://mx.example.test:4465"]
+
+
+def spki_sha256(pem: Path) -> str:
+    """SHA-256 of the certificate's public key (TLSA 3 1 1), computed by openssl."""
+    key = subprocess.run(
+        ["openssl", "x509", "-in", str(pem), "-pubkey", "-noout"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    der = subprocess.run(
+        ["openssl", "pkey", "-pubin", "-outform", "DER"], input=key, capture_output=True, check=True
+    ).stdout
+    digest = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-r"], input=der, capture_output=True, check=True
+    ).stdout
+    return digest.split()[0].decode()
+
+
 @pytest.fixture(scope="module")
 def run() -> Iterator[dict[str, Any]]:
     # under /tmp, world-searchable: sendmail checks the path of every file it reads
@@ -81,6 +109,7 @@ def run() -> Iterator[dict[str, Any]]:
             path.parent.mkdir()
             path.write_text(MC.format(certs=certs, **fill))
         _sasl(folder, True)
+        zone = DANE_ZONE.format(spki=spki_sha256(certs / "server.pem"))
         cf = build_cf(mc, folder)
         common = ["--ca-file", str(certs / "ca.pem"), *TARGETS]
         plan = {
@@ -90,7 +119,16 @@ def run() -> Iterator[dict[str, Any]]:
                 "oracle": oracle_argv(SERVER_ADDR, ["25", "587", "4465/tls"], None),
                 "probe": probe_argv("--config", str(mc), *common),
                 "drift": probe_argv("--config", str(other), *common),
+                "dane": probe_argv(
+                    "--online",
+                    "--resolver",
+                    "{resolver}",
+                    "--ca-file",
+                    str(certs / "ca.pem"),
+                    *DANE_TARGETS,
+                ),
             },
+            "zones": {"example.test": zone},
         }
         (folder / "plan.json").write_text(json.dumps(plan))
         argv = ["unshare", "--pid", "--fork", "--kill-child", "-u", "-n", "-m"]
@@ -100,7 +138,7 @@ def run() -> Iterator[dict[str, Any]]:
         assert done.returncode == 0 and done.stdout.strip(), done.stdout + done.stderr
         raw = json.loads(done.stdout)
         docs: dict[str, Any] = {"log": raw["daemon_log"]}
-        for name in ("oracle", "probe", "drift"):
+        for name in ("oracle", "probe", "drift", "dane"):
             assert raw[name]["stdout"].strip(), (name, raw[name]["stderr"], raw["daemon_log"])
             docs[name] = json.loads(raw[name]["stdout"])
         yield docs
@@ -173,3 +211,18 @@ def test_findings_sendmail_predicts(run) -> None:
     assert "PRB007" not in rules_at(doc, 4465)
     # OpenSSL 3 at its default security level: TLS 1.0 and 1.1 refused (s_client agrees)
     assert not any(rules_at(doc, n) & {"PRB004", "PRB021", "PRB022"} for n in PORTS)
+
+
+def test_dane_against_tlsa_records(run) -> None:
+    doc = run["dane"]
+    by_port = {p["port"]: p["dane"] for p in doc["probe"]["ports"]}
+    # NSD is authoritative, not validating: no AD bit, so never the error (PRB024)
+    assert all(d["dnssec"] is False for d in by_port.values()), by_port
+    assert by_port[25]["matched"] and not by_port[25]["mismatch"], by_port[25]
+    assert by_port[587]["mismatch"] and not by_port[587]["matched"], by_port[587]
+    assert by_port[4465]["unchecked"] and not by_port[4465]["mismatch"], by_port[4465]
+    assert "PRB025" in rules_at(doc, 587)
+    assert not {"PRB024", "PRB025"} & (rules_at(doc, 25) | rules_at(doc, 4465))
+    assert "PRB024" not in {f["rule"] for f in doc["findings"]}
+    # probed by address (the other runs): no TLSA name, nothing claimed
+    assert "dane" not in port(run["probe"], 25)

@@ -79,6 +79,14 @@ def _port_summary(port: dict[str, Any]) -> str:
         lines.append(f"  HELO required: {'yes' if port['helo_required'] else 'no'}")
     if "size_advertised" in port:
         lines.append(f"  SIZE: {port.get('size') if port['size_advertised'] else 'not advertised'}")
+    dane = port.get("dane") or {}
+    if dane.get("checked"):
+        verdict = "matches" if dane["matched"] else dane.get("reason", "") or "nothing checkable"
+        lines.append(
+            f"  DANE: {dane['query']} {dane['status']}, DNSSEC "
+            f"{'validated' if dane['dnssec'] else 'not validated'}"
+            + (f": {verdict}" if dane["records"] else "")
+        )
     relay = port.get("relay") or {}
     if relay.get("tested"):
         accepted = relay["direct_accepted"] + relay["tricks_accepted"]

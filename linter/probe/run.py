@@ -17,6 +17,7 @@ from linter.source import Span
 DEFAULT_PORTS = (25, 465, 587)
 MAX_TARGETS = 64
 MAX_PORTS = 16
+DNS_BUDGET = 10.0  # seconds for the TLSA lookups of --online
 
 
 class ProbeUsageError(ValueError):
@@ -33,6 +34,8 @@ class ProbeRequest:
     budget: float = 120.0  # the whole run
     concurrency: int = 4
     ca_file: str | None = None
+    online: bool = False  # DANE: the TLSA records of each port probed by name
+    resolver: str = ""  # IP, IP:PORT or [IPv6]:PORT; empty: the system's resolvers
 
 
 @dataclass
@@ -102,6 +105,17 @@ def probe(request: ProbeRequest) -> ProbeResult:
         raise ProbeUsageError(f"at most {MAX_TARGETS} targets in one run")
     if len(request.ports) > MAX_PORTS:
         raise ProbeUsageError(f"at most {MAX_PORTS} ports in one run")
+    if request.resolver:
+        from linter.dns import parse_resolver
+
+        try:
+            parse_resolver(request.resolver)
+        except ValueError:
+            raise ProbeUsageError(
+                f"invalid --resolver {request.resolver!r}: use IP, IP:PORT or [IPv6]:PORT"
+            ) from None
+        if not request.online:
+            raise ProbeUsageError("--resolver needs --online")
     config = ConfigPosture()
     problems: list[str] = []
     if request.config is not None:
@@ -125,6 +139,8 @@ def probe(request: ProbeRequest) -> ProbeResult:
     )
     with ThreadPoolExecutor(max_workers=max(1, request.concurrency)) as pool:
         ports = list(pool.map(lambda j: probe_port(j[0], j[1], j[2], options, j[3]), jobs))
+    if request.online:
+        _dane(ports, request.resolver, deadline)
     facts = Facts()
     facts.set("probe", {"ports": ports, "drift": [], "config": str(request.config or "")})
     for i, port in enumerate(ports):
@@ -136,3 +152,29 @@ def probe(request: ProbeRequest) -> ProbeResult:
             facts.spans[f"probe.drift[{i}]"] = span
         facts.set("probe.drift", drift_entries)
     return ProbeResult(facts, ports, drift_entries, problems)
+
+
+def _dane(ports: list[dict[str, Any]], resolver_text: str, deadline: float) -> None:
+    """``dane`` facts for every port probed by name (an address has no TLSA name)."""
+    from linter.dns import parse_resolver
+    from linter.dns.resolver import Resolver, ResolverSettings
+    from linter.probe import dane
+
+    address, port = parse_resolver(resolver_text) if resolver_text else ("", 53)
+    budget = max(1.0, min(DNS_BUDGET, deadline - time.monotonic()))
+    resolver = Resolver(ResolverSettings(address=address, port=port, budget=budget))
+    for entry in ports:
+        if _is_address(entry["host"]):
+            entry["dane"] = {"checked": False, "reason": "probed by address: no TLSA name"}
+        elif entry.get("reachable"):
+            entry["dane"] = dane.check(resolver, entry)
+
+
+def _is_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
