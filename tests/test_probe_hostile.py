@@ -86,6 +86,14 @@ def drops_after_starttls(conn: socket.socket) -> None:
             conn.sendall(b"250 ok\r\n")
 
 
+def slow_drip(conn: socket.socket) -> None:
+    # a byte at a time, each well inside the read timeout: only a bound on the whole
+    # reply stops it
+    for byte in b"220 " + b"x" * 10_000:
+        conn.sendall(bytes([byte]))
+        time.sleep(TIMEOUT / 5)
+
+
 def run(port: int) -> tuple[dict, list]:
     start = time.monotonic()
     result = probe(ProbeRequest([f"127.0.0.1:{port}"], timeout=TIMEOUT, budget=20))
@@ -101,6 +109,7 @@ def run(port: int) -> tuple[dict, list]:
         (huge_ehlo, "too-long"),
         (silent, "timeout"),
         (drops_after_starttls, "tls"),
+        (slow_drip, "timeout"),
     ],
     ids=lambda x: getattr(x, "__name__", x),
 )
