@@ -115,7 +115,7 @@ def _open_tls(where: Endpoint, options: PortOptions, context: ssl.SSLContext) ->
         return session
     try:
         if greeting.code != 220:
-            raise SmtpError("malformed", f"greeting {greeting.code}")
+            raise SmtpError("greeting", f"greeting {greeting.code}")
         _ehlo(session)
         _starttls(session, context)
     except BaseException:
@@ -268,7 +268,7 @@ def _try_version(where: Endpoint, options: PortOptions, version: str) -> tuple[s
     try:
         session = _open_tls(where, options, tls.client_context(version))
     except SmtpError as exc:
-        if exc.kind == "malformed" and str(exc).startswith("greeting"):
+        if exc.kind == "greeting":
             return "error", str(exc)
         if exc.kind == "tls" and "STARTTLS refused" not in str(exc):
             return "refused", str(exc)

@@ -23,7 +23,8 @@ MAX_SHOWN_LINE = 200  # characters of one line kept in the transcript
 
 class SmtpError(Exception):
     """The session could not go on. ``kind``: refused, unreachable, timeout, closed,
-    too-long, too-many-lines, malformed, tls."""
+    too-long, too-many-lines, malformed, tls, greeting (a later session not greeted
+    with 220)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
