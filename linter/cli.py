@@ -1555,6 +1555,8 @@ if __name__ == "__main__":  # pragma: no cover
     default=None,
     help="Trust these CA certificates instead of the system store.",
 )
+@click.option("--online", is_flag=True, help="Also check DANE: TLSA records of each host name.")
+@click.option("--resolver", default="", help="DNS server for --online (IP, IP:PORT).")
 @click.option(
     "--format",
     "fmt",
@@ -1580,6 +1582,8 @@ def probe(
     budget: float,
     concurrency: int,
     ca_file: str | None,
+    online: bool,
+    resolver: str,
     fmt: str,
     output: Path | None,
     fail_on: str,
@@ -1606,6 +1610,7 @@ def probe(
     request = ProbeRequest(
         list(targets), port_list, config_path, relay_test, timeout, budget, concurrency, ca_file
     )
+    request.online, request.resolver = online, resolver
     try:
         result = run_probe(request)
     except ProbeUsageError as exc:
