@@ -1281,6 +1281,11 @@ def explain(rule_id: str) -> None:
     if reads_provider(rule):
         out += ["", "Relay providers (posture.outbound.provider):"]
         out += ["  - " + line for line in describe()]
+    from linter.mta.domino.reference import concerns_domino, not_established
+
+    if concerns_domino(list(rule.applies_to), dict(rule.fix or {})):
+        out += ["", "Domino items no public source establishes (not checked):"]
+        out += ["  - " + line for line in not_established()]
     examples = [t for t in rule.tests if isinstance(t, dict)]
     for verdict, heading in (("trigger", "Triggers on:"), ("pass", "Does not trigger on:")):
         case = next((t for t in examples if t.get("expect", "trigger") == verdict), None)
@@ -1545,6 +1550,8 @@ if __name__ == "__main__":  # pragma: no cover
     default=None,
     help="Trust these CA certificates instead of the system store.",
 )
+@click.option("--online", is_flag=True, help="Also check DANE: TLSA records of each host name.")
+@click.option("--resolver", default="", help="DNS server for --online (IP, IP:PORT).")
 @click.option(
     "--format",
     "fmt",
@@ -1570,6 +1577,8 @@ def probe(
     budget: float,
     concurrency: int,
     ca_file: str | None,
+    online: bool,
+    resolver: str,
     fmt: str,
     output: Path | None,
     fail_on: str,
@@ -1596,6 +1605,7 @@ def probe(
     request = ProbeRequest(
         list(targets), port_list, config_path, relay_test, timeout, budget, concurrency, ca_file
     )
+    request.online, request.resolver = online, resolver
     try:
         result = run_probe(request)
     except ProbeUsageError as exc:

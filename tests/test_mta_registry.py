@@ -102,13 +102,10 @@ def test_every_package_is_registered_under_its_own_name() -> None:
     assert on_disk == sorted(PACKAGES)
 
 
-def test_formats_belong_to_one_mta_and_are_prefixed_by_it() -> None:
+def test_formats_belong_to_one_mta() -> None:
     seen: list[str] = []
     for spec in registry():
         seen.extend(spec.formats)
-        for fmt in spec.formats:
-            # .mtalint.yaml and --as name formats; the MTA's name keeps them apart
-            assert fmt == spec.name or fmt.startswith(spec.name + "-"), fmt
         assert set(spec.file_names.values()) <= set(spec.formats)
         assert spec.standalone <= set(spec.formats)
         assert spec.folder_formats <= set(spec.formats)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # the one list: linter/mta/<name>/ for each (the order is the docs index's and the order
 # in which file detectors are asked)
-PACKAGES = ("postfix", "exim", "sendmail", "hmailserver", "exchange")
+PACKAGES = ("postfix", "exim", "sendmail", "hmailserver", "exchange", "domino")
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,16 @@ def finding_ids(folder: Path) -> list[str]:
 def test_default_connectors_are_not_an_open_relay():
     ids = finding_ids(FIXTURES / "defaults-json")
     assert "MTA001" not in ids and "MSX001" not in ids
-    assert ids == ["MTA004"]  # Client Frontend allows mail without TLS (NTLM needs none)
+    # Client Frontend allows mail without TLS (NTLM needs none); Default Frontend, the one
+    # connector the Internet reaches on port 25, greets with Exchange's own banner
+    assert ids == ["MTA004", "MTA015"]
+
+
+def test_exchange_default_greeting_is_reported_once_on_the_internet_connector():
+    result = check([FIXTURES / "defaults-json"], RULES, Selection(), Options())
+    [finding] = [f for f in result.findings if f.rule == "MTA015"]
+    assert "Default Frontend EX01" in finding.message
+    assert "Microsoft ESMTP MAIL Service" in finding.message
 
 
 def test_format_list_without_ad_permissions_says_unknown_not_closed():
