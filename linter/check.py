@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -33,7 +34,7 @@ from linter.source import Span
 if TYPE_CHECKING:
     from linter.config import Config
     from linter.dns.resolver import Resolver
-    from linter.settings import RunSettings
+    from linter.settings import CheckSettings, RunSettings
 
 # The finding the core emits for a set it could not check (a rule with ``builtin: true``).
 INTERNAL_ERROR = "MTL001"
@@ -411,6 +412,74 @@ def run(settings: RunSettings) -> Run:
             raise CommandError("nothing to check", EXIT_CLEAN)
         raise CommandError("no configuration files found in " + ", ".join(str(p) for p in paths))
     return Run(result, plan.rules, plan.config, paths, recheck)
+
+
+def check_and_report(settings: CheckSettings) -> int:
+    """``mtalint check``: check, record the findings (--write-baseline) or fix them
+    (--fix, --diff), set the known ones aside (--baseline, --diff-base), and write the
+    report; the exit status (0 clean, 1 findings at or above --fail-on, 2 a problem
+    with an input)."""
+    import tempfile
+
+    from linter.baseline import filter_known, recheck_at_root, write_baseline
+    from linter.engine.rules import SEVERITY_RANK
+    from linter.output import colour_wanted, emit, say
+    from linter.report import render_check
+    from linter.report.paths import project_root, root_relative
+    from linter.settings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, MAX_FILE_SIZE_CAP
+
+    root, here = project_root(settings.project_root), os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="mtalint-stdin-") as staging:
+        run_settings = settings.staged(Path(staging))
+        checked = run(run_settings)
+    result, known, out = checked.result, settings.known, settings.output
+    protected = checked.protected() + ((known.baseline,) if known.baseline else ())
+    # machine formats and baselines: paths relative to the project root, wherever the
+    # command runs; text keeps the paths as shown (relative to the current folder)
+    as_shown: dict[str, str] = {}
+
+    def to_root(display: str) -> str:
+        named_as = run_settings.aliases.get(display, display)
+        path = root_relative(named_as, str(root), here)
+        as_shown[path] = named_as
+        return path
+
+    result.relocate(to_root)
+    result.project_root = str(root)
+    if known.write_baseline is not None:
+        write_baseline(result, known.write_baseline, protected)
+        stop_on_internal_errors(result)
+        return EXIT_CLEAN
+    if settings.fix or settings.show_diff:
+        from linter.fix import run as run_fixes
+
+        result, changed = run_fixes(
+            result, checked.recheck, checked.paths, settings.show_diff, MAX_FILE_SIZE_CAP, say
+        )
+        if settings.show_diff:
+            stop_on_internal_errors(result)
+            return EXIT_FINDINGS if changed else EXIT_CLEAN
+    if known.baseline is not None or known.diff_base is not None:
+        recheck = recheck_at_root(checked.recheck, root, here)
+        result = filter_known(
+            result,
+            known.baseline,
+            known.diff_base,
+            checked.paths,
+            recheck,
+            root,
+            known.show_stale,
+            out.quiet,
+        )
+    fail_level = out.fail_on or checked.config.fail_on or "warning"
+    failing = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_level] for f in result.findings)
+    colour = colour_wanted(out.color, out.output is not None)
+    text = render_check(result, checked.rules, out, colour, fail_level, as_shown)
+    emit(text, out.output, colour, protected)
+    stop_on_internal_errors(result)
+    if result.problems and not out.exit_zero:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if failing and not out.exit_zero else EXIT_CLEAN
 
 
 def stop_on_internal_errors(result: CheckResult) -> None:

@@ -8,11 +8,10 @@ other exception one line and exit 3.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, TypeVar, get_args
+from typing import TypeVar
 
 import click
 
@@ -20,15 +19,17 @@ from linter import __version__
 from linter.engine.rules import SEVERITIES, SEVERITY_RANK
 from linter.explain import LIST_FORMATS
 from linter.mta import FORMATS
-from linter.output import DATA_FORMATS, emit, say
-from linter.posture import Role
+from linter.output import DATA_FORMATS, emit, say, stdout_closed
 from linter.report import CHECK_FORMATS, DOCUMENT_FORMATS
 from linter.settings import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_INTERNAL,
     EXIT_USAGE,
+    KNOWN_OPTIONS,
     MAX_FILE_SIZE_CAP,
+    ONLINE_OPTIONS,
+    SETUP_OPTIONS,
     CheckSettings,
     CommandError,
     ReportSettings,
@@ -39,18 +40,6 @@ from linter.textsafe import printable
 F = TypeVar("F", bound=Callable[..., object])
 # the formats --as can name: a file's own format (Debian's split Exim is a folder)
 FILE_FORMATS = sorted(f for f in FORMATS if f != "exim-split")
-
-
-def _stdout_closed() -> NoReturn:
-    """The reader of our output went away (``mtalint rules | head -1``): stop quietly,
-    with the status of a process ended by SIGPIPE. Output still buffered would raise
-    again when Python flushes stdout at exit: it goes to /dev/null instead."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-    sys.exit(128 + 13)
 
 
 class _Group(click.Group):
@@ -69,7 +58,7 @@ class _Group(click.Group):
             click.echo("mtalint: interrupted", err=True)
             sys.exit(130)
         except BrokenPipeError:
-            _stdout_closed()
+            stdout_closed()
         except Exception as exc:  # noqa: BLE001 - the promise: never a traceback
             click.echo(
                 f"mtalint: internal error: {type(exc).__name__}: {printable(exc)}\n"
@@ -100,17 +89,6 @@ def main() -> None:
     """
 
 
-def _options(*options: Callable[[F], F]) -> Callable[[F], F]:
-    """Several options as one decorator, in the order given (as --help lists them)."""
-
-    def apply(command: F) -> F:
-        for option in reversed(options):
-            command = option(command)
-        return command
-
-    return apply
-
-
 def _output(help_text: str | None = None) -> Callable[[F], F]:
     kind = click.Path(path_type=Path, dir_okay=False)
     return click.option("-o", "--output", type=kind, help=help_text)
@@ -125,75 +103,6 @@ _define = click.option(
 )
 _limit = click.option(
     "--limit", "limit_args", multiple=True, metavar="NAME=VALUE", help=_LIMIT_HELP
-)
-
-# --config, --no-config, --rules, --role: shared by check and report
-_setup_options = _options(
-    click.option(
-        "--config",
-        "config_file",
-        type=click.Path(path_type=Path, dir_okay=False, exists=True),
-        help="Configuration file (.mtalint.yaml or pyproject.toml).",
-    ),
-    click.option("--no-config", is_flag=True, help="Ignore configuration files."),
-    click.option(
-        "--rules",
-        "rule_dirs",
-        multiple=True,
-        type=click.Path(path_type=Path, file_okay=False, exists=True),
-        help="Extra rule folder (repeatable).",
-    ),
-    click.option(
-        "--role",
-        "roles",
-        multiple=True,
-        type=click.Choice(get_args(Role)),
-        help="Set the host's role(s) instead of inferring them.",
-    ),
-)
-
-# --online and its options, shared by check and report
-_online_options = _options(
-    click.option(
-        "--online",
-        is_flag=True,
-        help="Also check DNS: SPF, DKIM, DMARC, MX, reverse DNS, MTA-STS, TLS-RPT, DANE.",
-    ),
-    click.option(
-        "--resolver",
-        metavar="IP[:PORT]",
-        default="",
-        help="DNS server to ask (with --online)  [default: the system's resolvers].",
-    ),
-    click.option(
-        "--dns-timeout",
-        type=click.FloatRange(min=0.1, max=600),
-        default=10.0,
-        show_default=True,
-        metavar="SECONDS",
-        help="Time budget for all DNS lookups of the run.",
-    ),
-    click.option(
-        "--public-ip",
-        "public_ips",
-        multiple=True,
-        metavar="IP",
-        help="An address mail leaves from, when the configuration does not say (repeatable).",
-    ),
-    click.option(
-        "--dkim-selector",
-        "dkim_selectors",
-        multiple=True,
-        metavar="NAME",
-        help="A DKIM selector the signer uses (repeatable).",
-    ),
-    click.option(
-        "--dnsbl",
-        "dnsbl_zones",
-        multiple=True,
-        metavar="ZONE",
-        help="A DNS blocklist zone to look sending addresses up in (repeatable).",
-    ),
 )
 
 
@@ -227,7 +136,7 @@ _online_options = _options(
     help="Exit 1 when a finding has this severity or higher  [default: warning].",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@_setup_options
+@SETUP_OPTIONS
 @click.option(
     "--postfix-version",
     default=None,
@@ -245,26 +154,7 @@ _online_options = _options(
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output  [default: when a terminal]."
 )
-@click.option(
-    "--write-baseline",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Record today's findings in FILE (by fingerprint) and exit 0.",
-)
-@click.option(
-    "--baseline",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Report only findings not in this baseline file; list entries no longer seen.",
-)
-@click.option(
-    "--diff-base",
-    metavar="GIT_REF",
-    help="Report only findings that the files did not have at this git commit.",
-)
-@click.option(
-    "--show-stale",
-    is_flag=True,
-    help="With --baseline: list the entries that no longer occur (else only counted).",
-)
+@KNOWN_OPTIONS
 @click.option(
     "--jobs",
     "-j",
@@ -312,7 +202,7 @@ _online_options = _options(
     is_flag=True,
     help="Print the mechanical fixes as a unified diff; write nothing (exit 1 if any).",
 )
-@_online_options
+@ONLINE_OPTIONS
 def check(**params: object) -> None:
     """Check configuration files or folders and report findings.
 
@@ -322,71 +212,9 @@ def check(**params: object) -> None:
     (with --stdin-filename). Nothing is looked up on the network unless --online is
     given.
     """
-    sys.exit(_check(CheckSettings.from_cli(params)))
+    from linter.check import check_and_report
 
-
-def _check(settings: CheckSettings) -> int:
-    """Check, set known findings aside or record them, fix, report; the exit status."""
-    import tempfile
-
-    from linter.baseline import filter_known, recheck_at_root, write_baseline
-    from linter.check import run, stop_on_internal_errors
-    from linter.output import colour_wanted
-    from linter.report import render_check
-    from linter.report.paths import project_root, root_relative
-
-    root, here = project_root(settings.project_root), os.getcwd()
-    with tempfile.TemporaryDirectory(prefix="mtalint-stdin-") as staging:
-        run_settings = settings.staged(Path(staging))
-        checked = run(run_settings)
-    result, known, out = checked.result, settings.known, settings.output
-    protected = checked.protected() + ((known.baseline,) if known.baseline else ())
-    # machine formats and baselines: paths relative to the project root, wherever the
-    # command runs; text keeps the paths as shown (relative to the current folder)
-    as_shown: dict[str, str] = {}
-
-    def to_root(display: str) -> str:
-        named_as = run_settings.aliases.get(display, display)
-        path = root_relative(named_as, str(root), here)
-        as_shown[path] = named_as
-        return path
-
-    result.relocate(to_root)
-    result.project_root = str(root)
-    if known.write_baseline is not None:
-        write_baseline(result, known.write_baseline, protected)
-        stop_on_internal_errors(result)
-        return EXIT_CLEAN
-    if settings.fix or settings.show_diff:
-        from linter.fix import run as run_fixes
-
-        result, changed = run_fixes(
-            result, checked.recheck, checked.paths, settings.show_diff, MAX_FILE_SIZE_CAP, say
-        )
-        if settings.show_diff:
-            stop_on_internal_errors(result)
-            return EXIT_FINDINGS if changed else EXIT_CLEAN
-    if known.baseline is not None or known.diff_base is not None:
-        recheck = recheck_at_root(checked.recheck, root, here)
-        result = filter_known(
-            result,
-            known.baseline,
-            known.diff_base,
-            checked.paths,
-            recheck,
-            root,
-            known.show_stale,
-            out.quiet,
-        )
-    fail_level = out.fail_on or checked.config.fail_on or "warning"
-    failing = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_level] for f in result.findings)
-    colour = colour_wanted(out.color, out.output is not None)
-    text = render_check(result, checked.rules, out, colour, fail_level, as_shown)
-    emit(text, out.output, colour, protected)
-    stop_on_internal_errors(result)
-    if result.problems and not out.exit_zero:
-        return EXIT_USAGE
-    return EXIT_FINDINGS if failing and not out.exit_zero else EXIT_CLEAN
+    sys.exit(check_and_report(CheckSettings.from_cli(params)))
 
 
 @main.command()
@@ -415,7 +243,7 @@ def _check(settings: CheckSettings) -> int:
 )
 @click.option("--select", multiple=True, metavar=_RULES, help="As for check.")
 @click.option("--ignore", multiple=True, metavar=_RULES, help="As for check.")
-@_setup_options
+@SETUP_OPTIONS
 @click.option("--postfix-version", default=None, metavar="X.Y", help="As for check.")
 @_define
 @click.option(
@@ -424,7 +252,7 @@ def _check(settings: CheckSettings) -> int:
     help="As for check: known findings are shown as suppressed, their controls not checked.",
 )
 @_limit
-@_online_options
+@ONLINE_OPTIONS
 def report(**params: object) -> None:
     """Write a compliance report for auditors: findings mapped to framework controls.
 
@@ -596,10 +424,6 @@ def diagnose(
     sys.exit(EXIT_FINDINGS if result.incidents else EXIT_CLEAN)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 @main.command()
 @click.argument("targets", nargs=-1, required=True, metavar="HOST[:PORT]...")
 @click.option(
@@ -706,3 +530,7 @@ def probe(
         sys.exit(EXIT_USAGE)
     failing = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on] for f in findings)
     sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -17,6 +17,11 @@ names with ``-o`` or ``--write-baseline`` is written and nothing else is changed
 
 Text is written as UTF-8; a file name read from the disk that is not UTF-8 (held as
 surrogates by Python) is written escaped instead of failing the run.
+
+The commands print through the rest: :func:`emit` (a report to stdout or, through
+:func:`write_atomically`, to ``-o FILE``), :func:`say` (a line on stderr),
+:func:`colour_wanted`, :func:`serialise` (``mtalint parse``'s JSON or YAML) and
+:func:`stdout_closed` (the reader went away).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 
 class OutputError(Exception):
@@ -245,3 +251,15 @@ def serialise(doc: object, fmt: str) -> str:
     if has_bidi(text):
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=False)
     return text
+
+
+def stdout_closed() -> NoReturn:
+    """The reader of our output went away (``mtalint rules | head -1``): stop quietly,
+    with the status of a process ended by SIGPIPE. Output still buffered would raise
+    again when Python flushes stdout at exit: it goes to /dev/null instead."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(128 + 13)

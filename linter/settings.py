@@ -11,12 +11,15 @@ which the CLI prints as one line.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, get_args
+
+import click
 
 from linter.output import say, shown
+from linter.posture import Role
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -545,3 +548,115 @@ def iso_time(value: str | None, option: str) -> datetime | None:
             f"{option} {value!r}: expected an ISO 8601 date or time (2026-12-05T14:00)"
         ) from None
     return when.astimezone(UTC) if when.tzinfo else when
+
+
+# ---------------------------------------------------------------- the options
+# The options of the groups above that more than one place declares the same way, each
+# beside the settings that read it (the names click passes are the keys from_cli reads).
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def options(*options: Callable[[F], F]) -> Callable[[F], F]:
+    """Several options as one decorator, in the order given (as --help lists them)."""
+
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+# --config, --no-config, --rules, --role (RunSettings): shared by check and report
+SETUP_OPTIONS = options(
+    click.option(
+        "--config",
+        "config_file",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        help="Configuration file (.mtalint.yaml or pyproject.toml).",
+    ),
+    click.option("--no-config", is_flag=True, help="Ignore configuration files."),
+    click.option(
+        "--rules",
+        "rule_dirs",
+        multiple=True,
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        help="Extra rule folder (repeatable).",
+    ),
+    click.option(
+        "--role",
+        "roles",
+        multiple=True,
+        type=click.Choice(get_args(Role)),
+        help="Set the host's role(s) instead of inferring them.",
+    ),
+)
+
+# --online and its options (OnlineSettings): shared by check and report
+ONLINE_OPTIONS = options(
+    click.option(
+        "--online",
+        is_flag=True,
+        help="Also check DNS: SPF, DKIM, DMARC, MX, reverse DNS, MTA-STS, TLS-RPT, DANE.",
+    ),
+    click.option(
+        "--resolver",
+        metavar="IP[:PORT]",
+        default="",
+        help="DNS server to ask (with --online)  [default: the system's resolvers].",
+    ),
+    click.option(
+        "--dns-timeout",
+        type=click.FloatRange(min=0.1, max=600),
+        default=10.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Time budget for all DNS lookups of the run.",
+    ),
+    click.option(
+        "--public-ip",
+        "public_ips",
+        multiple=True,
+        metavar="IP",
+        help="An address mail leaves from, when the configuration does not say (repeatable).",
+    ),
+    click.option(
+        "--dkim-selector",
+        "dkim_selectors",
+        multiple=True,
+        metavar="NAME",
+        help="A DKIM selector the signer uses (repeatable).",
+    ),
+    click.option(
+        "--dnsbl",
+        "dnsbl_zones",
+        multiple=True,
+        metavar="ZONE",
+        help="A DNS blocklist zone to look sending addresses up in (repeatable).",
+    ),
+)
+
+# --write-baseline, --baseline, --diff-base, --show-stale (KnownSettings): check
+KNOWN_OPTIONS = options(
+    click.option(
+        "--write-baseline",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Record today's findings in FILE (by fingerprint) and exit 0.",
+    ),
+    click.option(
+        "--baseline",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Report only findings not in this baseline file; list entries no longer seen.",
+    ),
+    click.option(
+        "--diff-base",
+        metavar="GIT_REF",
+        help="Report only findings that the files did not have at this git commit.",
+    ),
+    click.option(
+        "--show-stale",
+        is_flag=True,
+        help="With --baseline: list the entries that no longer occur (else only counted).",
+    ),
+)
