@@ -1,15 +1,18 @@
 """The whole pipeline for ``mtalint check``.
 
+:func:`check_and_report` (the command): :func:`run` → paths relative to the project
+root → --write-baseline, or --fix/--diff (:mod:`linter.fix`) → known findings set aside
+(:func:`linter.baseline.filter_known`, a new result) → the report
+(:func:`linter.report.render_check`) → the exit status.
+
 :func:`run` (what the command line asks): settings → configuration file, rules and
 options (:meth:`linter.settings.RunSettings.plan`) → :func:`check`.
 
 :func:`check` (every config set under the paths): discover → per set, in
-:func:`check_set`: analyse (the MTA's model, posture and facts) → DNS facts (``--online``,
-one resolver for the run, :mod:`linter.dns.session`) → rules → suppressions
-(:func:`linter.findings.apply_suppressions`) → merged, sorted and deduplicated.
-
-Known findings (baseline, ``--diff-base``) are set aside afterwards by
-:func:`linter.baseline.filter_known`, which returns a new result.
+:func:`check_set`: analyse (the MTA's model, posture and facts) → DNS facts (``--online``;
+one resolver for the run, :mod:`linter.dns.session`) → rules (:func:`_judge`) →
+suppressions (:func:`linter.findings.apply_suppressions`); then merged, sorted and
+deduplicated.
 """
 
 from __future__ import annotations
@@ -292,10 +295,17 @@ def check_set(
     except Exception as exc:  # noqa: BLE001 - reported as a finding naming the file
         return _internal_error(config_set, rules, selection, f"{type(exc).__name__}: {exc}")
     if resolver is not None and options.online is not None:
-        from linter.dns.checks import dns_facts
+        from linter.dns.session import add_dns_facts
 
-        posture = analysis.facts.get("posture") or {}
-        analysis.facts.set("dns", dns_facts(posture, options.online, resolver))
+        add_dns_facts(analysis.facts, options.online, resolver)
+    findings = _judge(analysis, rules, selection)
+    suppressions = suppressions_in(analysis.comments)
+    kept, suppressed = apply_suppressions(findings, suppressions, rules, selection, today)
+    return SetResult(files, kept, len(suppressed), analysis, suppressed)
+
+
+def _judge(analysis: Analysis, rules: list[Rule], selection: Selection) -> list[Finding]:
+    """The rules' findings on one analysed set (the rules stage)."""
     roles = list(analysis.facts.get("roles") or [])
     usable = rules
     if any(d.kind == "input-error" for d in analysis.diagnostics):
@@ -305,9 +315,7 @@ def check_set(
     findings = run_rules(analysis.mta, analysis.facts, usable, selection, roles)
     if any(d.kind in NOT_READ_KINDS for d in analysis.diagnostics):
         findings = _drop_claims_about_defaults(findings, usable)
-    suppressions = suppressions_in(analysis.comments)
-    kept, suppressed = apply_suppressions(findings, suppressions, rules, selection, today)
-    return SetResult(files, kept, len(suppressed), analysis, suppressed)
+    return findings
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

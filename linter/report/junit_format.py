@@ -54,7 +54,6 @@ def _failure_text(f: Finding) -> str:
     return text
 
 
-
 def render(
     result: CheckResult, rules: list[Rule], colour: bool = False, fail_on: str = "warning"
 ) -> str:
