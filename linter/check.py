@@ -429,7 +429,6 @@ def check_and_report(settings: CheckSettings) -> int:
     with an input)."""
     import tempfile
 
-    from linter.baseline import filter_known, recheck_at_root, write_baseline
     from linter.engine.rules import SEVERITY_RANK
     from linter.output import colour_wanted, emit, say
     from linter.report import render_check
@@ -455,6 +454,8 @@ def check_and_report(settings: CheckSettings) -> int:
     result.relocate(to_root)
     result.project_root = str(root)
     if known.write_baseline is not None:
+        from linter.baseline import write_baseline  # git and tar only when a baseline is used
+
         write_baseline(result, known.write_baseline, protected)
         stop_on_internal_errors(result)
         return EXIT_CLEAN
@@ -468,6 +469,8 @@ def check_and_report(settings: CheckSettings) -> int:
             stop_on_internal_errors(result)
             return EXIT_FINDINGS if changed else EXIT_CLEAN
     if known.baseline is not None or known.diff_base is not None:
+        from linter.baseline import filter_known, recheck_at_root
+
         recheck = recheck_at_root(checked.recheck, root, here)
         result = filter_known(
             result,
