@@ -6,6 +6,10 @@ are about. :meth:`RunSettings.plan` then turns them, with the configuration file
 what :func:`linter.check.check` takes: the rules, the selection and the
 :class:`~linter.mta.Options`. A request that cannot be met raises :class:`CommandError`,
 which the CLI prints as one line.
+
+The option groups that ``check`` and ``report`` share (``SETUP_OPTIONS``,
+``ONLINE_OPTIONS``, and ``KNOWN_OPTIONS`` for the baseline) are declared at the end of
+this module, beside the ``from_cli`` that reads them.
 """
 
 from __future__ import annotations
