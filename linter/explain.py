@@ -64,6 +64,11 @@ def _explanation(rule: Rule) -> list[str]:
     if reads_provider(rule):
         out += ["", "Relay providers (posture.outbound.provider):"]
         out += ["  - " + line for line in describe()]
+    from linter.mta.domino.reference import concerns_domino, not_established
+
+    if concerns_domino(list(rule.applies_to), dict(rule.fix or {})):
+        out += ["", "Domino items no public source establishes (not checked):"]
+        out += ["  - " + line for line in not_established()]
     examples = [t for t in rule.tests if isinstance(t, dict)]
     for verdict, heading in (("trigger", "Triggers on:"), ("pass", "Does not trigger on:")):
         case = next((t for t in examples if t.get("expect", "trigger") == verdict), None)

@@ -524,6 +524,8 @@ class ReportSettings:
     list_frameworks: bool = False
     summary: bool = False
     baseline: Path | None = None
+    # --diagnose: mail logs or bounces whose delivery incidents the report adds
+    diagnose_logs: tuple[str, ...] = ()
 
     @classmethod
     def from_cli(cls, values: Mapping[str, object]) -> ReportSettings:
@@ -536,6 +538,7 @@ class ReportSettings:
             list_frameworks=params.flag("list_frameworks"),
             summary=params.flag("summary"),
             baseline=params.path("baseline"),
+            diagnose_logs=params.texts("diagnose_logs"),
         )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Any
 
 from linter.output import emit
 from linter.settings import EXIT_CLEAN, EXIT_USAGE, CommandError, ReportSettings, split
@@ -60,9 +62,27 @@ def report(settings: ReportSettings) -> int:
             "baseline": str(baseline) if baseline else "",
         },
     )
+    if settings.diagnose_logs:
+        _add_diagnosis(document, settings.diagnose_logs, checked.paths)
     protected = checked.protected() + ((baseline,) if baseline else ())
+    protected += tuple(Path(name) for name in settings.diagnose_logs if name != "-")
     text = render(document, settings.fmt, summary_only=settings.summary)
     emit(text, settings.output, None, protected)
     stop_on_internal_errors(result)
     # an input that could not be read leaves its controls unchecked: not a clean run
     return EXIT_USAGE if document["incomplete"] else EXIT_CLEAN
+
+
+def _add_diagnosis(document: dict[str, Any], logs: tuple[str, ...], paths: list[Path]) -> None:
+    """--diagnose: the delivery incidents of ``logs`` as a section of the report, joined
+    with the configuration when one path is reported on."""
+    from linter.diagnose import attach_config, diagnose
+    from linter.diagnose.render import to_document
+
+    diagnosis = diagnose(list(logs))
+    if len(paths) == 1:
+        attach_config(diagnosis, paths[0])
+    document["diagnosis"] = to_document(diagnosis)
+    if diagnosis.problems:  # a log that could not be read: the report is incomplete
+        document["incomplete"] = True
+        document["problems"] = list(document.get("problems", [])) + diagnosis.problems
