@@ -517,6 +517,8 @@ def diagnose(
     default=None,
     help="Trust these CA certificates instead of the system store.",
 )
+@click.option("--online", is_flag=True, help="Also check DANE: TLSA records of each host name.")
+@click.option("--resolver", default="", help="DNS server for --online (IP, IP:PORT).")
 @click.option(
     "--format",
     "fmt",
@@ -542,6 +544,8 @@ def probe(
     budget: float,
     concurrency: int,
     ca_file: str | None,
+    online: bool,
+    resolver: str,
     fmt: str,
     output: Path | None,
     fail_on: str,
@@ -570,6 +574,7 @@ def probe(
     request = ProbeRequest(
         list(targets), port_list, config_path, relay_test, timeout, budget, concurrency, ca_file
     )
+    request.online, request.resolver = online, resolver
     try:
         result = run_probe(request)
     except ProbeUsageError as exc:

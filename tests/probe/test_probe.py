@@ -383,3 +383,38 @@ def test_relay_test(settings, relays):
 
 def test_without_relay_test_no_mail_transaction_to_external(postfix, main_probe):
     assert port(main_probe, 25)["relay"] == {"tested": False}
+
+
+# --------------------------------------------------------------------------- cipher suites
+
+
+def test_cipher_enumeration_agrees_with_each_suite_offered_alone(postfix, main_probe):
+    from tests.probe.test_exim import openssl_suites
+
+    p = port(main_probe, 25)
+    assert p["cipher_enumeration"] == "complete", p
+    alone = {
+        name
+        for name in openssl_suites()
+        if s_client(postfix, 25, "-tls1_2", "-cipher", f"{name}:@SECLEVEL=0").get("Ciphersuite")
+        == name
+    }
+    assert set(p["ciphers_accepted"]["TLSv1.2"]) == alone
+    # Postfix's opportunistic default (smtpd_tls_ciphers = medium) keeps anonymous suites
+    # on port 25: a note there, never more
+    classes = set(p["weak_cipher_classes"])
+    assert classes <= {"anon"}, classes
+    notes = {f["rule"]: f["severity"] for f in main_probe["findings"] if f["path"].endswith(":25")}
+    assert ("PRB021" in notes) is bool(classes) and notes.get("PRB021", "note") == "note"
+    assert "PRB022" not in notes
+    if classes:
+        message = next(f["message"] for f in main_probe["findings"] if f["rule"] == "PRB021")
+        assert message.startswith("127.0.0.1:25 accepts ") and " anon suites (" in message
+        assert len(message) < 300, message
+    # the same anonymous suites on the submission ports (Postfix disables them only when
+    # it asks for client certificates): a warning there, as the README's policy says
+    for number in (465, 587):
+        assert "anon" in port(main_probe, number)["weak_cipher_classes"]
+        assert "PRB022" in rules_at(main_probe, number) and "PRB021" not in rules_at(
+            main_probe, number
+        )
