@@ -18,8 +18,8 @@ from linter.settings import (
     RunSettings,
 )
 from linter.source import Span
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "postfix"
 
 
