@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from linter.mta.registry import PACKAGES, file_formats, formats, names, registry
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 LINTER = ROOT / "linter"
 
 # Modules outside linter/mta/<name>/ that still name an MTA in code (identifiers and

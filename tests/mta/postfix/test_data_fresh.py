@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.skipif(
     shutil.which("postconf") is None and not Path("/usr/sbin/postconf").exists(),
