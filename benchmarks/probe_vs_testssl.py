@@ -1,7 +1,7 @@
 """Time ``mtalint probe`` beside testssl.sh against the same live server.
 
 Run as root from anywhere: ``python benchmarks/probe_vs_testssl.py [--runs N]``. It
-starts the Exim daemon of tests/test_probe_exim.py (Debian's Exim unpacked at /opt/exim;
+starts the Exim daemon of tests/probe/test_exim.py (Debian's Exim unpacked at /opt/exim;
 ports 25 and 587 with STARTTLS, 4465 with implicit TLS) in a network namespace of its
 own, then times, on port 25:
 
@@ -27,11 +27,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # the test helpers are imported as the tests package
 
-from exim_oracle_bv import EXIM  # noqa: E402
-from probe_live import make_certs  # noqa: E402
-from test_probe_exim import BANNER, CONFIG  # noqa: E402
+from tests.mta.exim.oracle_bv import EXIM  # noqa: E402
+from tests.probe.live import make_certs  # noqa: E402
+from tests.probe.test_exim import BANNER, CONFIG  # noqa: E402
 
 SCRIPT = """\
 ip link set lo up

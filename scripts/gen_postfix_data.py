@@ -9,7 +9,7 @@ portable stand-ins for those).
     python scripts/gen_postfix_data.py            # rewrite the module
     python scripts/gen_postfix_data.py --check    # exit 1 when it is not what postconf says
 
-tests/test_postfix_data_fresh.py runs the check.
+tests/mta/postfix/test_data_fresh.py runs the check.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The shapes are Exim 4's own (the specification's chapter "Log files", section "Log line
 flags"; ``src/deliver.c``, ``src/acl.c``, ``src/smtp_in.c``), and the tests diagnose
-lines a real Exim 4.96 wrote (tests/test_diagnose_exim_live.py):
+lines a real Exim 4.96 wrote (tests/diagnose/test_exim_live.py):
 
 * ``ID <= sender ...`` arrival; ``ID => addr ...`` delivery (``->`` another address of
   the same delivery, ``*>`` suppressed, ``>>`` cutthrough); ``ID ** addr ...: reason``

@@ -5,7 +5,7 @@ The shapes are sendmail 8's own (``sendmail/deliver.c`` logdelivery(): ``QID: to
 [reply=REPLY, ]stat=STATUS``; ``sendmail/srvrsmtp.c`` and the rulesets' ``ruleset=
 check_rcpt, arg1=<ADDR>, relay=HOST [ADDR], reject=REPLY``; ``syserr()``'s
 ``SYSERR(user): ...``), and the tests diagnose lines a real sendmail 8.17 wrote
-(tests/test_diagnose_sendmail_live.py).
+(tests/diagnose/test_sendmail_live.py).
 
 ``stat=Sent`` is a delivery, ``stat=Deferred: ...`` (dsn 4.x.x) a deferral, any other
 status with a 5.x.x dsn a bounce. The text the catalogue sees is ``reply`` and ``stat``

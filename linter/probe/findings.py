@@ -3,7 +3,7 @@
 Those rules are marked ``builtin: true`` so that ``mtalint check`` (whose runner skips
 built-in rules) and the generic rule test (which proves a rule on configuration files)
 leave them alone: they judge a live server, not files. Here they run through the same
-engine as every other rule, on the ``probe.*`` facts; tests/test_probe.py proves each
+engine as every other rule, on the ``probe.*`` facts; tests/probe/test_probe.py proves each
 one both ways against real servers.
 """
 

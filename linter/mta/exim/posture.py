@@ -93,7 +93,7 @@ _GNUTLS_PROTOCOL = {
 }
 # what the TLS library enables when the configuration does not say otherwise: Debian's
 # Exim is built with GnuTLS, whose default priority (NORMAL) still accepts TLS 1.0 and 1.1
-# (tests/test_exim_tls_live.py handshakes with a running daemon to check it)
+# (tests/mta/exim/test_tls_live.py handshakes with a running daemon to check it)
 LIBRARY_PROTOCOLS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
 
 

@@ -65,7 +65,7 @@ def _line_shapes() -> tuple[re.Pattern[str], ...]:
     """The grammar's common lines as regular expressions of its own terminals: a blank
     line, a comment, a closed [section] header, a Key=Value entry. Blanks are taken
     whole (atomic groups), as the lexer skips them before the next token.
-    tests/test_hmailserver.py checks these against the parser."""
+    tests/mta/hmailserver/test_hmailserver.py checks these against the parser."""
     t = terminals("hmailserver_ini")
     blanks = f"(?>{t['__IGNORE_0']})?"
     return (

@@ -12,7 +12,7 @@
 * :func:`suggest` — a "did you mean" for a misspelt parameter name.
 
 The data were produced by ``postconf`` 3.7.11 (Debian 12 build) and are checked against it
-by ``tests/test_postfix_params.py``; the generated defaults are in :mod:`.defaults`
+by ``tests/mta/postfix/test_params.py``; the generated defaults are in :mod:`.defaults`
 (``python scripts/gen_postfix_data.py`` regenerates them).
 """
 

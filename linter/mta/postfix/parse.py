@@ -202,7 +202,7 @@ def _assignment_line() -> re.Pattern[str]:
     """The grammar's ``assignment`` rule (NAME _WS? EQUALS _WS? VALUE?) as one regular
     expression made of the grammar's own terminals. Each terminal's characters exclude
     the first character of the next, so the match splits a line as Lark's lexer does;
-    tests/test_postfix_fastpath.py checks that against the parser."""
+    tests/mta/postfix/test_fastpath.py checks that against the parser."""
     t = terminals("postfix_main")
     blanks = f"(?:{t['_WS']})?"
     return re.compile(
@@ -350,7 +350,7 @@ def _simple_entry() -> tuple[re.Pattern[str], re.Pattern[str]]:
     made of TEXT, RBRACE and LBRACE (TEXT | WS)* RBRACE parts, separated by WS; and the
     field alone, to find them. Built from the grammar's terminals; a line with nested or
     unclosed braces does not match and goes to the parser.
-    tests/test_postfix_fastpath.py checks this against the parser."""
+    tests/mta/postfix/test_fastpath.py checks this against the parser."""
     t = terminals("postfix_master")
     # Atomic groups: each run of TEXT or WS is taken whole, as the lexer takes it, so a
     # line that does not match fails in linear time instead of trying every split.
