@@ -95,6 +95,9 @@ class Listener:
     helo_required: bool = False
     banner: str = ""
     banner_expanded: str = ""
+    # the server certificate file(s) as configured (a path, or an expansion), for rules
+    # about which certificate is shown; "" when none is set or the MTA does not say
+    certificate_files: str = ""
     # loopback / private / public / unknown (a placeholder or expansion as the address);
     # worked out from ``address`` unless the MTA's posture knows better
     exposure: Exposure | None = None

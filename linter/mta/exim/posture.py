@@ -432,6 +432,7 @@ class _Builder:
         certificate = tls != "none"
         if self.span("tls_certificate") is not None:
             spans["tls_certificate"] = self.span("tls_certificate")  # type: ignore[assignment]
+            spans["certificate_files"] = self.span("tls_certificate")  # type: ignore[assignment]
 
         auth_advertise = self.for_port("auth_advertise_hosts", port)
         gate_all = _TLS_GATE.match(auth_advertise.strip()) is not None
@@ -487,6 +488,7 @@ class _Builder:
             auth_plaintext_mechanisms=any(a.plaintext for a in offered),
             relay=relay,
             tls_certificate=certificate,
+            certificate_files=self.model.value("tls_certificate") if certificate else "",
             anonymous_tls=False,
             vrfy=vrfy.outcome == "accept",
             helo_required=helo_required,
