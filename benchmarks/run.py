@@ -8,6 +8,8 @@ It prints figures and asserts nothing; compare runs on the same machine only.
   hits all of them alike;
 * throughput: ``mtalint check`` on a large generated ``main.cf``, and the main.cf parser
   alone, in process;
+* diagnose: ``mtalint diagnose`` on a generated Postfix log (benchmarks/maillog.py) beside
+  Debian's ``pflogsumm`` on the same file, with the peak memory of each;
 * fleet: ``mtalint check --jobs 2`` on 500 generated host folders (main.cf + master.cf
   each) against ``postconf -n -c DIR`` run once per folder;
 * online (``--online``, needs NSD): 200 domains checked with bounded concurrency against an
@@ -473,6 +475,74 @@ def format_throughput(size_mb: float, repeat: int) -> None:
     table(("format", "MB", "findings", "check MB/s", "read MB/s"), rows)
 
 
+# --------------------------------------------------------------------------- diagnose
+
+
+def _timed_with_peak(cmd: Sequence[str]) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds, peak resident KiB and exit status of one run of ``cmd``.
+
+    CPU time (user + system) is the steadier figure on a shared machine: other people's
+    load stretches the wall time of both commands, not the work each does."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, cpu, usage.ru_maxrss, proc.returncode
+
+
+def diagnose_throughput(size_mb: float, repeat: int) -> None:
+    """``mtalint diagnose`` on a generated Postfix log beside Debian's ``pflogsumm`` on the
+    same file, and mtalint's peak memory on a log four times larger (it should not grow)."""
+    from maillog import write_log
+
+    print(
+        f"\nDiagnose (generated Postfix log of ~{size_mb:g} MB and {4 * size_mb:g} MB; "
+        f"best of {repeat})"
+    )
+    pflogsumm = shutil.which("pflogsumm")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="mtalint-bench-") as tmp:
+        for factor in (1, 4):
+            log = Path(tmp) / f"mail-{factor}.log"
+            lines = write_log(str(log), int(factor * size_mb * 1_000_000))
+            megabytes = log.stat().st_size / 1_000_000
+            commands = [
+                (
+                    "mtalint diagnose --format json",
+                    [*mtalint_command(), "diagnose", "--format", "json", str(log)],
+                )
+            ]
+            if pflogsumm:
+                commands.append(("pflogsumm", [pflogsumm, str(log)]))
+            # alternate the commands within each round, so machine noise hits them alike
+            runs: dict[str, list[tuple[float, float, int, int]]] = {
+                label: [] for label, _ in commands
+            }
+            for _ in range(repeat):
+                for label, cmd in commands:
+                    runs[label].append(_timed_with_peak(cmd))
+            for label, measured in runs.items():
+                if any(r[3] not in (0, 1) for r in measured):  # 1: incidents found
+                    print(f"  ! {label}: exit {measured[0][3]}, not timed")
+                    continue
+                wall = min(r[0] for r in measured)
+                cpu = min(r[1] for r in measured)
+                peak = max(r[2] for r in measured)
+                rows.append(
+                    (
+                        f"{label} ({megabytes:.0f} MB, {lines} lines)",
+                        f"{wall:.2f}",
+                        f"{cpu:.2f}",
+                        f"{megabytes / cpu:.1f}",
+                        f"{peak / 1024:.0f}",
+                    )
+                )
+    if not pflogsumm:
+        print("  pflogsumm not installed (Debian package pflogsumm): no reference")
+    table(("command", "wall s", "CPU s", "MB per CPU s", "peak MB"), rows)
+
+
 # --------------------------------------------------------------------------- imports
 
 
@@ -565,8 +635,8 @@ def fleet(hosts: int, jobs: int) -> None:
 
 def online(domains: int, delay_ms: int) -> None:
     """Concurrent DNS checks against NSD behind a delaying UDP relay."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from dns_server import nsd, nsd_missing
+    sys.path.insert(0, str(ROOT))
+    from tests.dns.server import nsd, nsd_missing
 
     if nsd_missing():
         print(f"\nOnline: skipped ({nsd_missing()})")
@@ -656,6 +726,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--online", action="store_true", help="also time 200 domains' DNS checks (needs NSD)"
     )
+    parser.add_argument(
+        "--only",
+        choices=["cold-start", "throughput", "formats", "fleet", "diagnose"],
+        help="run one section (with its reference) and nothing else",
+    )
     args = parser.parse_args(argv)
     runs = args.runs or (5 if args.quick else 20)
     size = args.size or (1.0 if args.quick else 5.0)
@@ -663,10 +738,18 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs\n")
     compile_bytecode()
-    cold_start(runs)
-    throughput(size, repeat)
-    format_throughput(size, repeat)
-    fleet(args.fleet or (100 if args.quick else 500), 2)
+    sections: dict[str, Callable[[], None]] = {
+        "cold-start": lambda: cold_start(runs),
+        "throughput": lambda: throughput(size, repeat),
+        "formats": lambda: format_throughput(size, repeat),
+        "fleet": lambda: fleet(args.fleet or (100 if args.quick else 500), 2),
+        "diagnose": lambda: diagnose_throughput(2 * size, repeat),
+    }
+    for name, section in sections.items():
+        if args.only in (None, name):
+            section()
+    if args.only:
+        return
     if args.online:
         online(200, 20)
     if args.imports:

@@ -3,8 +3,8 @@
     python fuzz/fuzz_formats.py FORMAT [atheris/libFuzzer options] [CORPUS_DIR ...]
 
 FORMAT is one of postfix-main, postfix-master, exim, sendmail-mc, hmailserver-ini,
-hmailserver-xml, hmailserver-json. Each input is written as that format's file and
-checked with every rule, read as that format whatever its content (as a user's
+hmailserver-xml, hmailserver-json, notes-ini, domino-ots. Each input is written as that
+format's file and checked with every rule, read as that format whatever its content (as a user's
 ``formats:`` mapping would have it): discovery alone would skip most inputs, a .mc file
 without a sendmail macro call for one.
 
@@ -54,6 +54,8 @@ FILE_NAMES = {
     "hmailserver-ini": "hMailServer.INI",
     "hmailserver-xml": "hMailServerBackup.xml",
     "hmailserver-json": "export.json",
+    "notes-ini": "notes.ini",
+    "domino-ots": "setup.json",
 }
 TIME_LIMIT = float(os.environ.get("FUZZ_TIME_LIMIT", "10"))
 MEMORY_MB = int(os.environ.get("FUZZ_MEMORY_MB", "1024"))

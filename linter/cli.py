@@ -1008,6 +1008,14 @@ def _statistics(findings: list[Any], rules: Any) -> str:
     help="As for check: known findings are shown as suppressed, their controls not checked.",
 )
 @click.option("--limit", "limit_args", multiple=True, metavar="NAME=VALUE", help=_LIMIT_HELP)
+@click.option(
+    "--diagnose",
+    "diagnose_logs",
+    multiple=True,
+    metavar="LOG",
+    help="Add a section of delivery incidents from these mail logs or bounces (as "
+    "'mtalint diagnose'; joined with the configuration when one PATH is given).",
+)
 @_online_options
 def report(
     paths: tuple[Path, ...],
@@ -1026,6 +1034,7 @@ def report(
     defines: tuple[str, ...],
     baseline: Path | None,
     limit_args: tuple[str, ...],
+    diagnose_logs: tuple[str, ...],
     online: bool,
     resolver: str,
     dns_timeout: float,
@@ -1096,7 +1105,20 @@ def report(
             "baseline": str(baseline) if baseline else "",
         },
     )
+    if diagnose_logs:
+        from linter.diagnose import attach_config
+        from linter.diagnose import diagnose as run_diagnosis
+        from linter.diagnose.render import to_document
+
+        diagnosis = run_diagnosis(list(diagnose_logs))
+        if len(path_list) == 1:
+            attach_config(diagnosis, path_list[0])
+        document["diagnosis"] = to_document(diagnosis)
+        if diagnosis.problems:  # a log that could not be read: the report is incomplete
+            document["incomplete"] = True
+            document["problems"] = list(document.get("problems", [])) + diagnosis.problems
     protected = _protected(result, path_list, config) + ((baseline,) if baseline else ())
+    protected += tuple(Path(name) for name in diagnose_logs if name != "-")
     _emit(render(document, fmt, summary_only=summary), output, protected=protected)
     _internal_errors(result)
     # an input that could not be read leaves its controls unchecked: not a clean run
@@ -1264,6 +1286,11 @@ def explain(rule_id: str) -> None:
     if reads_provider(rule):
         out += ["", "Relay providers (posture.outbound.provider):"]
         out += ["  - " + line for line in describe()]
+    from linter.mta.domino.reference import concerns_domino, not_established
+
+    if concerns_domino(list(rule.applies_to), dict(rule.fix or {})):
+        out += ["", "Domino items no public source establishes (not checked):"]
+        out += ["  - " + line for line in not_established()]
     examples = [t for t in rule.tests if isinstance(t, dict)]
     for verdict, heading in (("trigger", "Triggers on:"), ("pass", "Does not trigger on:")):
         case = next((t for t in examples if t.get("expect", "trigger") == verdict), None)
@@ -1406,6 +1433,23 @@ def _when(value: str | None, option: str) -> Any:
 @click.option("--since", metavar="TIME", help="Only events at or after this ISO 8601 time.")
 @click.option("--until", metavar="TIME", help="Only events at or before this ISO 8601 time.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Ask DNS now about DNS-side causes (is the address still on the blocklist?).",
+)
+@click.option(
+    "--resolver",
+    default="",
+    metavar="IP[:PORT]",
+    help="DNS server to ask with --online  [default: the system's resolvers].",
+)
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Read one growing log (or '-') from its end and print each incident as it opens "
+    "(json: one object per line); rotation is followed; stop with Ctrl-C.",
+)
 def diagnose(
     inputs: tuple[str, ...],
     config_path: Path | None,
@@ -1413,13 +1457,17 @@ def diagnose(
     since: str | None,
     until: str | None,
     output: Path | None,
+    online: bool,
+    resolver: str,
+    follow: bool,
 ) -> None:
     """Group the delivery failures in mail logs and bounces into incidents, and name the
     configuration setting behind each.
 
-    LOG_OR_BOUNCE: Postfix logs (syslog, RFC 5424, journalctl -o short-iso, container
-    prefixes; rotated .gz files are read as they are) and bounce messages (.eml with an
-    RFC 3464 delivery-status part); "-" reads standard input.
+    LOG_OR_BOUNCE: Postfix, Exim, sendmail and hMailServer logs (syslog, RFC 5424,
+    journalctl -o short-iso, container prefixes, Exim's mainlog, hMailServer's log files;
+    rotated .gz files are read as they are) and bounce messages (.eml with an RFC 3464
+    delivery-status part); "-" reads standard input.
 
     Exit codes: 0 no incident, 1 incidents found, 2 an input could not be read.
     """
@@ -1428,11 +1476,35 @@ def diagnose(
     from linter.diagnose.render import to_json, to_text
 
     window = Window(_when(since, "--since"), _when(until, "--until"))
+    if follow:
+        from linter.diagnose.follow import FollowError, run_follow
+
+        if len(inputs) != 1 or output is not None or config_path is not None:
+            _fail("--follow reads one log and writes to standard output (no -o, no --config)")
+        try:
+            result = run_follow(inputs[0], window, fmt, sys.stdout)
+        except FollowError as exc:
+            _fail(str(exc))
+        click.echo(
+            printable(f"{len(result.incidents)} incidents; {result.event_lines} events read"),
+            err=True,
+        )
+        sys.exit(EXIT_FINDINGS if result.incidents else EXIT_CLEAN)
     result = run_diagnosis(list(inputs), window)
     for problem in result.problems:
         click.echo(f"mtalint: {printable(problem)}", err=True)
     if config_path is not None:
         attach_config(result, config_path)
+    if online:
+        from linter.diagnose.online import recheck
+        from linter.dns import parse_resolver
+        from linter.dns.resolver import Resolver, ResolverSettings
+
+        try:
+            host, port = parse_resolver(resolver) if resolver else ("", 53)
+        except ValueError as exc:
+            _fail(str(exc))
+        recheck(result.incidents, Resolver(ResolverSettings(host, port)))
     _emit(to_json(result) if fmt == "json" else to_text(result), output)
     if result.problems:
         sys.exit(EXIT_USAGE)
@@ -1483,6 +1555,8 @@ if __name__ == "__main__":  # pragma: no cover
     default=None,
     help="Trust these CA certificates instead of the system store.",
 )
+@click.option("--online", is_flag=True, help="Also check DANE: TLSA records of each host name.")
+@click.option("--resolver", default="", help="DNS server for --online (IP, IP:PORT).")
 @click.option(
     "--format",
     "fmt",
@@ -1508,6 +1582,8 @@ def probe(
     budget: float,
     concurrency: int,
     ca_file: str | None,
+    online: bool,
+    resolver: str,
     fmt: str,
     output: Path | None,
     fail_on: str,
@@ -1534,6 +1610,7 @@ def probe(
     request = ProbeRequest(
         list(targets), port_list, config_path, relay_test, timeout, budget, concurrency, ca_file
     )
+    request.online, request.resolver = online, resolver
     try:
         result = run_probe(request)
     except ProbeUsageError as exc:

@@ -44,12 +44,18 @@ STANDALONE = {"sendmail-mc", "exim", "exim-split"}
 
 # MTAs whose files in one folder describe one server: naming one of them reads them all
 # (hMailServer.INI says nothing about ports or relaying without the database export)
-FOLDER_SETS = {"hmailserver", "exchange"}
+FOLDER_SETS = {"hmailserver", "exchange", "domino"}
 # name endings that may be hMailServer's (linter.mta.hmailserver.detect decides)
 _HMAILSERVER_SUFFIXES = (".ini", ".xml", ".json", ".7z")
 # name endings that may be Exchange exports or Format-List text (linter.mta.exchange.detect)
 _EXCHANGE_SUFFIXES = (".json", ".txt", ".log")
-_FOLDER_SUFFIXES = {"hmailserver": _HMAILSERVER_SUFFIXES, "exchange": _EXCHANGE_SUFFIXES}
+# notes.ini and One-Touch Setup JSON (linter.mta.domino.detect)
+_DOMINO_SUFFIXES = (".ini", ".json")
+_FOLDER_SUFFIXES = {
+    "hmailserver": _HMAILSERVER_SUFFIXES,
+    "exchange": _EXCHANGE_SUFFIXES,
+    "domino": _DOMINO_SUFFIXES,
+}
 
 # Exim's build-time name for its run-time configuration: only when it reads like one
 _EXIM_SECTIONS = re.compile(
@@ -141,10 +147,11 @@ def sniff_format(path: Path, root: Path | None = None) -> str | None:
     if len(found) == 1:
         return found[0]
     if not found:
+        from linter.mta.domino.detect import detect_content as domino_content
         from linter.mta.exchange.detect import detect_content as exchange_content
         from linter.mta.hmailserver.detect import detect_content
 
-        return detect_content(path) or exchange_content(path)
+        return detect_content(path) or exchange_content(path) or domino_content(path)
     return None
 
 
@@ -184,6 +191,12 @@ def detect_format(path: Path, mapping: dict[str, str] | None = None) -> str | No
         from linter.mta.hmailserver.detect import detect
 
         found = detect(path)
+        if found is not None:
+            return found
+    if name.lower().endswith(_DOMINO_SUFFIXES):
+        from linter.mta.domino.detect import detect as detect_domino
+
+        found = detect_domino(path)
         if found is not None:
             return found
     if name.lower().endswith(_EXCHANGE_SUFFIXES):

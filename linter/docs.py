@@ -25,6 +25,7 @@ FAMILIES = (
     ("SM", "sendmail", ""),
     ("HM", "hMailServer", ""),
     ("MSX", "Microsoft Exchange", ""),
+    ("DOM", "HCL Domino", ""),
     ("MTA", "Cross-MTA posture", "what the server does, judged the same way for every MTA"),
     ("DNS", "DNS, online checks", "only with `mtalint check --online`"),
     ("MTL", "mtalint itself", ""),

@@ -29,6 +29,9 @@ class Limits:
     # Characters all $name expansions of one Postfix configuration may produce together,
     # which bounds both time (about a second) and memory (expansions are remembered).
     postfix_expansion_work: int = 50_000_000
+    # Next hops of main.cf's in-line relay/transport tables judged as outbound routes
+    # (inline:{...} tables are written by hand: a handful of entries).
+    postfix_routes: int = 200
     # Physical lines an Exim configuration may read, an included file counted each time
     # it is read. Exim has no bound (four files including the next 50 times read 125,000
     # files); Debian's split configuration is about 3,000 lines.

@@ -8,14 +8,15 @@ and Remote-MTA. An ``Action: failed`` is a bounce, ``delayed`` a deferral; ``del
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from email.message import Message
-from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 from linter.diagnose.events import BOUNCED, DEFERRED, OUTBOUND, Event
+from linter.diagnose.redact import redact_credentials
+
+if TYPE_CHECKING:  # the email package is loaded only when a bounce is read (start-up time)
+    from email.message import Message
 
 MAX_PARTS = 1000  # MIME parts walked in one message
 ACTIONS = {"failed": BOUNCED, "delayed": DEFERRED}
@@ -40,6 +41,8 @@ def _address(value: str) -> str:
 
 
 def _blocks(message: Message) -> Iterator[Message]:
+    from email.message import Message
+
     for count, part in enumerate(message.walk()):
         if count > MAX_PARTS:
             return
@@ -54,6 +57,8 @@ def _blocks(message: Message) -> Iterator[Message]:
 
 
 def _date(message: Message) -> datetime | None:
+    from email.utils import parsedate_to_datetime
+
     value = message.get("Date")
     if not value:
         return None
@@ -66,6 +71,9 @@ def _date(message: Message) -> datetime | None:
 
 def bounce_events(data: bytes, source: str) -> list[Event]:
     """One event per failed or delayed recipient in the bounce."""
+    import email
+    import email.policy
+
     message = email.message_from_bytes(data, policy=email.policy.compat32)
     when = _date(message)
     events = []
@@ -74,7 +82,7 @@ def bounce_events(data: bytes, source: str) -> list[Event]:
         status = ACTIONS.get(action.split()[0] if action else "")
         if status is None:
             continue
-        diagnostic = _field(block, "Diagnostic-Code")
+        diagnostic = redact_credentials(_field(block, "Diagnostic-Code"))
         code = _field(block, "Status")
         # "smtp; 550 5.7.1 ..." -> the reply; without one the Status code alone
         text = diagnostic.split(";", 1)[-1].strip() if diagnostic else code

@@ -8,13 +8,15 @@ from datetime import datetime
 # outcomes of a delivery attempt
 SENT, DEFERRED, BOUNCED, EXPIRED = "sent", "deferred", "bounced", "expired"
 FAILURES = (DEFERRED, BOUNCED, EXPIRED)
+# not an outcome: the message left the queue (Postfix "removed", Exim "Completed")
+REMOVED = "removed"
 
 # where the failure happened: a delivery to a remote host, a client refused by this
 # server, or this server's own configuration
 OUTBOUND, INBOUND, LOCAL = "outbound", "inbound", "local"
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     kind: str  # OUTBOUND, INBOUND, LOCAL
     status: str  # SENT, DEFERRED, BOUNCED, EXPIRED; "rejected" (inbound); "fault" (local)
@@ -36,4 +38,4 @@ class Event:
 
     @property
     def failed(self) -> bool:
-        return self.status != SENT
+        return self.status not in (SENT, REMOVED)

@@ -13,6 +13,8 @@ from linter.diagnose.catalogue import Cause
 from linter.diagnose.events import Event
 
 MAX_NAMES = 1000  # distinct destinations/relays/messages kept per incident
+MAX_INCIDENTS = 5000  # beyond this, a cause's new keys (hosts, lists) share one incident
+OTHERS = "(others)"
 SHOWN = 10  # of them in the report
 
 UNCLASSIFIED = Cause(
@@ -38,6 +40,7 @@ class Incident:
     relays: Counter[str] = field(default_factory=Counter)
     example: Event | None = None
     config: dict[str, Any] | None = None  # filled in by the join with the configuration
+    online: dict[str, Any] | None = None  # filled in by --online (linter.diagnose.online)
 
     def add(self, event: Event) -> None:
         self.failures += 1
@@ -76,8 +79,12 @@ class Grouper:
             port = f":{groups['port']}" if groups.get("port") else ""
             event.relay = f"{groups['host']}{address}{port}"
         incident = self.incidents.get((cause.id, key))
+        if incident is None and len(self.incidents) >= MAX_INCIDENTS:
+            # a log naming ever new hosts must not grow the report without bound
+            key = OTHERS
+            incident = self.incidents.get((cause.id, key))
         if incident is None:
-            incident = Incident(cause, key, dict(groups))
+            incident = Incident(cause, key, dict(groups) if key != OTHERS else {})
             self.incidents[(cause.id, key)] = incident
         incident.add(event)
         return (cause.id, key)

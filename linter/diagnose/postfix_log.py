@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import re
 
-from linter.diagnose.events import BOUNCED, DEFERRED, EXPIRED, INBOUND, LOCAL, OUTBOUND, SENT, Event
+from linter.diagnose.events import (
+    BOUNCED,
+    DEFERRED,
+    EXPIRED,
+    INBOUND,
+    LOCAL,
+    OUTBOUND,
+    REMOVED,
+    SENT,
+    Event,
+)
 from linter.diagnose.logformats import Envelope
 
 # short ids are upper-case hex; long ids (enable_long_queue_ids) use a vowel-less alphabet
@@ -25,6 +35,34 @@ _EXPIRED = re.compile(r"from=<[^>]{0,512}>, status=expired")
 _REJECT = re.compile(r"(?:reject|defer): [A-Z]{1,10} from (?P<client>\S{1,600}): (?P<reply>.*)")
 _SEVERITY = re.compile(r"(?P<level>warning|fatal|panic|error): (?P<text>.*)")
 _REJECT_TO = re.compile(r"; from=<[^>]{0,512}> to=<(?P<to>[^>]{0,512})>")
+
+# what a line must hold to be of use: a status, a removal, a rejection or a msg_* level
+# (tested before the line is parsed; most of a busy log is connect/client=/from= lines).
+# Substring tests: an alternation regex searched each line was slower than parsing it
+_WORTH_READING = (
+    "status=",
+    ": removed",
+    "reject: ",
+    "defer: ",
+    "warning: ",
+    "fatal: ",
+    "panic: ",
+    "error: ",
+)
+
+
+def worth_reading(text: str) -> bool:
+    return (
+        "status=" in text
+        or ": removed" in text
+        or "reject: " in text
+        or "defer: " in text
+        or "warning: " in text
+        or "fatal: " in text
+        or "panic: " in text
+        or "error: " in text
+    )
+
 
 STATUSES = {"sent": SENT, "deferred": DEFERRED, "bounced": BOUNCED, "expired": EXPIRED}
 
@@ -44,6 +82,8 @@ def postfix_event(env: Envelope, source: str, line: int, raw: str) -> Event | No
     m = _WITH_ID.match(message)
     if m:
         qid, body = m.group("qid"), m.group("body")
+        if body == "removed":
+            return event(OUTBOUND, REMOVED, "", queue_id=qid)
         if qid != "NOQUEUE":
             # the status is the last field: match from its start (one pass over the line)
             at = body.rfind(", status=")

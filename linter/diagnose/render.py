@@ -52,83 +52,109 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
     }
     if incident.config is not None:
         out["configuration"] = incident.config
+    if incident.online is not None:
+        out["online"] = incident.online
     return out
 
 
+def incident_json_line(incident: Incident) -> str:
+    """One incident as one line of JSON (--follow --format json: JSON Lines)."""
+    return encodable_json(json.dumps(incident_dict(incident), ensure_ascii=False)) + "\n"
+
+
 def to_json(result: Diagnosis) -> str:
-    document = {
+    document = to_document(result)
+    return encodable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def to_document(result: Diagnosis) -> dict[str, Any]:
+    """The diagnosis as plain data: ``--format json``, and the section of ``mtalint
+    report --diagnose``."""
+    return {
         "incidents": [incident_dict(i) for i in result.incidents],
         "outcomes": dict(result.outcomes),
         "inputs": [
             {
                 "path": s.source,
                 "lines": s.lines,
+                "known_format": s.known > 0,
                 "binary_lines": s.binary_lines,
                 "truncated_lines": s.truncated_lines,
                 "stopped": s.stopped or None,
             }
             for s in result.inputs
         ],
-        "recognised_lines": result.recognised,
+        "event_lines": result.event_lines,
         "problems": result.problems,
         "notes": result.notes + result.config_problems,
     }
-    return encodable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def incident_lines(n: int, incident: Incident) -> list[str]:
+    """Incident N as text lines (everything read from the log made printable)."""
+    out: list[str] = []
+    cause = incident.cause
+    head = f"incident {n}: {cause.id}"
+    if incident.key:
+        head += f" [{incident.key}]"
+    out.append(printable(f"{head}: {cause.title}"))
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(incident.outcomes.items()))
+    out.append(
+        printable(
+            f"  {incident.failures} failures ({outcomes}) in {len(incident.messages)} "
+            f"messages, {_time(incident.first)} .. {_time(incident.last)}"
+        )
+    )
+    if incident.relays:
+        out.append(printable("  relays: " + ", ".join(_top(incident.relays))))
+    if incident.destinations:
+        out.append(printable("  destinations: " + ", ".join(_top(incident.destinations))))
+    if incident.example is not None:
+        e = incident.example
+        out.append(printable(f"  example: {_where(e.source, e.line)}: {e.raw[:EXAMPLE_WIDTH]}"))
+    out.append(printable(f"  meaning: {cause.meaning}"))
+    config = incident.config
+    if config is not None:
+        for s in config["settings"]:
+            if s["value"] is None:
+                text = f"  setting: {s['name']} (not set: Postfix's default applies)"
+            else:
+                text = f"  setting: {s['path']}:{s['line']}: {s['name']} = {s['value']}"
+            if s.get("failing"):
+                text += "  <- the failing host"
+            out.append(printable(text))
+        for f in config["findings"]:
+            out.append(
+                printable(
+                    f"  rule: {f['path']}:{f['line']}:{f['column']}: {f['rule']} "
+                    f"{f['severity']}: {f['message']}"
+                )
+            )
+    else:
+        for mta, names in cause.settings.items():
+            out.append(printable(f"  settings ({mta}): {', '.join(names)}"))
+        if cause.rules:
+            out.append(printable(f"  rules: {', '.join(cause.rules)}"))
+    if incident.online is not None:
+        online = incident.online
+        text = online.get("verdict") or f"not re-checked: {online.get('reason', '')}"
+        out.append(printable(f"  now (--online): {text}"))
+    for mta, fix in cause.fix.items():
+        out.append(printable(f"  fix ({mta}): {fix}" if mta != "any" else f"  fix: {fix}"))
+    return out
 
 
 def to_text(result: Diagnosis) -> str:
     out: list[str] = []
     for n, incident in enumerate(result.incidents, 1):
-        cause = incident.cause
-        head = f"incident {n}: {cause.id}"
-        if incident.key:
-            head += f" [{incident.key}]"
-        out.append(printable(f"{head}: {cause.title}"))
-        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(incident.outcomes.items()))
-        out.append(
-            printable(
-                f"  {incident.failures} failures ({outcomes}) in {len(incident.messages)} "
-                f"messages, {_time(incident.first)} .. {_time(incident.last)}"
-            )
-        )
-        if incident.relays:
-            out.append(printable("  relays: " + ", ".join(_top(incident.relays))))
-        if incident.destinations:
-            out.append(printable("  destinations: " + ", ".join(_top(incident.destinations))))
-        if incident.example is not None:
-            e = incident.example
-            out.append(printable(f"  example: {_where(e.source, e.line)}: {e.raw[:EXAMPLE_WIDTH]}"))
-        out.append(printable(f"  meaning: {cause.meaning}"))
-        config = incident.config
-        if config is not None:
-            for s in config["settings"]:
-                if s["value"] is None:
-                    text = f"  setting: {s['name']} (not set: Postfix's default applies)"
-                else:
-                    text = f"  setting: {s['path']}:{s['line']}: {s['name']} = {s['value']}"
-                if s.get("failing"):
-                    text += "  <- the failing host"
-                out.append(printable(text))
-            for f in config["findings"]:
-                out.append(
-                    printable(
-                        f"  rule: {f['path']}:{f['line']}:{f['column']}: {f['rule']} "
-                        f"{f['severity']}: {f['message']}"
-                    )
-                )
-        else:
-            for mta, names in cause.settings.items():
-                out.append(printable(f"  settings ({mta}): {', '.join(names)}"))
-            if cause.rules:
-                out.append(printable(f"  rules: {', '.join(cause.rules)}"))
-        for mta, fix in cause.fix.items():
-            out.append(printable(f"  fix ({mta}): {fix}" if mta != "any" else f"  fix: {fix}"))
+        out.extend(incident_lines(n, incident))
         out.append("")
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(result.outcomes.items())) or "none"
     out.append(
         printable(
             f"{len(result.incidents)} incidents; messages by last outcome: {outcomes}; "
-            f"{result.recognised} log lines read from {len(result.inputs)} inputs"
+            f"{result.event_lines} events in {sum(s.lines for s in result.inputs)} lines "
+            f"read from {len(result.inputs)} inputs"
         )
     )
     out.extend(printable(f"note: {n}") for n in result.notes + result.config_problems)

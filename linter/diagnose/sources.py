@@ -26,7 +26,7 @@ PEEK = 4096
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     source: str  # the input's name as shown
     number: int
@@ -40,6 +40,7 @@ class InputStats:
 
     source: str
     lines: int = 0
+    known: int = 0  # lines of a known log format (when 0, the input is not a mail log)
     binary_lines: int = 0
     truncated_lines: int = 0
     stopped: str = ""  # why reading stopped early, if it did

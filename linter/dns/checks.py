@@ -102,6 +102,7 @@ class _Run:
             "lookup_limit": any(r["lookup_limit"] for r in errors),
             "void_limit": tree["void_limit"],
             "void_terms": tree["void_terms"],
+            "walked": tree["records"],
             "ptr": tree["ptr"],
             "oversized": tree["oversized"],
             "lookups": max([r["lookups"] for r in [probe, *results]] or [0]),
@@ -200,6 +201,33 @@ class _Run:
         if policy["status"] == "ok" and policy["mode"] == "enforce":
             unmatched = mtasts.unmatched(policy, mx.get("hosts") or [])
         return {"policy": policy, "unmatched_mx": unmatched}
+
+    def bimi(self, domain: str, dmarc: dict[str, Any]) -> dict[str, Any]:
+        """The BIMI Assertion Record of ``domain`` (selector ``default``), with the
+        Organizational Domain's as fallback, judged with the DMARC records that apply
+        (BIMI draft -10 §7.2 steps 3 and 6, §7.1 steps 7-9)."""
+        org = self.inputs.organisation_domain
+        result = self.simple(f"default._bimi.{domain}", f"BIMI record of {domain}", records.bimi)
+        evidence = list(result.get("evidence", []))
+        if result["status"] == "missing" and org and domain.endswith("." + org):
+            result = self.simple(f"default._bimi.{org}", f"BIMI record of {org}", records.bimi)
+            evidence += result.get("evidence", [])
+            result["from"] = org
+        result["evidence"] = evidence
+        if result["status"] != "ok":
+            return result
+        if dmarc.get("status") == "unverified":
+            return {**result, "dmarc_problem": ""}  # the DMARC lookup said nothing
+        policies = [] if dmarc.get("status") == "missing" else [{"domain": domain, **dmarc}]
+        if org and org != domain and dmarc.get("from") != org:
+            answer, texts = self.txt(f"_dmarc.{org}", f"DMARC record of {org}")
+            result["evidence"].append(answer.to_evidence())
+            if answer.unverified:
+                return {**result, "dmarc_problem": ""}
+            own = records.dmarc(texts)
+            if own["status"] != "missing":
+                policies.append({"domain": org, **own})
+        return {**result, "dmarc_problem": records.bimi_dmarc_problem(policies)}
 
     def simple(self, name: str, why: str, parse: Any) -> dict[str, Any]:
         answer, texts = self.txt(name, why)
@@ -350,9 +378,13 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
             "evidence": [a.to_evidence() for a in answers],
         }
 
-    # the addresses mail leaves from: the relay's when mail goes through one
+    # the addresses mail leaves from: the relay's when mail goes through one; a relay
+    # provider sends from its own pool, which its SPF include stands for (checked below)
+    provider = _provider_of(inputs.relayhost)
     senders = list(inputs.outbound_addresses)
-    if inputs.relayhost:
+    if provider is not None:
+        senders = []
+    elif inputs.relayhost:
         relay = inputs.relayhost
         if inputs.relayhost_mx:
             mx = run.ask(relay, "MX", f"MX of relay host {relay}")
@@ -362,7 +394,7 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
             senders = [relay]
         else:
             senders = run.addresses_of(relay, f"address of relay host {relay}")
-    if not senders and inputs.sending_domains:
+    if not senders and inputs.sending_domains and provider is None:
         run.missing_input(
             "the addresses mail is sent from",
             "the configuration does not say; give --public-ip ADDRESS",
@@ -379,6 +411,9 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
         if entry["sending"]:
             entry["spf"] = run.spf(name, senders)
             entry["dmarc"] = run.dmarc(name)
+            entry["bimi"] = run.bimi(name, entry["dmarc"])
+            if provider is not None:
+                entry["provider"] = _provider_alignment(provider, entry["spf"])
         if entry["receiving"]:
             entry["mx"] = run.mx(name, here)
             entry["mta_sts"] = run.simple(f"_mta-sts.{name}", f"MTA-STS of {name}", records.mta_sts)
@@ -405,6 +440,7 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
         for host in sorted(mx_hosts or ({inputs.hostname} - {""})):
             answer = run.ask(f"_25._tcp.{host}", "TLSA", f"TLSA of {host}")
             status = "unverified" if answer.unverified else ("ok" if answer.ok else "missing")
+            problems = [p for p in (records.tlsa_problem(r) for r in answer.records) if p]
             tlsa.append(
                 {
                     "host": host,
@@ -414,6 +450,9 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
                     # them; what says so here is the resolver's AD bit
                     "dnssec": answer.authenticated,
                     "unvalidated": status == "ok" and not answer.authenticated,
+                    # records that can match a certificate (RFC 6698 §2.1); none: no DANE
+                    "usable": status == "ok" and len(problems) < len(answer.records),
+                    "problems": problems[:5],
                     "evidence": [answer.to_evidence()],
                 }
             )
@@ -429,6 +468,34 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
         "tlsa": tlsa,
         "unverified": run.unverified,
         "queries": resolver.queries,
+    }
+
+
+def _provider_of(relayhost: str) -> Any:
+    """The relay provider (linter.providers) the relayhost names, or None."""
+    if not relayhost:
+        return None
+    from linter.providers import match
+
+    found = match(relayhost)
+    return found[0] if found is not None else None
+
+
+def _provider_alignment(provider: Any, spf: dict[str, Any]) -> dict[str, Any]:
+    """What the provider's documentation asks of a sending domain's DNS for DMARC to pass
+    through it, and whether the domain publishes it. Only the SPF include is checked: no
+    provider in the catalogue documents fixed DKIM selectors (see providers/data)."""
+    include = provider.spf_include
+    walked = spf.get("walked") if spf.get("status") == "ok" else None
+    return {
+        "name": provider.name,
+        "source": provider.spf_source,
+        "read_on": provider.read_on,
+        "spf_include": include,
+        # None: nothing documented to look for, or the SPF record could not be judged
+        "spf_includes_provider": None
+        if not include or walked is None
+        else include.lower() in walked,
     }
 
 

@@ -112,6 +112,7 @@ def dmarc(texts: tuple[str, ...]) -> dict[str, Any]:
     pct = percentage(parsed.get("pct", "100"))
     return {
         "status": "ok",
+        "pct_given": "pct" in parsed,
         "record": record,
         "policy": policy,
         "subdomain_policy": sub,
@@ -251,3 +252,118 @@ def tlsrpt(texts: tuple[str, ...]) -> dict[str, Any]:
     # RFC 8460 §3: each rua entry is a URI (mailto: or https:), with its scheme
     bad = [u for u in rua if not _URI.fullmatch(u)]
     return {"status": "ok", "record": found[0], "rua": parsed["rua"], "bad_uris": bad}
+
+
+# BIMI (draft-brand-indicators-for-message-identification-10, the text read for this):
+# §4.3 "v= ... MUST have the value of "BIMI1" ... MUST match precisely ... It MUST be the
+# first tag"; receivers "MUST NOT attempt to fix syntactical or capitalization errors"
+_BIMI_VERSION = re.compile(r"[vV][ \t]*=[ \t]*BIMI1[ \t]*(;|$)")
+_BIMI_LIKE = re.compile(r"\s*v\s*=\s*bimi", re.IGNORECASE)
+# §4.3.2: only SVG (and SVGZ) may be named by l=; another image suffix is a permanent error
+_OTHER_IMAGE = re.compile(r"\.(png|jpe?g|gif|webp|bmp|ico|tiff?|avif|heic)$", re.IGNORECASE)
+_HTTPS_URI = re.compile(r"https://(?P<host>[A-Za-z0-9.-]+)(:[0-9]{1,5})?(/\S*)?")
+
+
+def _bimi_uri_problem(tag: str, value: str) -> str:
+    """Why an ``l=``/``a=`` value is not the single HTTPS URI the draft requires ("")."""
+    if "," in value:
+        return f"{tag}= holds a comma: it must be a single URI, commas encoded (§4.3)"
+    m = _HTTPS_URI.fullmatch(value)
+    if not m:
+        return f"{tag}={value[:80]} is not an https:// URI (§4.3)"
+    labels = m.group("host").rstrip(".").split(".")
+    # a= "MUST contain a fully qualified domain name" (§4.3): not an address literal
+    if tag == "a" and (len(labels) < 2 or not re.search(r"[A-Za-z]", labels[-1])):
+        return f"a={value[:80]} does not name a fully qualified domain name (§4.3)"
+    if tag == "l" and _OTHER_IMAGE.search(value.partition("?")[0].partition("#")[0]):
+        return f"l={value[:80]} names an image format other than SVG (§4.3.2)"
+    return ""
+
+
+def bimi(texts: tuple[str, ...]) -> dict[str, Any]:
+    """A BIMI Assertion Record as a receiver discovers it (draft -10 §4.3, §7.2, §7.3).
+
+    §7.2 steps 4 and 9: records not starting with ``v=BIMI1`` are discarded (``discarded``
+    lists those meant as BIMI, e.g. ``v=bimi1``) and more than one record means no BIMI.
+    §4.3: ``l=`` is required (empty, or one HTTPS URI), ``a=`` optional (empty, or one
+    HTTPS URI); unknown tags are ignored. §4.3.1: ``l=`` and ``a=`` both empty is an
+    explicit declination (``declined``)."""
+    found = [t for t in texts if _BIMI_VERSION.match(t)]
+    discarded = [t for t in texts if _BIMI_LIKE.match(t) and t not in found]
+    if not found:
+        if discarded:
+            problem = "the record does not begin with v=BIMI1 exactly (§4.3, §7.2 step 4)"
+            return {"status": "invalid", "problem": problem, "record": discarded[0]}
+        return {"status": "missing"}
+    if len(found) > 1:
+        problem = f"{len(found)} BIMI records: receivers use none (§7.2 step 9)"
+        return {"status": "invalid", "problem": problem, "record": found[0]}
+    record = found[0]
+    parsed = tags(record)
+    if parsed is None:
+        return {"status": "invalid", "problem": "malformed tag list (§4.3)", "record": record}
+    if "l" not in parsed:
+        return {"status": "invalid", "problem": "l= is missing (REQUIRED, §4.3)", "record": record}
+    location, evidence = parsed["l"], parsed.get("a", "")
+    if not location and not evidence:
+        return {"status": "declined", "record": record}
+    for tag, value in (("l", location), ("a", evidence)):
+        problem = _bimi_uri_problem(tag, value) if value else ""
+        if problem:
+            return {"status": "invalid", "problem": problem, "record": record}
+    if not location:
+        # §7.3 step 1: without a valid l= Indicator Discovery has failed
+        problem = "l= is empty: no Indicator to display (§7.3 step 1)"
+        return {"status": "invalid", "problem": problem, "record": record}
+    return {"status": "ok", "record": record, "location": location, "evidence": evidence}
+
+
+def bimi_dmarc_problem(policies: list[dict[str, Any]]) -> str:
+    """Why the DMARC records that apply (the Author Domain's and its Organizational
+    Domain's) rule BIMI out (draft -10 §7.1 steps 7-9, §1), or "" when they allow it."""
+    if not policies:
+        return "no DMARC record applies: BIMI needs DMARC at enforcement (§7.1 step 4)"
+    for d in policies:
+        where = d.get("from") or d.get("domain") or ""
+        if d.get("status") != "ok":
+            return f"the DMARC record of {where} is not valid: BIMI needs DMARC (§7.1 step 4)"
+        if d.get("policy") == "none":
+            return f"the DMARC record of {where} has p=none (§7.1 step 7)"
+        given = tags(str(d.get("record", ""))) or {}
+        if given.get("sp", "").lower() == "none":
+            return f"the DMARC record of {where} has sp=none (§7.1 step 8)"
+        if d.get("policy") == "quarantine" and d.get("pct_given") and d.get("pct") != 100:
+            pct = d.get("pct")
+            return f"the DMARC record of {where} has p=quarantine with pct={pct} (§7.1 step 9)"
+    return ""
+
+
+# RFC 6698 §2.1.1-§2.1.3: certificate usage 0-3, selector 0 (full certificate) or 1
+# (SubjectPublicKeyInfo), matching type 0 (exact), 1 (SHA-256) or 2 (SHA-512); a digest
+# has the length of its hash's output (RFC 6234: 32 and 64 octets)
+_TLSA_DIGEST_OCTETS = {1: 32, 2: 64}
+
+
+def tlsa_problem(text: str) -> str:
+    """Why one TLSA record (as ``usage selector mtype hex``) can match no certificate, or
+    "" when it can."""
+    fields = text.split()
+    if len(fields) < 4 or not all(f.isdigit() for f in fields[:3]):
+        return f"{text[:60]!r} is not a TLSA record"
+    usage, selector, mtype = (int(f) if len(f) <= 3 else -1 for f in fields[:3])
+    data = "".join(fields[3:])
+    if usage not in (0, 1, 2, 3):
+        return f"certificate usage {fields[0][:5]} is not 0-3 (RFC 6698 §2.1.1)"
+    if selector not in (0, 1):
+        return f"selector {fields[1][:5]} is not 0 or 1 (RFC 6698 §2.1.2)"
+    if mtype not in (0, 1, 2):
+        return f"matching type {fields[2][:5]} is not 0, 1 or 2 (RFC 6698 §2.1.3)"
+    if len(data) % 2 or re.fullmatch(r"[0-9A-Fa-f]*", data) is None:
+        return "the certificate association data is not hexadecimal"
+    want = _TLSA_DIGEST_OCTETS.get(mtype)
+    if want is not None and len(data) // 2 != want:
+        algo = "SHA-256" if mtype == 1 else "SHA-512"
+        return f"a {algo} digest has {want} octets, this one {len(data) // 2}"
+    if not data:
+        return "the certificate association data is empty"
+    return ""

@@ -286,6 +286,8 @@ def analyse(resolver: Resolver, domain: str, record: str) -> dict[str, Any]:
         _UNLISTED[0],
     )
     return {
+        # the domains whose SPF records the tree holds (the domain, its includes, redirects)
+        "records": sorted(seen),
         "void_terms": void,
         "void_limit": len(void) > 2,
         "ptr": ptr,

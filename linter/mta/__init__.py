@@ -32,6 +32,8 @@ FORMATS: dict[str, str] = {
     "hmailserver-json": "hmailserver",  # COM export (contrib/Export-hMailServerSettings.ps1)
     "exchange-json": "exchange",  # contrib/Export-ExchangeSettings.ps1
     "exchange-fl": "exchange",  # Get-ReceiveConnector | fl, Get-SendConnector | fl
+    "notes-ini": "domino",  # HCL Domino notes.ini
+    "domino-ots": "domino",  # Domino 12+ One-Touch Setup JSON
 }
 
 

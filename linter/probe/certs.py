@@ -81,7 +81,26 @@ def certificate_facts(
     facts["names"] = cert_names[:50]
     facts["names_checked"] = list(names)
     facts["names_unmatched"] = [n for n in names if not any(_match(p, n) for p in cert_names)]
+    facts["dane_digests"] = _dane_digests(der, cert)
     return facts
+
+
+def _dane_digests(der: bytes, cert: Any) -> dict[str, str]:
+    """The leaf's TLSA association data (RFC 6698 §2.1), "SELECTOR MATCHING" → hex, for
+    the digests (matching types 1 and 2) of the certificate (0) and of its key (1)."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    try:
+        spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    except Exception:  # noqa: BLE001 - a key cryptography cannot re-encode: no digests
+        return {}
+    return {
+        f"{selector} {matching}": getattr(hashlib, algorithm)(data).hexdigest()
+        for selector, data in ((0, der), (1, spki))
+        for matching, algorithm in ((1, "sha256"), (2, "sha512"))
+    }
 
 
 def _signed_by_itself(cert: Any) -> bool:

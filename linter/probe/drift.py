@@ -134,10 +134,12 @@ def _compare(
             )
         )
     elif tls_mode != "implicit" and implicit:
+        # located at the listener itself: that is where implicit TLS would be set (the
+        # "tls" field of a STARTTLS listener points at its certificate settings)
         diffs.append(
             (
                 "tls",
-                "tls",
+                "port",
                 str(tls_mode),
                 "implicit",
                 f"{name} is configured with tls={tls_mode}, but the port speaks TLS at once",
@@ -235,14 +237,15 @@ def _compare(
             )
         )
     vrfy = port.get("vrfy") or {}
-    if "answers" in vrfy and bool(listener.get("vrfy")) != bool(vrfy["answers"]):
+    served = vrfy.get("enabled", vrfy.get("answers"))
+    if served is not None and bool(listener.get("vrfy")) != bool(served):
         said = f"{vrfy.get('code')} {vrfy.get('text', '')}"[:120]
         diffs.append(
             (
                 "vrfy",
                 "vrfy",
                 "enabled" if listener.get("vrfy") else "disabled",
-                "answers" if vrfy["answers"] else "refused",
+                "enabled" if served else "disabled",
                 f"{name} is configured with VRFY "
                 f"{'enabled' if listener.get('vrfy') else 'disabled'}, "
                 f'but the port answers VRFY with "{said}"',

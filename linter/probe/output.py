@@ -52,6 +52,14 @@ def _port_summary(port: dict[str, Any]) -> str:
     versions = port.get("tls_versions")
     if versions:
         lines.append("  TLS versions: " + ", ".join(f"{v} {r}" for v, r in versions.items()))
+    suites = port.get("ciphers_accepted")
+    if suites is not None:
+        counts = ", ".join(f"{v} {len(names)}" for v, names in suites.items())
+        weak = port.get("weak_cipher_summary") or "none"
+        lines.append(
+            f"  suites accepted: {counts} ({port.get('cipher_enumeration')}); weak: {weak}; "
+            f"not offerable here: {', '.join(port.get('cipher_classes_untestable') or [])}"
+        )
     cert = port.get("certificate") or {}
     if cert.get("parsed"):
         lines.append(
@@ -71,6 +79,14 @@ def _port_summary(port: dict[str, Any]) -> str:
         lines.append(f"  HELO required: {'yes' if port['helo_required'] else 'no'}")
     if "size_advertised" in port:
         lines.append(f"  SIZE: {port.get('size') if port['size_advertised'] else 'not advertised'}")
+    dane = port.get("dane") or {}
+    if dane.get("checked"):
+        verdict = "matches" if dane["matched"] else dane.get("reason", "") or "nothing checkable"
+        lines.append(
+            f"  DANE: {dane['query']} {dane['status']}, DNSSEC "
+            f"{'validated' if dane['dnssec'] else 'not validated'}"
+            + (f": {verdict}" if dane["records"] else "")
+        )
     relay = port.get("relay") or {}
     if relay.get("tested"):
         accepted = relay["direct_accepted"] + relay["tricks_accepted"]

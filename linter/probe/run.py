@@ -17,6 +17,7 @@ from linter.source import Span
 DEFAULT_PORTS = (25, 465, 587)
 MAX_TARGETS = 64
 MAX_PORTS = 16
+DNS_BUDGET = 10.0  # seconds for the TLSA lookups of --online
 
 
 class ProbeUsageError(ValueError):
@@ -33,6 +34,8 @@ class ProbeRequest:
     budget: float = 120.0  # the whole run
     concurrency: int = 4
     ca_file: str | None = None
+    online: bool = False  # DANE: the TLSA records of each port probed by name
+    resolver: str = ""  # IP, IP:PORT or [IPv6]:PORT; empty: the system's resolvers
 
 
 @dataclass
@@ -43,11 +46,32 @@ class ProbeResult:
     problems: list[str] = field(default_factory=list)
 
 
-def parse_target(text: str, ports: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
-    """``HOST``, ``HOST:PORT``, ``[V6]`` or ``[V6]:PORT``: the host and its ports."""
+# a scheme fixes how TLS starts on the target's ports, and the port when none is given
+SCHEMES = {"smtp": (False, 25), "smtps": (True, 465)}
+
+
+@dataclass(frozen=True)
+class Target:
+    host: str
+    ports: tuple[int, ...]
+    implicit_tls: bool | None = None  # None: by port (465 implicit, others STARTTLS)
+
+
+def parse_target(text: str, ports: tuple[int, ...]) -> Target:
+    """``HOST``, ``HOST:PORT``, ``[V6]`` or ``[V6]:PORT``, each optionally after
+    ``smtp://`` (STARTTLS on every port) or ``smtps://`` (implicit TLS on every port,
+    465 when no port is given)."""
     text = text.strip()
     if not text or len(text) > 255 or any(c.isspace() or ord(c) < 32 for c in text):
         raise ProbeUsageError(f"not a host name or address: {text!r}")
+    implicit: bool | None = None
+    scheme, sep, rest = text.partition("://")
+    if sep:
+        if scheme.lower() not in SCHEMES:
+            raise ProbeUsageError(f"unknown scheme {scheme!r} in {text!r} (smtp:// or smtps://)")
+        implicit, default_port = SCHEMES[scheme.lower()]
+        ports = (default_port,)
+        text = rest.rstrip("/")
     host, port = text, ""
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
@@ -57,11 +81,13 @@ def parse_target(text: str, ports: tuple[int, ...]) -> tuple[str, tuple[int, ...
             raise ProbeUsageError(f"not a host name or address: {text!r}")
     elif text.count(":") == 1:
         host, port = text.split(":")
+    if not host or "/" in host or "@" in host:
+        raise ProbeUsageError(f"not a host name or address: {text!r}")
     if port:
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise ProbeUsageError(f"not a port number: {port!r} in {text!r}")
-        return host, (int(port),)
-    return host, ports
+        return Target(host, (int(port),), implicit)
+    return Target(host, ports, implicit)
 
 
 def resolve(host: str) -> str:
@@ -79,16 +105,30 @@ def probe(request: ProbeRequest) -> ProbeResult:
         raise ProbeUsageError(f"at most {MAX_TARGETS} targets in one run")
     if len(request.ports) > MAX_PORTS:
         raise ProbeUsageError(f"at most {MAX_PORTS} ports in one run")
+    if request.resolver:
+        from linter.dns import parse_resolver
+
+        try:
+            parse_resolver(request.resolver)
+        except ValueError:
+            raise ProbeUsageError(
+                f"invalid --resolver {request.resolver!r}: use IP, IP:PORT or [IPv6]:PORT"
+            ) from None
+        if not request.online:
+            raise ProbeUsageError("--resolver needs --online")
     config = ConfigPosture()
     problems: list[str] = []
     if request.config is not None:
         config = load_posture(request.config)
         problems.extend(config.problems)
-    jobs: list[tuple[str, str, int]] = []
-    for target in request.targets:
-        host, target_ports = parse_target(target, request.ports)
-        address = resolve(host)
-        jobs.extend((host, address, p) for p in target_ports if (host, address, p) not in jobs)
+    jobs: list[tuple[str, str, int, bool | None]] = []
+    for text in request.targets:
+        target = parse_target(text, request.ports)
+        address = resolve(target.host)
+        for p in target.ports:
+            job = (target.host, address, p, target.implicit_tls)
+            if job not in jobs:
+                jobs.append(job)
     deadline = time.monotonic() + request.budget
     options = PortOptions(
         timeout=request.timeout,
@@ -98,7 +138,9 @@ def probe(request: ProbeRequest) -> ProbeResult:
         names=tuple(config.names),
     )
     with ThreadPoolExecutor(max_workers=max(1, request.concurrency)) as pool:
-        ports = list(pool.map(lambda job: probe_port(job[0], job[1], job[2], options), jobs))
+        ports = list(pool.map(lambda j: probe_port(j[0], j[1], j[2], options, j[3]), jobs))
+    if request.online:
+        _dane(ports, request.resolver, deadline)
     facts = Facts()
     facts.set("probe", {"ports": ports, "drift": [], "config": str(request.config or "")})
     for i, port in enumerate(ports):
@@ -110,3 +152,29 @@ def probe(request: ProbeRequest) -> ProbeResult:
             facts.spans[f"probe.drift[{i}]"] = span
         facts.set("probe.drift", drift_entries)
     return ProbeResult(facts, ports, drift_entries, problems)
+
+
+def _dane(ports: list[dict[str, Any]], resolver_text: str, deadline: float) -> None:
+    """``dane`` facts for every port probed by name (an address has no TLSA name)."""
+    from linter.dns import parse_resolver
+    from linter.dns.resolver import Resolver, ResolverSettings
+    from linter.probe import dane
+
+    address, port = parse_resolver(resolver_text) if resolver_text else ("", 53)
+    budget = max(1.0, min(DNS_BUDGET, deadline - time.monotonic()))
+    resolver = Resolver(ResolverSettings(address=address, port=port, budget=budget))
+    for entry in ports:
+        if _is_address(entry["host"]):
+            entry["dane"] = {"checked": False, "reason": "probed by address: no TLSA name"}
+        elif entry.get("reachable"):
+            entry["dane"] = dane.check(resolver, entry)
+
+
+def _is_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

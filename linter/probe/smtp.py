@@ -23,7 +23,8 @@ MAX_SHOWN_LINE = 200  # characters of one line kept in the transcript
 
 class SmtpError(Exception):
     """The session could not go on. ``kind``: refused, unreachable, timeout, closed,
-    too-long, too-many-lines, malformed, tls."""
+    too-long, too-many-lines, malformed, tls, greeting (a later session not greeted
+    with 220)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -77,6 +78,7 @@ class Session:
         self.transcript = transcript if transcript is not None else Transcript()
         self.sock: socket.socket | ssl.SSLSocket | None = None
         self._buffer = b""
+        self._reply_deadline = 0.0
 
     # connection -------------------------------------------------------------
     def connect(self) -> None:
@@ -147,6 +149,9 @@ class Session:
         lines: list[str] = []
         received = 0
         code = ""
+        # the whole reply within one timeout: a server dripping a byte at a time never
+        # trips the timeout of a single read
+        self._reply_deadline = time.monotonic() + self.timeout
         while True:
             raw = self._line(what, received)
             received += len(raw) + 2
@@ -175,7 +180,10 @@ class Session:
                 )
             if self.sock is None:
                 raise SmtpError("closed", "not connected")
-            self.sock.settimeout(self._left())
+            left = min(self._left(), self._reply_deadline - time.monotonic())
+            if left <= 0:
+                raise SmtpError("timeout", f"reply to {what} not complete within {self.timeout:g}s")
+            self.sock.settimeout(left)
             try:
                 chunk = self.sock.recv(65536)
             except TimeoutError:

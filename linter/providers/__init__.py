@@ -19,11 +19,20 @@ if TYPE_CHECKING:
     from linter.facts import Facts
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-TlsMode = Literal["starttls", "implicit"]
+# starttls: plain greeting, STARTTLS offered; implicit: TLS from the first byte; plain: the
+# provider documents the port for connections without TLS and says nothing of STARTTLS
+# there; unstated: the port is served but its TLS mode is not documented (never judged)
+TlsMode = Literal["starttls", "implicit", "plain", "unstated"]
 AuthRequired = Literal["always", "default", "no"]
 DEFAULT_PORT = 25  # a relayhost without a port: every MTA here connects to 25
 
-_TLS_WORDS = {"starttls": "STARTTLS", "implicit": "implicit TLS"}
+_TLS_WORDS = {
+    "starttls": "STARTTLS",
+    "implicit": "implicit TLS",
+    "plain": "plain SMTP, STARTTLS not documented",
+    "unstated": "TLS mode not documented",
+}
+_TLS_OFFERED = ("starttls", "implicit")
 
 
 class CatalogueError(ValueError):
@@ -164,7 +173,11 @@ def parse_provider(data: Any, where: str) -> Provider:
     for item in ports_d["served"]:
         p = _keys(item, {"port", "tls"}, {"port", "tls"}, f"{where}: ports")
         _need(isinstance(p["port"], int) and 0 < p["port"] < 65536, where, "port number")
-        _need(p["tls"] in _TLS_WORDS, where, f"tls of port {p['port']}: starttls or implicit")
+        _need(
+            p["tls"] in _TLS_WORDS,
+            where,
+            f"tls of port {p['port']}: starttls, implicit, plain or unstated",
+        )
         served[p["port"]] = p["tls"]
     auth = _keys(
         d["auth"], {"source", "required", "user_name", "note"}, {"source", "required"}, where
@@ -245,9 +258,10 @@ def _tls_mismatch(provider: Provider, port: int | None, outbound: dict[str, Any]
             f"port {port} of {provider.name} expects TLS from the first byte (implicit TLS), "
             "but the client speaks plain SMTP there first"
         )
-    if mode == "starttls" and wrapper:
+    if mode in ("starttls", "plain") and wrapper:
+        offers = " and offers STARTTLS" if mode == "starttls" else ""
         return (
-            f"port {port} of {provider.name} starts in plain SMTP and offers STARTTLS, "
+            f"port {port} of {provider.name} starts in plain SMTP{offers}, "
             "but the client starts TLS at once (wrapper mode)"
         )
     if provider.tls_required and outbound.get("tls") == "none":
@@ -271,6 +285,7 @@ def provider_fact(relayhost: dict[str, Any] | None, outbound: dict[str, Any]) ->
     if port is None and not str(relayhost.get("port_text") or "").strip():
         port = DEFAULT_PORT
     others = [p for p in sorted(provider.ports) if p != DEFAULT_PORT]
+    port_tls = provider.ports.get(port) if isinstance(port, int) else None
     return {
         "id": provider.id,
         "name": provider.name,
@@ -283,14 +298,15 @@ def provider_fact(relayhost: dict[str, Any] | None, outbound: dict[str, Any]) ->
         "regions_source": ", ".join(pattern.regions_source) or provider.source,
         "port": port,
         "port_served": None if port is None else port in provider.ports,
-        "port_tls": provider.ports.get(port) if isinstance(port, int) else None,
+        "port_tls": port_tls,
         "ports": sorted(provider.ports),
         "ports_text": provider.ports_text(),
         "alternative_ports_text": provider.ports_text(others),
         "ports_source": provider.ports_source,
         "port25_note": provider.port25_note,
         "tls_required": provider.tls_required,
-        "tls_offered": True,  # every provider in the catalogue offers TLS on each port
+        # True where the page documents TLS on the port; None where it does not say
+        "tls_offered": True if port_tls in _TLS_OFFERED else None,
         "tls_mismatch": _tls_mismatch(provider, port, outbound),
         "auth_required": provider.auth_required,
         "auth_user_name": provider.auth_user_name,
@@ -302,21 +318,62 @@ def provider_fact(relayhost: dict[str, Any] | None, outbound: dict[str, Any]) ->
     }
 
 
+_CLIENT_FIELDS = ("tls", "wrappermode", "auth")
+
+
+def route_fact(route: dict[str, Any], outbound: dict[str, Any], via: str) -> dict[str, Any]:
+    """One element of ``posture.outbound.provider_routes``: the provider fact of a next
+    hop, with the SMTP client settings that reach it (the route's own, where its MTA
+    gives them, else the outbound ones) and the setting that names it; {} when the next
+    hop is no provider's."""
+    client = {name: route.get(name, outbound.get(name)) for name in _CLIENT_FIELDS}
+    fact = provider_fact(route, client)
+    if not fact:
+        return {}
+    key = str(route.get("key") or "")
+    where = f"{via} entry {key}" if via != "relayhost" and key not in ("", "*") else via
+    return {**fact, **client, "raw": str(route.get("raw") or ""), "via": where}
+
+
 def put_facts(facts: Facts) -> None:
-    """Add ``posture.outbound.provider`` beside the posture an MTA's analysis built (once,
-    for every MTA); located at the relayhost's line."""
+    """Add ``posture.outbound.provider`` (the relayhost's provider) and
+    ``posture.outbound.provider_routes`` (every outbound route that names a provider:
+    the relayhost, then the routes an MTA records in ``posture.outbound.routes``) beside
+    the posture an MTA's analysis built; each located at the line that names the route."""
     outbound = facts.get("posture.outbound")
     if not isinstance(outbound, dict):
         return
     fact = provider_fact(outbound.get("relayhost"), outbound)
     facts.set("posture.outbound.provider", fact)
     span = facts.spans.get("posture.outbound.relayhost")
+    port_span = facts.spans.get("posture.outbound.relayhost.port")
     if fact and span is not None:
         facts.spans["posture.outbound.provider"] = span
-        port_span = facts.spans.get("posture.outbound.relayhost.port")
         if port_span is not None:
             for name in ("port", "port_served", "port_tls"):
                 facts.spans[f"posture.outbound.provider.{name}"] = port_span
+    located: list[tuple[dict[str, Any], Any, Any]] = []
+    relayhost = outbound.get("relayhost")
+    if isinstance(relayhost, dict):
+        located.append((route_fact(relayhost, outbound, "relayhost"), span, port_span))
+    routes = outbound.get("routes")
+    for i, route in enumerate(routes if isinstance(routes, list) else []):
+        if isinstance(route, dict):
+            via = str(route.get("via") or "route")
+            route_span = facts.spans.get(f"posture.outbound.routes[{i}]")
+            located.append((route_fact(route, outbound, via), route_span, None))
+    provider_routes: list[dict[str, Any]] = []
+    for item, item_span, item_port_span in located:
+        if not item:
+            continue
+        base = f"posture.outbound.provider_routes[{len(provider_routes)}]"
+        provider_routes.append(item)
+        if item_span is not None:
+            facts.spans[base] = item_span
+        if item_port_span is not None:
+            for name in ("port", "port_served", "port_tls"):
+                facts.spans[f"{base}.{name}"] = item_port_span
+    facts.set("posture.outbound.provider_routes", provider_routes)
 
 
 # ------------------------------------------------------------------ documentation
@@ -327,6 +384,8 @@ def reads_provider(rule: Any) -> bool:
     catalogue)."""
     from linter.engine.conditions import leaf_paths
 
+    if getattr(rule, "for_each", None) == "posture.outbound.provider_routes":
+        return True
     when = getattr(rule, "when", None)
     if not isinstance(when, dict):
         return False

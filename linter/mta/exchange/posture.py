@@ -147,6 +147,22 @@ def default_banner(connector: ReceiveConnector) -> str:
     return f"{connector.fqdn or '<server FQDN>'} Microsoft ESMTP MAIL Service ready at <date>"
 
 
+def greeting(connector: ReceiveConnector, port: int, cov: Coverage) -> str:
+    """The greeting MTA015 judges. An empty Banner means Exchange's own greeting, the same
+    on every connector; it matters (and is reported once) where the Internet meets it: a
+    Front End connector on port 25 that Exchange chooses for clients from half the address
+    space or more. A Banner the administrator wrote is judged wherever it is."""
+    if connector.banner:
+        return connector.banner
+    internet = (
+        connector.role == "FrontendTransport"
+        and port == 25
+        and cov.public
+        and any(whole_space(r) and r.text in cov.public_ranges for r in connector.ranges)
+    )
+    return default_banner(connector) if internet else ""
+
+
 def _role(connector: ReceiveConnector, port: int, frontend: bool) -> str:
     # behind a Front End Transport service, the Hub connectors (2525, 465 "Client Proxy")
     # take connections proxied by Exchange itself, not clients: 465 there is no SMTPS
@@ -191,7 +207,7 @@ def build_listeners(model: ExchangeModel, spans: PostureSpans) -> list[Listener]
                     vrfy=False,
                     helo_required=True,
                     banner=c.banner,
-                    banner_expanded=c.banner or default_banner(c),
+                    banner_expanded=greeting(c, port, cov),
                 )
             )
             spans.listeners.append(c.span)

@@ -122,6 +122,17 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         spans = PostureSpans([], {})
     attach_edits(model, diagnostics, main_source)
     facts.set("posture", posture_dict)
+    if not master_only:
+        # next hops of in-line relay/transport tables, judged like the relayhost
+        from linter.mta.postfix.routes import outbound_routes
+
+        routes, routes_limit = outbound_routes(model, options.limits.postfix_routes)
+        if routes_limit is not None:
+            diagnostics.append(routes_limit)
+        facts.set("posture.outbound.routes", [r.to_fact() for r in routes])
+        for i, route in enumerate(routes):
+            if route.span is not None:
+                facts.spans[f"posture.outbound.routes[{i}]"] = route.span
     for path, span in spans.fields.items():
         facts.spans[f"posture.{path}"] = span
     for i, listener_span in enumerate(spans.listeners):

@@ -1,0 +1,118 @@
+"""HCL (IBM) Domino: notes.ini and One-Touch Setup JSON → facts.
+
+A config set is a folder's Domino files: ``notes.ini`` (format ``notes-ini``) and the
+One-Touch Setup JSON of Domino 12+ (format ``domino-ots``) with the Server,
+Configuration Settings and SMTP Internet Site documents it writes. Every input joins one
+model (:mod:`.model`); the posture (:mod:`.posture`) answers the cross-MTA questions
+from the items public sources establish (``data/reference.json``), and ``domino.*``
+facts feed the rules in ``rules/domino/``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from linter.diagnostics import Diagnostic
+from linter.facts import Facts
+from linter.mta import Analysis, Options
+from linter.source import InputError, Span, read_limited
+
+if TYPE_CHECKING:
+    from linter.discover import ConfigSet
+    from linter.mta.domino.model import DominoModel
+
+
+def _input_error(exc: InputError) -> Diagnostic:
+    return Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
+
+
+def read_model(config_set: ConfigSet, options: Options) -> DominoModel:
+    from linter.mta.domino.model import DominoModel
+    from linter.mta.domino.notes_ini import parse_notes_ini
+    from linter.mta.domino.ots import encoding_problem, read_ots
+    from linter.mta.hmailserver.text import decode_export
+
+    model = DominoModel()
+    for cf in config_set.files:
+        try:
+            data = read_limited(cf.path, cf.display, options.max_file_size, cf.root)
+            text = decode_export(cf.display, data).lstrip("\ufeff")
+            if cf.format == "domino-ots":
+                problem = encoding_problem(cf.display, data)
+                if problem is not None:
+                    model.diagnostics.append(problem)
+                model.add_ots(read_ots(cf.display, text))
+            else:
+                model.add_ini(parse_notes_ini(cf.display, text))
+        except InputError as exc:
+            model.diagnostics.append(_input_error(exc))
+    return model
+
+
+def domino_facts(model: DominoModel, facts: Facts) -> dict[str, Any]:
+    debug = []
+    for i, value in enumerate(model.debug_settings()):
+        debug.append({"name": value.name, "value": value.text})
+        facts.spans[f"domino.debug_settings[{i}]"] = value.span
+    smtp = model.smtp_settings()
+    for i, entry in enumerate(smtp):
+        setting = model.setting(entry["setting"])
+        if setting is not None:
+            facts.spans[f"domino.notes_ini[{i}]"] = setting.span
+    return {
+        "forms": sorted(set(model.forms)),
+        "documents": [
+            {"kind": d.kind, "action": d.action, "line": d.span.line} for d in model.documents
+        ],
+        "notes_ini": smtp,
+        "debug_settings": debug,
+    }
+
+
+def analyse(config_set: ConfigSet, options: Options) -> Analysis:
+    from linter.mta.domino.posture import build_posture
+
+    model = read_model(config_set, options)
+    posture, spans = build_posture(model)
+    if options.roles:
+        posture.roles = list(options.roles)  # type: ignore[arg-type]
+    diagnostics = sorted(model.diagnostics, key=lambda d: (d.span.path, d.span.line, d.span.column))
+    facts = Facts()
+    facts.default_span = Span(model.path or config_set.files[0].display, 1, 1)
+    facts.set("mta", "domino")
+    facts.set("roles", list(posture.roles))
+    posture_dict = posture.to_dict()
+    facts.set("posture", posture_dict)
+    spans.record(facts)
+    facts.set("diagnostics", [d.to_fact() for d in diagnostics])
+    for i, d in enumerate(diagnostics):
+        facts.spans[f"diagnostics[{i}]"] = d.span
+    document = domino_facts(model, facts)
+    facts.set("domino", document)
+    model_dict: dict[str, Any] = {
+        "path": config_set.display,
+        "mta": "domino",
+        "files": [f.display for f in config_set.files],
+        "domino": {
+            **document,
+            "settings": {v.name: v.to_dict() for v in model.settings.values()},
+            "items": [
+                {
+                    "kind": d.kind,
+                    "action": d.action,
+                    "line": d.span.line,
+                    "items": {v.name: v.to_dict() for v in d.items.values()},
+                }
+                for d in model.documents
+            ],
+        },
+        "posture": posture_dict,
+        "diagnostics": [
+            {**d.to_fact(), "path": d.span.path, "line": d.span.line, "column": d.span.column}
+            for d in diagnostics
+        ],
+    }
+    return Analysis("domino", facts, model_dict, diagnostics, [])
+
+
+__all__: list[str] = ["analyse"]
