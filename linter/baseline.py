@@ -5,7 +5,8 @@ listener, a domain) with its normalised value, never the line number, so unrelat
 above it do not make it "new". A baseline file records today's fingerprints;
 ``--baseline`` then reports only findings that are not in it, and names the entries that
 no longer occur (fixed, or moved to another file). ``--diff-base REF`` builds the same
-set from the config files as they were at a git commit.
+set from the config files as they were at a git commit. :func:`filter_known` is the
+check's last stage for both: it returns the result without the known findings.
 """
 
 from __future__ import annotations
@@ -18,13 +19,17 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from linter import __version__
 from linter.findings import Finding
-from linter.output import shown
+from linter.output import say, shown
+from linter.textsafe import printable
+
+if TYPE_CHECKING:
+    from linter.check import CheckResult
 
 FORMAT_VERSION = 1
 # Largest baseline read: a fleet's baseline is about 200 bytes per finding
@@ -267,7 +272,9 @@ def _inside_only(member: tarfile.TarInfo, target: str) -> tarfile.TarInfo | None
         return None
 
 
-def base_fingerprints(ref: str, paths: list[Path], run: Callable[[list[Path]], Any]) -> set[str]:
+def base_fingerprints(
+    ref: str, paths: list[Path], run: Callable[[list[Path]], CheckResult]
+) -> set[str]:
     """Fingerprints of the findings the config sets had at ``ref``."""
     with checkout_at(ref, paths) as (where, base_paths):
         existing = [p for p in base_paths if (where / p).exists()]
@@ -280,3 +287,108 @@ def base_fingerprints(ref: str, paths: list[Path], run: Callable[[list[Path]], A
         finally:
             os.chdir(previous)
     return {f.fingerprint for f in result.findings}
+
+
+# ---------------------------------------------------------------- the check's stage
+
+
+def filter_known(
+    result: CheckResult,
+    baseline: Path | None,
+    diff_base: str | None,
+    paths: list[Path],
+    recheck: Callable[[list[Path]], CheckResult],
+    root: Path,
+    show_stale: bool = False,
+    quiet: bool = False,
+) -> CheckResult:
+    """``result`` without the findings in the baseline or at the git base: those move to
+    the suppressed findings, each saying why. The baseline's entries no longer seen are
+    listed (``stale_baseline``) and said on stderr. CommandError for an unusable baseline."""
+    from linter.settings import CommandError
+
+    known: set[str] = set()
+    entries = []
+    try:
+        if baseline is not None:
+            entries = load_baseline(baseline)
+            known |= {e.fingerprint for e in entries}
+        if diff_base is not None:
+            known |= base_fingerprints(diff_base, paths, recheck)
+    except BaselineError as exc:
+        raise CommandError(str(exc)) from None
+    kept, still = new_findings(result.findings, known)
+    base_prints = known - {e.fingerprint for e in entries}
+    kept_ids = {id(f) for f in kept}
+    suppressed = list(result.suppressed_findings)
+    for f in result.findings:
+        if id(f) not in kept_ids:
+            # reports show what the baseline hides (SARIF: an "external" suppression)
+            source = (
+                f"in baseline {baseline}"
+                if f.fingerprint not in base_prints
+                else f"present at git {diff_base}"
+            )
+            why = {"kind": "external", "justification": f"known finding ({source})"}
+            suppressed.append(replace(f, suppression=why))
+    # stale: the file was checked and the finding is gone, or the file is gone; an entry
+    # of a file this run did not check (pre-commit names the changed files) is neither
+    checked = set(result.files)
+    stale = [
+        e
+        for e in entries
+        if e.fingerprint not in still
+        and (e.path in checked or not os.path.lexists(os.path.join(root, e.path)))
+    ]
+    if show_stale:
+        for e in stale:
+            say(
+                printable(
+                    f"mtalint: baseline entry no longer occurs: {e.rule} {e.path}: {e.message}"
+                )
+            )
+    elif stale and not quiet:
+        entry = "entry no longer occurs" if len(stale) == 1 else "entries no longer occur"
+        say(
+            f"mtalint: {len(stale)} baseline {entry} (fixed, or the file is gone): "
+            "--show-stale lists them; --write-baseline refreshes the file"
+        )
+    known_count = len(result.findings) - len(kept)
+    if known_count and not quiet:
+        say(f"mtalint: {known_count} known finding(s) not reported")
+    return replace(
+        result,
+        findings=kept,
+        suppressed_findings=suppressed,
+        stale_baseline=[e.to_dict() for e in stale],
+    )
+
+
+def write_baseline(result: CheckResult, path: Path, protected: tuple[Path, ...]) -> None:
+    """``--write-baseline``: today's findings recorded in ``path``, said on stderr."""
+    from linter.output import emit
+
+    emit(baseline_text(result.findings), path, protected=protected, announce=False)
+    recorded = {f.fingerprint for f in result.findings if f.rule not in NEVER_KNOWN}
+    say(f"mtalint: wrote {len(recorded)} finding(s) to {shown(path)}")
+
+
+def recheck_at_root(
+    recheck: Callable[[list[Path]], CheckResult], root: Path, here: str
+) -> Callable[[list[Path]], CheckResult]:
+    """``recheck`` with the paths of its findings made relative to the project root, as
+    this run's are, when it runs at the base commit (--diff-base)."""
+    from linter.report.paths import root_relative
+
+    offset = os.path.relpath(root, here)
+
+    def rerun_at_root(paths: list[Path]) -> CheckResult:
+        # run from the same place in the tree at the base commit: its root is as far
+        # from the current folder there as the project root is from here
+        base = recheck(paths)
+        there = os.getcwd()
+        base_root = os.path.normpath(os.path.join(there, offset))
+        base.relocate(lambda p: root_relative(p, base_root, there))
+        return base
+
+    return rerun_at_root

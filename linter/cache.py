@@ -31,8 +31,9 @@ def cache_dir() -> Path | None:
     return folder
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (see linter.output); a failure just means no cache."""
+def save(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` with linter.output.write_atomically; a failure just
+    means no cache."""
     from linter.output import OutputError
     from linter.output import write_atomically as write
 

@@ -1,26 +1,46 @@
-"""The whole pipeline for ``mtalint check``: discover → analyse → rules → suppressions."""
+"""The whole pipeline for ``mtalint check``.
+
+:func:`check_and_report` (the command): :func:`run` → paths relative to the project
+root → --write-baseline, or --fix/--diff (:mod:`linter.fix`) → known findings set aside
+(:func:`linter.baseline.filter_known`, a new result) → the report
+(:func:`linter.report.render_check`) → the exit status.
+
+:func:`run` (what the command line asks): settings → configuration file, rules and
+options (:meth:`linter.settings.RunSettings.plan`) → :func:`check`.
+
+:func:`check` (every config set under the paths): discover → per set, in
+:func:`check_set`: analyse (the MTA's model, posture and facts) → DNS facts (``--online``;
+one resolver for the run, :mod:`linter.dns.session`) → rules (:func:`_judge`) →
+suppressions (:func:`linter.findings.apply_suppressions`); then merged, sorted and
+deduplicated.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import fnmatch
+import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter.discover import ConfigSet, discover
 from linter.engine.rules import Rule
 from linter.engine.runner import Selection, run_rules
-from linter.findings import Finding, Suppression, parse_suppression
+from linter.findings import Finding, apply_suppressions, builtin_finding, suppressions_in
 from linter.mta import Analysis, Options, analyser
 from linter.source import Span
 
-# Findings the core emits itself (documented as rules with ``builtin: true``).
+if TYPE_CHECKING:
+    from linter.config import Config
+    from linter.dns.resolver import Resolver
+    from linter.settings import CheckSettings, RunSettings
+
+# The finding the core emits for a set it could not check (a rule with ``builtin: true``).
 INTERNAL_ERROR = "MTL001"
-UNUSED_SUPPRESSION = "MTL002"
-SUPPRESSION_WITHOUT_REASON = "MTL003"
-EXPIRED_SUPPRESSION = "MTL004"
 
 
 @dataclass
@@ -47,6 +67,21 @@ class CheckResult:
     # the folder the machine-readable paths are relative to (SARIF's SRCROOT)
     project_root: str | None = None
 
+    def relocate(self, where: Callable[[str], str]) -> None:
+        """Every path of the findings (their evidence too) and files checked through
+        ``where``."""
+
+        def moved(f: Finding) -> Finding:
+            evidence = [
+                {**e, "path": where(e["path"])} if isinstance(e.get("path"), str) else e
+                for e in f.evidence
+            ]
+            return replace(f, span=replace(f.span, path=where(f.span.path)), evidence=evidence)
+
+        self.findings = sorted((moved(f) for f in self.findings), key=Finding.sort_key)
+        self.suppressed_findings = [moved(f) for f in self.suppressed_findings]
+        self.files = [where(p) for p in self.files]
+
 
 def analyse_set(config_set: ConfigSet, options: Options) -> Analysis:
     from linter.providers import put_facts
@@ -54,84 +89,6 @@ def analyse_set(config_set: ConfigSet, options: Options) -> Analysis:
     analysis = analyser(config_set.mta)(config_set, options)
     put_facts(analysis.facts)  # posture.outbound.provider, the same for every MTA
     return analysis
-
-
-def _builtin(rules: list[Rule], rule_id: str) -> Rule | None:
-    return next((r for r in rules if r.id == rule_id), None)
-
-
-def _meta_finding(
-    rules: list[Rule], selection: Selection, rule_id: str, message: str, span: Span, key: str
-) -> Finding | None:
-    rule = _builtin(rules, rule_id)
-    if rule is None or not selection.wants(rule):
-        return None
-    return Finding(
-        rule=rule.id,
-        severity=selection.severity_of(rule),
-        message=message,
-        span=span,
-        tags=list(rule.tags),
-        fix=rule.fix_for("any"),
-        title=rule.title,
-        key=key,
-    )
-
-
-def apply_suppressions(
-    findings: list[Finding],
-    suppressions: list[Suppression],
-    rules: list[Rule],
-    selection: Selection,
-    today: date,
-) -> tuple[list[Finding], list[Finding]]:
-    """The findings kept, and those suppressed (each with its ``suppression`` record)."""
-    kept: list[Finding] = []
-    suppressed: list[Finding] = []
-    for f in findings:
-        active = [s for s in suppressions if s.covers(f) and not (s.until and s.until < today)]
-        if active:
-            for s in active:
-                s.used = True
-            f.suppression = active[0].record()
-            suppressed.append(f)
-        else:
-            kept.append(f)
-    for s in suppressions:
-        span = s.span()
-        meta: list[tuple[str, str]] = []
-        if s.until and s.until < today:
-            meta.append(
-                (
-                    EXPIRED_SUPPRESSION,
-                    f"suppression of {', '.join(s.targets)} expired on {s.until.isoformat()}",
-                )
-            )
-        elif not s.used:
-            meta.append(
-                (
-                    UNUSED_SUPPRESSION,
-                    f"unused suppression: no finding of {', '.join(s.targets)} here",
-                )
-            )
-        if not s.reason:
-            meta.append(
-                (
-                    SUPPRESSION_WITHOUT_REASON,
-                    f"suppression of {', '.join(s.targets)} gives no reason",
-                )
-            )
-        if s.bad_until:
-            meta.append(
-                (SUPPRESSION_WITHOUT_REASON, f"invalid date until={s.bad_until} (use YYYY-MM-DD)")
-            )
-        for rule_id, message in meta:
-            finding = _meta_finding(
-                rules, selection, rule_id, message, span, f"suppression:{','.join(s.targets)}"
-            )
-            if finding is not None:
-                kept.append(finding)
-    return kept, suppressed
 
 
 @dataclass
@@ -170,14 +127,9 @@ def check(
     today = today or date.today()
     resolver = None
     if options.online is not None:
-        from linter.dns.resolver import Resolver, ResolverSettings
+        from linter.dns.session import open_resolver
 
-        address, port = ("", 53)
-        if options.online.resolver:
-            from linter.dns import parse_resolver
-
-            address, port = parse_resolver(options.online.resolver)
-        resolver = Resolver(ResolverSettings(address, port, budget=options.online.budget))
+        resolver = open_resolver(options.online)
     if jobs > 1 and len(sets) > 1 and resolver is None:
         outcomes = _check_in_workers(sets, jobs, (rules, selection, options, role_map, today))
     else:
@@ -287,7 +239,7 @@ def _unchecked(
     config_set: ConfigSet, rules: list[Rule], selection: Selection, message: str
 ) -> SetResult:
     """A set that could not be checked: one MTL001 finding (never in a baseline)."""
-    finding = _meta_finding(
+    finding = builtin_finding(
         rules,
         selection,
         INTERNAL_ERROR,
@@ -328,7 +280,7 @@ def check_set(
     options: Options,
     role_map: dict[str, list[str]] | None,
     today: date,
-    resolver: Any = None,
+    resolver: Resolver | None = None,
 ) -> SetResult:
     """Analyse one config set and run the rules on it."""
     files = [f.display for f in config_set.files]
@@ -345,10 +297,17 @@ def check_set(
     except Exception as exc:  # noqa: BLE001 - reported as a finding naming the file
         return _internal_error(config_set, rules, selection, f"{type(exc).__name__}: {exc}")
     if resolver is not None and options.online is not None:
-        from linter.dns.checks import dns_facts
+        from linter.dns.session import add_dns_facts
 
-        posture = analysis.facts.get("posture") or {}
-        analysis.facts.set("dns", dns_facts(posture, options.online, resolver))
+        add_dns_facts(analysis.facts, options.online, resolver)
+    findings = _judge(analysis, rules, selection)
+    suppressions = suppressions_in(analysis.comments)
+    kept, suppressed = apply_suppressions(findings, suppressions, rules, selection, today)
+    return SetResult(files, kept, len(suppressed), analysis, suppressed)
+
+
+def _judge(analysis: Analysis, rules: list[Rule], selection: Selection) -> list[Finding]:
+    """The rules' findings on one analysed set (the rules stage)."""
     roles = list(analysis.facts.get("roles") or [])
     usable = rules
     if any(d.kind == "input-error" for d in analysis.diagnostics):
@@ -358,11 +317,7 @@ def check_set(
     findings = run_rules(analysis.mta, analysis.facts, usable, selection, roles)
     if any(d.kind in NOT_READ_KINDS for d in analysis.diagnostics):
         findings = _drop_claims_about_defaults(findings, usable)
-    suppressions = [
-        s for c in analysis.comments if (s := parse_suppression(c.path, c.line, c.text)) is not None
-    ]
-    kept, suppressed = apply_suppressions(findings, suppressions, rules, selection, today)
-    return SetResult(files, kept, len(suppressed), analysis, suppressed)
+    return findings
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -382,3 +337,195 @@ def role_for(display: str, role_map: dict[str, list[str]]) -> list[str] | None:
         if fnmatch.fnmatch(display, glob) or fnmatch.fnmatch(display.rstrip("/") + "/", glob):
             return roles
     return None
+
+
+def models(path: Path, options_for: Callable[[], Options]) -> tuple[object, tuple[Path, ...]]:
+    """``mtalint parse``: the model of the config set at ``path`` (a list when it holds
+    several), and the files read (which an output must not replace). The options are
+    made once files were found (their errors come after discovery's)."""
+    from linter.output import say
+    from linter.settings import CommandError
+    from linter.textsafe import printable
+
+    sets, problems = discover([path])
+    for problem in problems:
+        say(f"mtalint: {printable(problem)}")
+    if not sets:
+        raise CommandError(f"no configuration files found in {path}")
+    options = options_for()
+    found = [analyse_set(s, options).model for s in sets]
+    read = tuple(f.path for s in sets for f in s.files) + (path,)
+    return (found[0] if len(found) == 1 else found), read
+
+
+@dataclass
+class Run:
+    """One check as the command line asked for it, and what it was made with."""
+
+    result: CheckResult
+    rules: list[Rule]
+    config: Config
+    paths: list[Path]
+    # checks other paths the same way (--diff-base, and again after --fix)
+    recheck: Callable[[list[Path]], CheckResult]
+
+    def protected(self) -> tuple[Path, ...]:
+        """Files an output must not replace: every file checked and the configuration."""
+        files = [f.path for s in self.result.config_sets for f in s.files]
+        named = [p for p in self.paths if p.is_file()]
+        return tuple([*files, *named, *([self.config.path] if self.config.path else [])])
+
+
+def run(settings: RunSettings) -> Run:
+    """Check what ``settings`` name: load the configuration file and the rules, check,
+    and say the notes and problems on stderr. CommandError when nothing can be checked."""
+    from linter.output import say
+    from linter.settings import EXIT_CLEAN, CommandError
+    from linter.textsafe import printable
+
+    plan = settings.plan()
+    if settings.stdin_file is not None:
+        _copy_stdin(settings.stdin_file, plan.options.max_file_size)
+    named = settings.named()
+
+    def recheck(paths: list[Path]) -> CheckResult:
+        return check(
+            paths,
+            plan.rules,
+            plan.selection,
+            plan.options,
+            plan.config.formats or None,
+            role_map=plan.role_map,
+            jobs=settings.jobs,
+            named=named,
+        )
+
+    paths = list(settings.paths)
+    result = recheck(paths)
+    if plan.config.path is not None:
+        from linter.output import shown
+
+        result.configuration = {"file": shown(plan.config.path), "disabled_rules": plan.disabled}
+
+    def said(message: str) -> str:
+        for staged, name in settings.aliases.items():
+            message = message.replace(staged, name)
+        return printable(message)
+
+    for note in [] if settings.quiet else result.notes:
+        say(f"mtalint: {said(note)}")
+    for problem in result.problems:
+        say(f"mtalint: {said(problem)}")
+    if not result.files:
+        if not result.problems and all(_generic_script(p) for p in paths):
+            # pre-commit named only autoconf's "configure" (a name Exim uses too)
+            raise CommandError("nothing to check", EXIT_CLEAN)
+        raise CommandError("no configuration files found in " + ", ".join(str(p) for p in paths))
+    return Run(result, plan.rules, plan.config, paths, recheck)
+
+
+def check_and_report(settings: CheckSettings) -> int:
+    """``mtalint check``: check, record the findings (--write-baseline) or fix them
+    (--fix, --diff), set the known ones aside (--baseline, --diff-base), and write the
+    report; the exit status (0 clean, 1 findings at or above --fail-on, 2 a problem
+    with an input)."""
+    import tempfile
+
+    from linter.engine.rules import SEVERITY_RANK
+    from linter.output import colour_wanted, emit, say
+    from linter.report import render_check
+    from linter.report.paths import project_root, root_relative
+    from linter.settings import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, MAX_FILE_SIZE_CAP
+
+    root, here = project_root(settings.project_root), os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="mtalint-stdin-") as staging:
+        run_settings = settings.staged(Path(staging))
+        checked = run(run_settings)
+    result, known, out = checked.result, settings.known, settings.output
+    protected = checked.protected() + ((known.baseline,) if known.baseline else ())
+    # machine formats and baselines: paths relative to the project root, wherever the
+    # command runs; text keeps the paths as shown (relative to the current folder)
+    as_shown: dict[str, str] = {}
+
+    def to_root(display: str) -> str:
+        named_as = run_settings.aliases.get(display, display)
+        path = root_relative(named_as, str(root), here)
+        as_shown[path] = named_as
+        return path
+
+    result.relocate(to_root)
+    result.project_root = str(root)
+    if known.write_baseline is not None:
+        from linter.baseline import write_baseline  # git and tar only when a baseline is used
+
+        write_baseline(result, known.write_baseline, protected)
+        stop_on_internal_errors(result)
+        return EXIT_CLEAN
+    if settings.fix or settings.show_diff:
+        from linter.fix import run as run_fixes
+
+        result, changed = run_fixes(
+            result, checked.recheck, checked.paths, settings.show_diff, MAX_FILE_SIZE_CAP, say
+        )
+        if settings.show_diff:
+            stop_on_internal_errors(result)
+            return EXIT_FINDINGS if changed else EXIT_CLEAN
+    if known.baseline is not None or known.diff_base is not None:
+        from linter.baseline import filter_known, recheck_at_root
+
+        recheck = recheck_at_root(checked.recheck, root, here)
+        result = filter_known(
+            result,
+            known.baseline,
+            known.diff_base,
+            checked.paths,
+            recheck,
+            root,
+            known.show_stale,
+            out.quiet,
+        )
+    fail_level = out.fail_on or checked.config.fail_on or "warning"
+    failing = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_level] for f in result.findings)
+    colour = colour_wanted(out.color, out.output is not None)
+    text = render_check(result, checked.rules, out, colour, fail_level, as_shown)
+    emit(text, out.output, colour, protected)
+    stop_on_internal_errors(result)
+    if result.problems and not out.exit_zero:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if failing and not out.exit_zero else EXIT_CLEAN
+
+
+def stop_on_internal_errors(result: CheckResult) -> None:
+    """After the report: an internal error means findings may be missing (exit 3)."""
+    if not result.internal_errors:
+        return
+    from linter.output import say
+    from linter.settings import EXIT_INTERNAL, CommandError
+
+    for message in result.internal_errors:
+        say(f"mtalint: {message}")
+    raise CommandError(
+        "the sets above were not checked; this is a bug in mtalint, please report it",
+        EXIT_INTERNAL,
+    )
+
+
+def _copy_stdin(target: Path, limit: int) -> None:
+    """Standard input into ``target``: at most ``limit`` + 1 bytes, so a larger input is
+    reported by the reader as over the limit (a finding) and nothing waits for its end."""
+    source = sys.stdin.buffer
+    total = 0
+    with open(target, "wb") as out:
+        while total <= limit:
+            chunk = source.read(min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            out.write(chunk)
+            total += len(chunk)
+
+
+def _generic_script(path: Path) -> bool:
+    """A file named on the command line whose name Exim shares with other software."""
+    from linter.discover import GENERIC_NAMES
+
+    return path.name in GENERIC_NAMES and path.is_file()

@@ -279,3 +279,35 @@ def generate() -> dict[str, str]:
     pages = {f"{r.id}.md": rule_page(r) for r in rules}
     pages["README.md"] = index_page(rules)
     return dict(sorted(pages.items()))
+
+
+def stale_pages(out_dir: Path, pages: dict[str, str]) -> list[str]:
+    """``mtalint docs --check``: a line per page of ``out_dir`` that is not what would be
+    generated, or that no rule has any more (empty: up to date)."""
+    from linter.textsafe import printable
+
+    stale = [
+        name
+        for name, text in pages.items()
+        if not (out_dir / name).is_file() or (out_dir / name).read_text(encoding="utf-8") != text
+    ]
+    extra = (
+        sorted(p.name for p in out_dir.glob("*.md") if p.name not in pages)
+        if out_dir.is_dir()
+        else []
+    )
+    return [f"out of date: {printable(out_dir / name)}" for name in stale] + [
+        f"no such rule any more: {printable(out_dir / name)}" for name in extra
+    ]
+
+
+def write_pages(out_dir: Path, pages: dict[str, str]) -> None:
+    """The pages into ``out_dir``, each written atomically; a page no rule has is removed."""
+    from linter.output import write_atomically
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in pages.items():
+        write_atomically(out_dir / name, text)
+    for stale_page in out_dir.glob("*.md"):
+        if stale_page.name not in pages:
+            stale_page.unlink()

@@ -1,5 +1,9 @@
 """Findings, inline suppressions and stable ordering.
 
+:func:`apply_suppressions` is the check's suppression stage: it sets aside the findings
+an inline ``mtalint: ignore[...]`` accepts and reports the suppressions that are unused,
+expired or without a reason (MTL002 to MTL004).
+
 A finding's fingerprint identifies it across unrelated edits: rule, file, and a key
 naming what it is about (a parameter, a service, a listener) plus its normalised value,
 never the line number. The same fingerprint is SARIF's ``partialFingerprints``.
@@ -10,9 +14,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter.source import Span
+
+if TYPE_CHECKING:
+    from linter.engine.rules import Rule
+    from linter.engine.runner import Selection
+    from linter.mta import Comment
+
+# Findings about suppressions (documented as rules with ``builtin: true``).
+UNUSED_SUPPRESSION = "MTL002"
+SUPPRESSION_WITHOUT_REASON = "MTL003"
+EXPIRED_SUPPRESSION = "MTL004"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,3 +180,83 @@ def parse_suppression(path: str, line: int, comment: str) -> Suppression | None:
     elif "until=" in rest:
         bad = rest.split("until=", 1)[1].split()[0] if rest.split("until=", 1)[1].split() else ""
     return Suppression(path, line, targets, rest.strip(), until, bad)
+
+
+def suppressions_in(comments: list[Comment]) -> list[Suppression]:
+    """The inline suppressions among a config set's comments."""
+    return [s for c in comments if (s := parse_suppression(c.path, c.line, c.text)) is not None]
+
+
+def builtin_finding(
+    rules: list[Rule], selection: Selection, rule_id: str, message: str, span: Span, key: str
+) -> Finding | None:
+    """A finding of a rule the core emits itself (MTL001 to MTL004), when selected."""
+    rule = next((r for r in rules if r.id == rule_id), None)
+    if rule is None or not selection.wants(rule):
+        return None
+    return Finding(
+        rule=rule.id,
+        severity=selection.severity_of(rule),
+        message=message,
+        span=span,
+        tags=list(rule.tags),
+        fix=rule.fix_for("any"),
+        title=rule.title,
+        key=key,
+    )
+
+
+def apply_suppressions(
+    findings: list[Finding],
+    suppressions: list[Suppression],
+    rules: list[Rule],
+    selection: Selection,
+    today: date,
+) -> tuple[list[Finding], list[Finding]]:
+    """The findings kept, and those suppressed (each with its ``suppression`` record)."""
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    for f in findings:
+        active = [s for s in suppressions if s.covers(f) and not (s.until and s.until < today)]
+        if active:
+            for s in active:
+                s.used = True
+            f.suppression = active[0].record()
+            suppressed.append(f)
+        else:
+            kept.append(f)
+    for s in suppressions:
+        span = s.span()
+        meta: list[tuple[str, str]] = []
+        if s.until and s.until < today:
+            meta.append(
+                (
+                    EXPIRED_SUPPRESSION,
+                    f"suppression of {', '.join(s.targets)} expired on {s.until.isoformat()}",
+                )
+            )
+        elif not s.used:
+            meta.append(
+                (
+                    UNUSED_SUPPRESSION,
+                    f"unused suppression: no finding of {', '.join(s.targets)} here",
+                )
+            )
+        if not s.reason:
+            meta.append(
+                (
+                    SUPPRESSION_WITHOUT_REASON,
+                    f"suppression of {', '.join(s.targets)} gives no reason",
+                )
+            )
+        if s.bad_until:
+            meta.append(
+                (SUPPRESSION_WITHOUT_REASON, f"invalid date until={s.bad_until} (use YYYY-MM-DD)")
+            )
+        for rule_id, message in meta:
+            finding = builtin_finding(
+                rules, selection, rule_id, message, span, f"suppression:{','.join(s.targets)}"
+            )
+            if finding is not None:
+                kept.append(finding)
+    return kept, suppressed

@@ -16,7 +16,7 @@ import json
 from functools import cache
 from typing import TYPE_CHECKING
 
-from linter.cache import cache_dir, write_atomically
+from linter.cache import cache_dir, save
 from linter.resources import grammars_dir
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def terminals(name: str) -> dict[str, str]:
             pass
     found = {t.name: t.pattern.to_regexp() for t in parser(name).terminals}
     if cache_file is not None:
-        write_atomically(cache_file, json.dumps({"key": key, "terminals": found}).encode())
+        save(cache_file, json.dumps({"key": key, "terminals": found}).encode())
     return found
 
 

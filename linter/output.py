@@ -17,6 +17,11 @@ names with ``-o`` or ``--write-baseline`` is written and nothing else is changed
 
 Text is written as UTF-8; a file name read from the disk that is not UTF-8 (held as
 surrogates by Python) is written escaped instead of failing the run.
+
+The commands print through the rest: :func:`emit` (a report to stdout or, through
+:func:`write_atomically`, to ``-o FILE``), :func:`say` (a line on stderr),
+:func:`colour_wanted`, :func:`serialise` (``mtalint parse``'s JSON or YAML) and
+:func:`stdout_closed` (the reader went away).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 
 class OutputError(Exception):
@@ -172,3 +178,88 @@ def _replace(target: Path, payload: bytes, old: os.stat_result | None) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def say(message: str) -> None:
+    """One line for the user on stderr (notes, progress, what was written)."""
+    import click
+
+    click.echo(message, err=True)
+
+
+def colour_wanted(option: bool | None, to_file: bool) -> bool:
+    """--color/--no-color first, then NO_COLOR and FORCE_COLOR (no-color.org,
+    force-color.org: set and not empty), then whether stdout is a terminal."""
+    if option is not None:
+        return option
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return not to_file
+    return not to_file and sys.stdout.isatty()
+
+
+def emit(
+    text: str,
+    output: Path | None,
+    colour: bool | None = None,
+    protected: tuple[Path, ...] = (),
+    announce: bool = True,
+) -> None:
+    """The report to stdout, or to ``output`` (written atomically, saying so on stderr).
+
+    Raises :class:`linter.settings.CommandError` when ``output`` cannot be written."""
+    import click
+
+    from linter.settings import CommandError
+
+    if output is None:
+        # bytes: a non-UTF-8 file name in the report is escaped, never an encoding error
+        click.echo(encode(text), nl=False, color=colour)
+        return
+    try:
+        written = write_atomically(output, text, protected)
+    except OutputError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {shown(output)}: {exc.strerror or exc}") from None
+    if announce:
+        if output.is_symlink() and written != output:
+            say(f"mtalint: wrote {shown(written)} (through the link {shown(output)})")
+        else:
+            say(f"mtalint: wrote {shown(output)}")
+
+
+# the formats ``mtalint parse`` prints the model in
+DATA_FORMATS = ("json", "yaml")
+
+
+def serialise(doc: object, fmt: str) -> str:
+    """``doc`` (JSON-like data) as JSON or YAML text that any terminal shows as it is."""
+    import json
+
+    from linter.textsafe import encodable_json, encodable_values, has_bidi
+
+    if fmt == "json":
+        return encodable_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+    import yaml
+
+    doc = encodable_values(doc)
+    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    # YAML escapes control characters but writes bidi controls as they are: then every
+    # non-ASCII character as an escape
+    if has_bidi(text):
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=False)
+    return text
+
+
+def stdout_closed() -> NoReturn:
+    """The reader of our output went away (``mtalint rules | head -1``): stop quietly,
+    with the status of a process ended by SIGPIPE. Output still buffered would raise
+    again when Python flushes stdout at exit: it goes to /dev/null instead."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(128 + 13)

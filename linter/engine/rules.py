@@ -238,7 +238,7 @@ def _cached_rule_data(paths: list[Path]) -> tuple[list[tuple[str, dict[str, Any]
     import zlib
 
     from linter import __version__
-    from linter.cache import cache_dir, write_atomically
+    from linter.cache import cache_dir, save
 
     stats = [__version__]
     for p in paths:
@@ -265,7 +265,7 @@ def _cached_rule_data(paths: list[Path]) -> tuple[list[tuple[str, dict[str, Any]
             rule_from_data(data, path)  # a rule that does not load is not cached
         for old in target.parent.glob("rules-" + "?" * 24 + ".json"):
             old.unlink(missing_ok=True)  # named by the earlier scheme (a hash of the key)
-        write_atomically(target, json.dumps({"key": key, "rules": result}).encode("utf-8"))
+        save(target, json.dumps({"key": key, "rules": result}).encode("utf-8"))
     return result, False
 
 

@@ -1,7 +1,9 @@
 """Running the ``tests:`` a rule carries: snippets that must and must not trigger it.
 
 The project's own test suite runs every built-in rule through this, and
-``mtalint test-rules DIR`` runs it for a user's rules.
+``mtalint test-rules DIR`` (:func:`test_rules`) runs it for a user's rules. Each case is
+checked by the whole pipeline, :func:`linter.check.check`: this module sits above it
+(nothing under ``linter.check`` imports it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from linter.check import check
 from linter.engine.rules import Rule
 from linter.engine.runner import Selection
 from linter.mta import Options
@@ -51,8 +54,6 @@ def run_case(
     """Run case ``index`` of ``rule``: check the case's files, written to a temporary
     folder, with only ``rule`` selected, and compare its findings with what the case
     expects."""
-    from linter.check import check
-
     name = str(case.get("name", f"case {index + 1}"))
     expect = str(case.get("expect", "trigger"))
     files = case.get("files")
@@ -127,3 +128,55 @@ def run_rule_tests(
 ) -> list[CaseResult]:
     """Every ``tests:`` case of ``rule``, in order."""
     return [run_case(rule, case, all_rules, i, dns_server) for i, case in enumerate(rule.tests)]
+
+
+def test_rules(folder: Path | None, verbose: bool) -> int:
+    """``mtalint test-rules``: run the tests of the built-in rules, or of the rules in
+    ``folder``, printing each failure (each case with ``verbose``) and a summary line;
+    the exit status (1 when a case failed)."""
+    import click
+
+    from linter.engine.rules import RuleError, builtin_rules, load_folder
+    from linter.settings import EXIT_CLEAN, EXIT_FINDINGS, CommandError
+    from linter.textsafe import printable
+
+    try:
+        chosen = (
+            load_folder(folder, check_schema=True)
+            if folder
+            else list(builtin_rules(with_tests=True))
+        )
+    except RuleError as exc:
+        raise CommandError(str(exc)) from None
+    all_rules = list(builtin_rules()) + ([r for r in chosen] if folder else [])
+    failed = 0
+    total = 0
+    skipped = 0
+    for rule in chosen:
+        if rule.builtin:
+            continue
+        if not rule.tests:
+            click.echo(printable(f"FAIL {rule.id}: rule has no tests"))
+            failed += 1
+            continue
+        for case in run_rule_tests(rule, all_rules):
+            total += 1
+            if case.skipped:
+                skipped += 1
+                if verbose:
+                    click.echo(
+                        printable(f"skip {case.rule} [{case.expect}] {case.name}: {case.detail}")
+                    )
+                continue
+            if not case.passed:
+                failed += 1
+                click.echo(
+                    printable(f"FAIL {case.rule} [{case.expect}] {case.name}: {case.detail}")
+                )
+            elif verbose:
+                click.echo(printable(f"ok   {case.rule} [{case.expect}] {case.name}"))
+    summary = f"{total - failed - skipped} passed, {failed} failed"
+    if skipped:
+        summary += f", {skipped} skipped (they need a DNS server; the test suite runs them)"
+    click.echo(summary)
+    return EXIT_FINDINGS if failed else EXIT_CLEAN

@@ -30,6 +30,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from linter.engine.rules import SEVERITY_RANK
 from linter.textsafe import escape_char
 
 if TYPE_CHECKING:
@@ -51,9 +52,6 @@ def _failure_text(f: Finding) -> str:
     if f.fix:
         text += f"\nfix: {f.fix}"
     return text
-
-
-SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
 
 
 def render(

@@ -13,6 +13,7 @@ from linter.textsafe import display_path, printable
 if TYPE_CHECKING:
     from linter.check import CheckResult
     from linter.engine.rules import Rule
+    from linter.findings import Finding
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _RESET = "\033[0m"
@@ -46,3 +47,22 @@ def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
         lines.append("")
     lines.append(summary)
     return "\n".join(lines) + "\n"
+
+
+def statistics(findings: list[Finding], rules: list[Rule]) -> str:
+    """``--statistics``: one line per rule, the most frequent first: count, id, severity,
+    title."""
+    from collections import Counter
+
+    titles = {r.id: r.title for r in rules}
+    counts = Counter((f.rule, f.severity) for f in findings)
+    if not counts:
+        return ""
+    width = max(len(str(n)) for n in counts.values())
+    id_width = max(len(rule) for rule, _ in counts)
+    lines = [
+        f"{n:>{width}}  {printable(rule):<{id_width}}  {severity:<7}  "
+        f"{printable(titles.get(rule, ''))}"
+        for (rule, severity), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return "\n".join(line.rstrip() for line in lines) + "\n"

@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-TESTS = Path(__file__).resolve().parent
-ROOT = TESTS.parent
+HERE = Path(__file__).resolve().parent  # the oracle script beside this file
 HOST = "mx.example.test"
 
 
@@ -50,7 +49,7 @@ def make_certs(folder: Path) -> Path:
 
 
 def oracle_argv(address: str, ports: list[str], suites: tuple[int, list[str]] | None) -> list[str]:
-    argv = [sys.executable, str(TESTS / "oracle.py"), address, *ports]
+    argv = [sys.executable, str(HERE / "oracle.py"), address, *ports]
     if suites:
         argv += ["--suites", str(suites[0]), ",".join(suites[1])]
     return argv

@@ -25,8 +25,8 @@ import pytest
 
 from linter.probe import tls
 from tests.mta.exim.oracle_bv import EXIM, exim_missing
+from tests.paths import ROOT
 from tests.probe.live import (
-    ROOT,
     drift_aspects,
     make_certs,
     oracle_argv,

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from tests.mta.sendmail.daemon import SERVER_ADDR, _sasl, build_cf, listeners, missing
+from tests.paths import ROOT
 from tests.probe.live import (
-    ROOT,
     drift_aspects,
     make_certs,
     oracle_argv,

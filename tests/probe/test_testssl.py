@@ -25,7 +25,8 @@ import pytest
 
 from linter.probe import tls
 from tests.mta.exim.oracle_bv import EXIM, exim_missing
-from tests.probe.live import ROOT, make_certs, oracle_argv, port, probe_argv
+from tests.paths import ROOT
+from tests.probe.live import make_certs, oracle_argv, port, probe_argv
 from tests.probe.test_exim import BANNER, CONFIG, openssl_suites
 
 TESTSSL = shutil.which("testssl") or shutil.which("testssl.sh")
