@@ -253,7 +253,9 @@ def _unchecked(
 
 # diagnostics that say part of the configuration was not read (an include outside the
 # tree, missing, or past a limit): what that part sets is not known
-NOT_READ_KINDS = frozenset({"include-not-read", "include-not-followed", "include-missing"})
+NOT_READ_KINDS = frozenset(
+    {"include-not-read", "include-not-followed", "include-missing", "split-part-alone"}
+)
 
 
 def _drop_claims_about_defaults(findings: list[Finding], rules: list[Rule]) -> list[Finding]:

@@ -197,7 +197,9 @@ def rule_page(rule: Rule) -> str:
         "|---|---|",
         f"| id | {code(rule.id)} |",
         f"| name | {code(rule.name) if rule.name else '—'} |",
-        f"| severity | {rule.severity} |",
+        f"| severity | {rule.severity}"
+        + (f" ({rule.severity_class})" if rule.severity_class else "")
+        + " |",
         f"| applies to | {', '.join(rule.applies_to)} |",
         f"| roles | {roles} |",
         f"| tags | {', '.join(code(t) for t in rule.tags) or '—'} |",

@@ -103,6 +103,9 @@ class Listener:
     helo_required: bool = False
     banner: str = ""
     banner_expanded: str = ""
+    # the server certificate file(s) as configured (a path, or an expansion), for rules
+    # about which certificate is shown; "" when none is set or the MTA does not say
+    certificate_files: str = ""
     # loopback / private / public / unknown (a placeholder or expansion as the address);
     # worked out from ``address`` unless the MTA's posture knows better
     exposure: Exposure | None = None
@@ -187,7 +190,32 @@ class Posture:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "tls_listeners": tls_listeners(self.listeners)}
+
+
+def tls_listeners(listeners: list[Listener]) -> dict[str, list[str]]:
+    """The names of the listeners reachable from the network, by what TLS protects there,
+    for rules that judge the TLS protocols each kind of client may negotiate:
+
+    * "mandatory": implicit TLS, or TLS required (the MTA's mandatory protocol settings);
+    * "credentials": STARTTLS offered, not required, where passwords are sent (a
+      submission port, or AUTH offered): an old protocol weakens what guards them;
+    * "opportunistic": STARTTLS only a sending MTA may use (port 25 and the like): an
+      old protocol is still better than the clear text the sender would fall back to.
+    """
+    out: dict[str, list[str]] = {"mandatory": [], "credentials": [], "opportunistic": []}
+    for li in listeners:
+        if li.exposure == "loopback":
+            continue
+        if li.tls in ("implicit", "required"):
+            out["mandatory"].append(li.name)
+        elif li.tls == "optional" and (
+            li.role in ("submission", "submissions") or li.auth != "none"
+        ):
+            out["credentials"].append(li.name)
+        elif li.tls == "optional":
+            out["opportunistic"].append(li.name)
+    return out
 
 
 def is_ip_address(text: str) -> bool:

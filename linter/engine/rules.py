@@ -50,6 +50,8 @@ class Rule:
     # rules that say less about the same cause: their finding on the same listener (or
     # the same line) is dropped when this rule fires there
     supersedes: list[str] = field(default_factory=list)
+    # an error's class: "exploitable" or "broken" (the severity policy in the README)
+    severity_class: str = ""
 
     def applies(self, mta: str) -> bool:
         """Whether the rule judges config sets of this MTA (``applies_to``, or "any")."""
@@ -167,6 +169,7 @@ def rule_from_data(
         tests=list(data.get("tests", [])),
         path=path,
         supersedes=[str(i) for i in data.get("supersedes", [])],
+        severity_class=str(data.get("class", "")),
     )
 
 

@@ -219,6 +219,10 @@ def _judge(mta: str, facts: Facts, rule: Rule, scope: _Scope, selection: Selecti
     location = rule.location or _located_hit(facts, scope, hits) or rule.location_path
     resolved = scope.path(location) if location else None
     span = facts.span_of(resolved) if resolved else None
+    if rule.location and resolved and facts.located_span(resolved) is None:
+        # the setting the rule names is at its built-in default: the fix is a line added
+        # to the main file, so every listener it affects shares one finding there
+        span = facts.default_span
     if span is None and scope.item_path is not None:
         span = facts.span_of(scope.item_path)
     if span is None:

@@ -33,6 +33,7 @@ VALID: dict[str, Any] = {
     "id": "ORG001",
     "title": "Relay open to every address",
     "severity": "error",
+    "class": "exploitable",  # an error says whether it is exploitable or broken
     "applies_to": ["postfix"],
     "tags": ["open-relay"],
     "message": "{item.name} relays for everyone",

@@ -191,6 +191,7 @@ id: XX002
 name: x.y
 title: catastrophic regex
 severity: error
+class: broken
 applies_to: [any]
 tags: [no-concept]
 when:

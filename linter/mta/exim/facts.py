@@ -79,6 +79,11 @@ def read_model(
     model.comments = list(reader.comments)
     model.includes = [name for name, _ in reader.includes]
     ordered = [d for _, d in sorted(reader.diagnostics, key=lambda item: item[0])]
+    if cf.format == "exim":
+        from linter.mta.exim.posture import split_part_alone
+
+        part = split_part_alone(reader.macros, model.sections)
+        ordered.extend([part] if part is not None else [])
     model.diagnostics = ordered
     return model, ordered, files
 

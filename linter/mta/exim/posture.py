@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from linter.diagnostics import Diagnostic
 from linter.limits import decimal
 from linter.mta.exim import options as table
 from linter.mta.exim.acl import AclEvaluator, Client, Decision, expand_for_port, network_of
@@ -430,6 +431,7 @@ class _Builder:
         certificate = tls != "none"
         if self.span("tls_certificate") is not None:
             spans["tls_certificate"] = self.span("tls_certificate")  # type: ignore[assignment]
+            spans["certificate_files"] = self.span("tls_certificate")  # type: ignore[assignment]
 
         auth_advertise = self.for_port("auth_advertise_hosts", port)
         gate_all = _TLS_GATE.match(auth_advertise.strip()) is not None
@@ -485,6 +487,7 @@ class _Builder:
             auth_plaintext_mechanisms=any(a.plaintext for a in offered),
             relay=relay,
             tls_certificate=certificate,
+            certificate_files=self.model.value("tls_certificate") if certificate else "",
             anonymous_tls=False,
             vrfy=vrfy.outcome == "accept",
             helo_required=helo_required,
@@ -1085,3 +1088,28 @@ def analysis_facts(model: EximModel) -> dict[str, Any]:
         "auth": [a.to_fact() for a in authenticators(model)],
         "smtp_transports": smtp,
     }
+
+
+# the macro Debian's update-exim4.conf defines in conf.d/main/01_exim4-config_listmacrosdefs
+# (and in the assembled template), so that local files can tell they are read through it
+DEBIAN_SPLIT_MARKER = "UPEX4CmacrosUPEX4C"
+
+
+def split_part_alone(macros: list[Any], sections: list[str]) -> Diagnostic | None:
+    """A note when the file read is one part of Debian's split configuration on its own
+    (Debian's marker macro, and no ``begin`` section at all): the ACLs, routers,
+    transports and the main options of the other parts were not read, so claims about
+    what is "not set" cannot be backed (check.py drops those beside this note)."""
+    if sections:
+        return None
+    marker = next((m for m in macros if m.name == DEBIAN_SPLIT_MARKER and m.span), None)
+    if marker is None:
+        return None
+    return Diagnostic(
+        "split-part-alone",
+        f"this file defines {DEBIAN_SPLIT_MARKER}, Debian's mark of a conf.d/main part, and "
+        "has no begin section: it was checked without the other parts of its split "
+        "configuration (conf.d/main, acl, router, transport, auth), so what they set is "
+        "not known",
+        marker.span,
+    )

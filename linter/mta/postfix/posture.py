@@ -225,6 +225,21 @@ def _certificate(model: PostfixModel, s: Service | None) -> bool:
     return False
 
 
+def _certificate_files(model: PostfixModel, s: Service | None) -> str:
+    """The certificate files smtpd loads for this service, as configured."""
+    values = (model.value(name, s).strip() for name in CERTIFICATE_SETTINGS)
+    return " ".join(v for v in values if v and v.lower() != "none")
+
+
+def _certificate_span(model: PostfixModel, s: Service | None) -> Span | None:
+    """The line that names the first certificate file smtpd loads for this service."""
+    for name in CERTIFICATE_SETTINGS:
+        setting = model.setting(name, s)
+        if setting.span is not None and model.value(name, s).strip().lower() not in ("", "none"):
+            return setting.span
+    return None
+
+
 def _anonymous_tls(model: PostfixModel, s: Service | None) -> bool:
     """``smtpd_tls_cert_file = none`` (any case) and no other certificate: on purpose."""
     chosen = model.value("smtpd_tls_cert_file", s).strip().lower() == "none"
@@ -338,6 +353,7 @@ def build_listeners(
                 auth_plaintext_mechanisms=sasl and plaintext_mechs,
                 relay=relay,
                 tls_certificate=_certificate(model, settings),
+                certificate_files=_certificate_files(model, settings),
                 anonymous_tls=_anonymous_tls(model, settings),
                 vrfy=not model.is_yes("disable_vrfy_command", settings),
                 helo_required=model.is_yes("smtpd_helo_required", settings),
@@ -800,6 +816,13 @@ def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
         span = model.setting(name).span
         if span is not None:
             fields[path] = span
+    # where each listener's certificate is named (main.cf, or a -o of its service)
+    settings_of = {key: settings for key, _listen, settings in _listener_services(model)}
+    for i, listener in enumerate(listeners):
+        if listener.certificate_files and listener.name in settings_of:
+            span = _certificate_span(model, settings_of[listener.name])
+            if span is not None:
+                fields[f"listeners[{i}].certificate_files"] = span
     diagnostics: list[Diagnostic] = []
     for d in problems:  # one per setting, not one per listener that inherits it
         if not any(d.kind == e.kind and d.span == e.span for e in diagnostics):

@@ -35,6 +35,8 @@ _SPACE = frozenset(" \t\n\r\f\v")
 MAX_CALLS = 100_000
 MAX_NESTING = 120
 MAX_PUSHED = 16 * 1024 * 1024
+# what re-reading chosen ifdef/ifelse arguments at their own lines may copy in all
+REREAD_BUDGET = 16 * 1024 * 1024
 
 
 class ExpansionLimit(Exception):
@@ -140,6 +142,9 @@ class M4:
         self.frames: list[Frame] = []
         self.lquote, self.rquote = "`", "'"
         self.bcomm, self.ecomm = "#", "\n"
+        # characters of user files that chosen ifdef/ifelse arguments may copy to be read
+        # again at their own positions (see call_macro)
+        self.reread_budget = REREAD_BUDGET
         self.diversions: dict[int, list[str]] = {}
         self.divnum = 0
         self.resolver = resolver
@@ -425,8 +430,37 @@ class M4:
                 self.current_call = previous
         else:
             result = self._substitute(macro.body, argv)
+        if result and call is not None and macro.builtin in (self._b_ifdef, self._b_ifelse):
+            start = self._verbatim_arg(call, result)
+            end = start + len(result) if start is not None else 0
+            if start is not None and end <= self.reread_budget:
+                # an argument of ifdef/ifelse chosen as it was written: read it again from
+                # the file, so the calls in it keep their own lines (what that copies is
+                # bounded in all; past the bound, lines fall back to the call's)
+                self.reread_budget -= end
+                self.frames.append(Frame(call.source.text[:end], start, call.source))
+                return
         if result:
             self.push(result)
+
+    def _verbatim_arg(self, call: Call, result: str) -> int | None:
+        """Where ``result`` starts in the file when it is one of the call's arguments
+        written as one quoted string (the text between the quotes), else None."""
+        text = call.source.text
+        for value, where in zip(call.args[1:], call.arg_spans[1:], strict=False):
+            if value != result or where is None:
+                continue
+            raw = text[where[0] : where[1]].rstrip()
+            inner = where[0] + len(self.lquote)
+            if (
+                self.lquote
+                and raw.startswith(self.lquote)
+                and raw.endswith(self.rquote)
+                and text[inner : inner + len(result)] == result
+                and inner + len(result) + len(self.rquote) == where[0] + len(raw)
+            ):
+                return inner
+        return None
 
     def _collect(self, call: Call | None) -> list[str]:
         args: list[str] = []

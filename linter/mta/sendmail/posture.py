@@ -237,6 +237,7 @@ def build_listeners(model: SendmailModel) -> tuple[list[Listener], list[Span | N
                 auth_plaintext_mechanisms=offered and plaintext,
                 relay=relay,
                 tls_certificate=cert,
+                certificate_files=(model.value("ServerCertFile") or "") if cert else "",
                 anonymous_tls=False,
                 vrfy=not ({"novrfy", "goaway"} & flags),
                 helo_required=bool({"needmailhelo", "goaway"} & flags),
@@ -419,6 +420,12 @@ def build_posture(model: SendmailModel) -> tuple[Posture, PostureSpans]:
         args_origin = model.origin(_ARGS_MACRO.get(found[1], "RELAY_MAILER_ARGS"))
         if args_origin is not None and args_origin.span is not None:
             fields["outbound.relayhost.port"] = args_origin.span
+    cert_origin = model.origin("confSERVER_CERT")
+    if cert_origin is not None and cert_origin.span is not None:
+        # one certificate for every daemon: its define() is where each one's is set
+        for i, listener in enumerate(listeners):
+            if listener.certificate_files:
+                fields[f"listeners[{i}].certificate_files"] = cert_origin.span
     if model.client_options:
         first = model.client_options[0].span
         if first is not None:

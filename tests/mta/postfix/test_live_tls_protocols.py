@@ -1,0 +1,117 @@
+"""The TLS protocols the Postfix posture says smtpd accepts, against a running smtpd.
+
+PF047 (opportunistic STARTTLS on port 25) and PF048 (STARTTLS where passwords are sent)
+say that clients "can negotiate" TLS 1.0 and 1.1 when smtpd_tls_protocols allows them.
+That depends on the OpenSSL build too (OpenSSL 3.0 refuses them at its default security
+level in some programs), so the claim is checked here: Postfix 3.7 (server.py beside this
+file, in a private network namespace) offers STARTTLS at security level may with a
+self-signed certificate, and OpenSSL's s_client tries each protocol version (TLS 1.0 to 1.3) with
+the client's own security level lowered, so that only the server decides. The versions
+that complete a handshake must be exactly posture.tls.server_protocols.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from linter.discover import discover
+from linter.mta import Options
+from linter.mta.postfix import analyse
+from tests.mta.postfix import server as postfix_server
+from tests.mta.postfix.server import (
+    DEFAULT_PORT,
+    PostfixServer,
+    missing_requirements,
+    smtpd_service,
+)
+
+OPENSSL = shutil.which("openssl")
+_missing = missing_requirements() or (None if OPENSSL else "needs openssl")
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(_missing is not None, reason=_missing or ""),
+]
+VERSIONS = {"tls1": "TLSv1", "tls1_1": "TLSv1.1", "tls1_2": "TLSv1.2", "tls1_3": "TLSv1.3"}
+# smtpd asks tlsmgr for entropy: without it TLS is disabled ("454 4.7.0 TLS not available")
+TLSMGR = "tlsmgr    unix  -       -       n       1000?   1       tlsmgr"
+
+SCRIPT = """\
+ip link set lo up
+postfix -c {config} start >/dev/null 2>&1 || exit 3
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  (echo QUIT | timeout 2 openssl s_client -connect 127.0.0.1:{port} -starttls smtp \\
+     -quiet >/dev/null 2>&1) && break
+  sleep 0.3
+done
+for v in {versions}; do
+  # a completed handshake prints the session's cipher; a refused one "Cipher is (NONE)"
+  got=$(echo QUIT | timeout 5 openssl s_client -connect 127.0.0.1:{port} -starttls smtp \\
+       -$v -cipher 'DEFAULT@SECLEVEL=0' 2>/dev/null | grep -oE 'Cipher is [A-Z0-9_-]+')
+  [ -n "$got" ] && [ "$got" != "Cipher is (NONE)" ] && echo "accepted $v"
+done
+postfix -c {config} stop >/dev/null 2>&1
+"""
+
+CONFIGS = {
+    "the default list (>=TLSv1)": "",
+    "SSL switched off only": "smtpd_tls_protocols = !SSLv2, !SSLv3\n",
+    "TLS 1.0 switched off": "smtpd_tls_protocols = !SSLv2, !SSLv3, !TLSv1\n",
+    "TLS 1.2 and later": "smtpd_tls_protocols = >=TLSv1.2\n",
+}
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("cert")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [OPENSSL or "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", "/CN=mx.example.test", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    folder.chmod(0o755)
+    return cert, key
+
+
+def accepted(settings: str) -> list[str]:
+    """The protocol versions a live smtpd with these main.cf settings completes."""
+    server = PostfixServer(settings, smtpd_service() + "\n" + TLSMGR, sasl_users={})
+    root = server.build()
+    try:
+        script = SCRIPT.format(
+            config=server.config_dir, port=DEFAULT_PORT, versions=" ".join(VERSIONS)
+        )
+        done = subprocess.run(
+            ["unshare", "-n", "bash", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+        assert done.returncode == 0, f"postfix did not start:\n{server.log()[-2000:]}"
+        return [VERSIONS[line.split()[1]] for line in done.stdout.split("\n") if line]
+    finally:
+        postfix_server.kill_master(server.queue_dir)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_server_protocols_match_smtpd(name: str, certificate: tuple[Path, Path]) -> None:
+    cert, key = certificate
+    settings = (
+        "compatibility_level = 3.6\nsmtpd_tls_security_level = may\n"
+        f"smtpd_tls_cert_file = {cert}\nsmtpd_tls_key_file = {key}\n" + CONFIGS[name]
+    )
+    got = accepted(settings)
+    # the posture of the same main.cf, read as mtalint reads it
+    folder = cert.parent / name.replace(" ", "-").replace("(", "").replace(")", "")
+    folder.mkdir(exist_ok=True)
+    (folder / "main.cf").write_text(settings)
+    config_set = discover([folder])[0][0]
+    posture = analyse(config_set, Options()).facts.get("posture")
+    assert got == posture["tls"]["server_protocols"], f"{name}: smtpd accepted {got}"
