@@ -17,7 +17,7 @@ from linter.facts import MISSING
 from linter.mta import Analysis, Comment, Options
 from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
 from linter.mta.exim.detect import display_path, split_files
-from linter.posture import PostureSpans
+from linter.posture import PostureSpans, tls_listeners
 from linter.source import InputError, Span
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     put_diagnostics(facts, diagnostics)
     exim_doc = _exim_document(model)
     derived = analysis_facts(model)
-    derived["tls_listeners"] = _tls_listeners(posture)
+    derived["tls_listeners"] = tls_listeners(posture.listeners)
     # MTA001 reports an open relay with the lists behind it: the list rules then say nothing
     derived["relay_open"] = any(li.relay.verdict == "open" for li in posture.listeners)
     derived["expn_answered"] = list(spans.expn_listeners)
@@ -179,24 +179,6 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     comments = [Comment(path, line, text) for path, line, text in model.comments]
     model_dict = parse_document(config_set, "exim", exim_doc, posture_dict, diagnostics, files)
     return Analysis("exim", facts, model_dict, diagnostics, comments)
-
-
-def _tls_listeners(posture: Any) -> dict[str, list[str]]:
-    """Listeners by what TLS protects there: "mandatory" (implicit TLS, or TLS required by
-    the ACLs: MTA013 judges their protocols), "credentials" (TLS offered where passwords
-    are sent: the submission ports, a listener that offers AUTH), "opportunistic" (only a
-    sending MTA may use it: STARTTLS on port 25 and others)."""
-    out: dict[str, list[str]] = {"mandatory": [], "credentials": [], "opportunistic": []}
-    for li in posture.listeners:
-        if li.tls in ("implicit", "required"):
-            out["mandatory"].append(li.name)
-        elif li.tls == "optional" and (
-            li.role in ("submission", "submissions") or li.auth != "none"
-        ):
-            out["credentials"].append(li.name)
-        elif li.tls == "optional":
-            out["opportunistic"].append(li.name)
-    return out
 
 
 def _located(span: Span) -> bool:

@@ -530,6 +530,18 @@ def client_tls_level(model: PostfixModel, s: Service | None) -> str:
 
 # client TLS levels that never go on in clear ("dane" falls back to "may" for a
 # server without TLSA records)
+# smtp_tls_security_level → the posture's outbound TLS words
+CLIENT_TLS = {
+    "": "none",
+    "none": "none",
+    "may": "opportunistic",
+    "encrypt": "required",
+    "verify": "verified",
+    "secure": "verified",
+    "fingerprint": "verified",
+    "dane": "dane",
+    "dane-only": "dane",
+}
 _CLIENT_TLS_MANDATORY = frozenset({"encrypt", "verify", "secure", "fingerprint", "dane-only"})
 
 
@@ -567,17 +579,7 @@ def client_credentials_in_clear(model: PostfixModel, s: Service | None) -> str:
 def build_outbound(model: PostfixModel) -> Outbound:
     s = _smtp_client_service(model)
     level = client_tls_level(model, s)
-    tls = {
-        "": "none",
-        "none": "none",
-        "may": "opportunistic",
-        "encrypt": "required",
-        "verify": "verified",
-        "secure": "verified",
-        "fingerprint": "verified",
-        "dane": "dane",
-        "dane-only": "dane",
-    }.get(level, "none")
+    tls = CLIENT_TLS.get(level, "none")
     auth = model.is_yes("smtp_sasl_auth_enable", s)
     wrapper = model.is_yes("smtp_tls_wrappermode", s)
     return Outbound(

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from linter.diagnostics import Diagnostic
-from linter.mta.postfix.posture import client_tls_level, parse_relayhost
+from linter.mta.postfix.posture import CLIENT_TLS, client_tls_level, parse_relayhost
 from linter.mta.postfix.restrictions import tokens
 
 if TYPE_CHECKING:
@@ -22,18 +22,6 @@ if TYPE_CHECKING:
     from linter.source import Span
 
 ROUTE_PARAMETERS = ("sender_dependent_relayhost_maps", "transport_maps")
-
-_CLIENT_TLS = {
-    "": "none",
-    "none": "none",
-    "may": "opportunistic",
-    "encrypt": "required",
-    "verify": "verified",
-    "secure": "verified",
-    "fingerprint": "verified",
-    "dane": "dane",
-    "dane-only": "dane",
-}
 
 
 @dataclass
@@ -137,7 +125,7 @@ def _route(
         port=relay.port,
         port_text=relay.port_text,
         transport=transport,
-        tls=_CLIENT_TLS.get(client_tls_level(model, service), "none"),
+        tls=CLIENT_TLS.get(client_tls_level(model, service), "none"),
         wrappermode=model.is_yes("smtp_tls_wrappermode", service),
         auth=model.is_yes("smtp_sasl_auth_enable", service),
         span=span,
