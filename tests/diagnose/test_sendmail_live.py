@@ -214,7 +214,7 @@ def test_catalogue_sendmail_lines_are_what_sendmail_writes(sendmail_log):
         test["line"]
         for cause in load_catalogue()
         for test in cause.tests
-        if "test_diagnose_sendmail_live" in test.get("source", "")
+        if "tests/diagnose/test_sendmail_live.py" in test.get("source", "")
     ]
     assert len(cited) >= 5
     for line in cited:
