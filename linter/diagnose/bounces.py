@@ -44,13 +44,17 @@ _NOTICE_WORDS = (
 
 
 def looks_like_bounce(head: bytes) -> bool:
-    """Whether the first bytes of an input are a mail message carrying a DSN."""
+    """Whether the first bytes of an input are a mail message carrying a DSN, or a
+    delivery failure notice without one."""
     text = head.decode("latin-1").lower()
-    first = text.lstrip().split("\n", 1)[0]
-    is_header = ":" in first and " " not in first.split(":", 1)[0]
-    if not is_header:
+    # a header field first (RFC 5322 field name): no log line starts so, nor a journal
+    # or container JSON record ('{"__CURSOR":', '{"log":')
+    if not _HEADER.match(text.lstrip()):
         return False
     return "multipart/report" in text or "delivery-status" in text or _is_notice(text)
+
+
+_HEADER = re.compile(r"[a-z][a-z0-9-]{0,75}:")
 
 
 def _is_notice(head: str) -> bool:

@@ -62,6 +62,11 @@ def test_a_log_is_not_taken_for_a_notice():
         b"status=bounced (undeliverable)\n"
     )
     assert not looks_like_bounce(line)
+    journal = (
+        b'{"__CURSOR":"s=1","MESSAGE":"3F2A1B2C3D: to=<MAILER-DAEMON@example.com>, '
+        b'status=bounced (undeliverable)","SYSLOG_IDENTIFIER":"postfix/smtp"}\n'
+    )
+    assert not looks_like_bounce(journal)
 
 
 def test_hostile_notice_text_is_bounded_and_shown_escaped(tmp_path):
