@@ -393,7 +393,12 @@ def docs(out_dir: Path, check_only: bool) -> None:
     help="The configuration (a Postfix folder or main.cf): name the settings behind each incident.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "md", "html"]),
+    default="text",
+    show_default=True,
+    help="md and html: the section of 'mtalint report --diagnose' as a page of its own.",
 )
 @click.option("--since", metavar="TIME", help="Only events at or after this ISO 8601 time.")
 @click.option("--until", metavar="TIME", help="Only events at or before this ISO 8601 time.")
@@ -438,7 +443,7 @@ def diagnose(
     """
     from linter.diagnose import Window, attach_config
     from linter.diagnose import diagnose as run_diagnosis
-    from linter.diagnose.render import to_json, to_text
+    from linter.diagnose.render import to_json, to_page, to_text
     from linter.settings import iso_time
 
     window = Window(iso_time(since, "--since"), iso_time(until, "--until"))
@@ -449,6 +454,8 @@ def diagnose(
             raise CommandError(
                 "--follow reads one log and writes to standard output (no -o, no --config)"
             )
+        if fmt not in ("text", "json"):
+            raise CommandError("--follow writes text or json (one incident a line)")
         try:
             followed = run_follow(inputs[0], window, fmt, sys.stdout)
         except FollowError as exc:
@@ -471,7 +478,11 @@ def diagnose(
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         recheck(result.incidents, Resolver(ResolverSettings(host, port)))
-    emit(to_json(result) if fmt == "json" else to_text(result), output)
+    if fmt in ("md", "html"):
+        text = to_page(result, fmt)
+    else:
+        text = to_json(result) if fmt == "json" else to_text(result)
+    emit(text, output)
     if result.problems:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if result.incidents else EXIT_CLEAN)

@@ -1,4 +1,7 @@
-"""The diagnosis as text (for a person) or JSON (for a program).
+"""The diagnosis as text (for a person), JSON (for a program), or a Markdown or HTML page.
+
+The Markdown and HTML pages are the section that ``mtalint report --diagnose`` renders
+(linter/templates/diagnosis.*.j2, one template for both), escaped as the report is.
 
 Everything read from a log is shown through :func:`linter.textsafe.printable`: a log
 line can hold escape sequences, and a forged line must not look like one of ours.
@@ -65,6 +68,24 @@ def incident_json_line(incident: Incident) -> str:
 def to_json(result: Diagnosis) -> str:
     document = to_document(result)
     return encodable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def _outcomes(result: Diagnosis) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(result.outcomes.items())) or "none"
+
+
+def to_page(result: Diagnosis, fmt: str) -> str:
+    """``--format md`` or ``html``: the report's diagnose section as a page of its own."""
+    from linter import __version__
+    from linter.report.document import environment
+
+    template = environment(fmt).get_template(f"diagnosis.{fmt}.j2")
+    return template.render(
+        diagnosis=to_document(result),
+        standalone=True,
+        outcomes=_outcomes(result),
+        version=__version__,
+    )
 
 
 def to_document(result: Diagnosis) -> dict[str, Any]:
@@ -149,7 +170,7 @@ def to_text(result: Diagnosis) -> str:
     for n, incident in enumerate(result.incidents, 1):
         out.extend(incident_lines(n, incident))
         out.append("")
-    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(result.outcomes.items())) or "none"
+    outcomes = _outcomes(result)
     out.append(
         printable(
             f"{len(result.incidents)} incidents; messages by last outcome: {outcomes}; "

@@ -70,6 +70,23 @@ def render(document: dict[str, Any], fmt: str, summary_only: bool = False) -> st
     summary alone, with as many hosts (worst first) as fit in a pull-request comment."""
     if fmt == "json":
         return encodable_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+    env = environment(fmt)
+    template = env.get_template("report.html.j2" if fmt == "html" else "report.md.j2")
+    sets = document["sets"]
+    shown = len(sets)
+    while True:
+        text = template.render(
+            **document, statuses=STATUSES, summary_only=summary_only, shown_sets=sets[:shown]
+        )
+        if not summary_only or len(text) <= COMMENT_LIMIT or shown == 0:
+            return text
+        # fewer hosts, in proportion to the excess (the rows are about equally long)
+        shown = min(shown - 1, shown * (COMMENT_LIMIT - 2_000) // len(text))
+
+
+def environment(fmt: str) -> Any:
+    """The Jinja environment of the ``html`` or ``md`` templates, escaping as described
+    above (also used by ``mtalint diagnose`` for its section templates)."""
     import jinja2
 
     # Markdown is escaped by the md/md_code filters instead; HTML autoescapes everything
@@ -84,14 +101,4 @@ def render(document: dict[str, Any], fmt: str, summary_only: bool = False) -> st
     )
     env.filters["md"] = md
     env.filters["md_code"] = md_code
-    template = env.get_template("report.html.j2" if fmt == "html" else "report.md.j2")
-    sets = document["sets"]
-    shown = len(sets)
-    while True:
-        text = template.render(
-            **document, statuses=STATUSES, summary_only=summary_only, shown_sets=sets[:shown]
-        )
-        if not summary_only or len(text) <= COMMENT_LIMIT or shown == 0:
-            return text
-        # fewer hosts, in proportion to the excess (the rows are about equally long)
-        shown = min(shown - 1, shown * (COMMENT_LIMIT - 2_000) // len(text))
+    return env

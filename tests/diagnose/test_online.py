@@ -76,3 +76,131 @@ def test_without_online_nothing_is_asked(tmp_path):
     assert "online" not in json.loads(result.output)["incidents"][0]
     bad = CliRunner().invoke(main, ["diagnose", str(log), "--online", "--resolver", "nope"])
     assert bad.exit_code == 2
+
+
+def spf_bounce(qid: str, sender: str, ip: str) -> str:
+    """A Postfix sender's line for a policyd-spf receiver's reply (its 'Please see ...Why'
+    explanation, as such receivers log it)."""
+    return (
+        f"Dec  5 10:00:01 mx postfix/smtp[2211]: {qid}: to=<user@example.org>, "
+        "relay=mx.example.org[192.0.2.26]:25, delay=0.9, delays=0.01/0.01/0.5/0.4, dsn=5.7.23, "
+        "status=bounced (host mx.example.org[192.0.2.26] said: 550 5.7.23 <user@example.org>: "
+        "Recipient address rejected: Message rejected due to: SPF fail - not authorized. "
+        f"Please see http://www.openspf.net/Why?s=mfrom;id={sender};ip={ip};r=<UNKNOWN> "
+        "(in reply to RCPT TO command))\n"
+    )
+
+
+def ptr_bounce(qid: str, ip: str) -> str:
+    """A Postfix sender's line for a receiver's reject_unknown_client_hostname reply."""
+    return (
+        f"Dec  5 10:00:01 mx postfix/smtp[2211]: {qid}: to=<user@example.org>, "
+        "relay=mx.example.org[192.0.2.26]:25, delay=0.9, delays=0.01/0.01/0.5/0.4, dsn=4.7.25, "
+        "status=deferred (host mx.example.org[192.0.2.26] said: 450 4.7.25 Client host "
+        f"rejected: cannot find your hostname, [{ip}] (in reply to RCPT TO command))\n"
+    )
+
+
+def online_json(log, address: str) -> list[dict]:
+    result = CliRunner().invoke(
+        main, ["diagnose", str(log), "--online", "--resolver", address, "--format", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    return json.loads(result.output)["incidents"]
+
+
+SPF_ZONES = {
+    # SPF now lists the address the receiver saw
+    "fixed.test": '@ IN TXT "v=spf1 ip4:203.0.113.5 -all"\n',
+    # SPF still lists another address only
+    "stale.test": '@ IN TXT "v=spf1 ip4:192.0.2.1 -all"\n',
+}
+
+
+def test_online_evaluates_spf_now_for_the_address_the_receiver_saw(tmp_path):
+    for domain, expected in (("fixed.test", "pass"), ("stale.test", "fail")):
+        log = tmp_path / f"{domain}.log"
+        log.write_text(spf_bounce("3F2A1B2C3D", f"sender@{domain}", "203.0.113.5"))
+        with nsd(SPF_ZONES) as address:
+            (incident,) = online_json(log, address)
+        assert incident["cause"] == "spf-dmarc-rejection"
+        online = incident["online"]
+        assert online["check"] == "spf" and online["domain"] == domain
+        assert online["address"] == "203.0.113.5"
+        assert online["result"] == expected, online
+        assert online["passes"] is (expected == "pass")
+    text = CliRunner().invoke(main, ["diagnose", str(log), "--online", "--resolver", address])
+    # NSD is gone: said as it is, not as a pass or a fail
+    assert "could not be evaluated for 203.0.113.5: temperror" in text.output, text.output
+
+
+def test_online_spf_verdicts_in_text(tmp_path):
+    log = tmp_path / "mail.log"
+    log.write_text(
+        spf_bounce("3F2A1B2C3D", "sender@fixed.test", "203.0.113.5")
+        + spf_bounce("4B1C2D3E4F", "sender@stale.test", "203.0.113.5")
+    )
+    with nsd(SPF_ZONES) as address:
+        # both replies are one incident (one cause): its example line is the first
+        text = CliRunner().invoke(main, ["diagnose", str(log), "--online", "--resolver", address])
+        page = CliRunner().invoke(
+            main, ["diagnose", str(log), "--online", "--resolver", address, "--format", "md"]
+        )
+    assert "now (--online): SPF of fixed.test now passes for 203.0.113.5" in text.output
+    # the Markdown page says it in the cause's cell
+    row = next(r for r in page.output.splitlines() if r.startswith("| **spf-dmarc-rejection**"))
+    assert "— now (--online): SPF of fixed.test now passes for 203.0.113.5 |" in row, row
+
+
+def test_spf_incident_without_domain_and_address_is_not_rechecked(tmp_path):
+    log = tmp_path / "mail.log"
+    line = spf_bounce("3F2A1B2C3D", "sender@fixed.test", "203.0.113.5")
+    log.write_text(line.split(" Please see")[0] + " (in reply to RCPT TO command))\n")
+    with nsd(SPF_ZONES) as address:
+        (incident,) = online_json(log, address)
+    assert incident["online"]["checked"] is False
+    assert "names no sending domain and address" in incident["online"]["reason"]
+
+
+PTR_ZONES = {
+    "113.0.203.in-addr.arpa": (
+        "5 IN PTR mail.example.test.\n"  # forward-confirmed
+        "6 IN PTR other.example.test.\n"  # names a host of another address
+    ),
+    "example.test": "mail IN A 203.0.113.5\nother IN A 192.0.2.9\n",
+}
+
+
+def test_online_asks_reverse_dns_now_and_forward_confirms_it(tmp_path):
+    verdicts = {}
+    for ip in ("203.0.113.5", "203.0.113.6", "203.0.113.7"):
+        log = tmp_path / f"{ip}.log"
+        log.write_text(ptr_bounce("3F2A1B2C3D", ip))
+        with nsd(PTR_ZONES) as address:
+            (incident,) = online_json(log, address)
+        assert incident["cause"] == "ptr-rejection"
+        verdicts[ip] = incident["online"]
+    fixed = verdicts["203.0.113.5"]
+    assert fixed["ptr"] == ["mail.example.test"] and fixed["forward_confirmed"] == [
+        "mail.example.test"
+    ]
+    assert fixed["fixed"] is True
+    assert (
+        fixed["verdict"]
+        == "203.0.113.5 now has reverse DNS mail.example.test, which resolves back to it"
+    )
+    mismatch = verdicts["203.0.113.6"]
+    assert mismatch["ptr"] == ["other.example.test"] and mismatch["forward_confirmed"] == []
+    assert mismatch["fixed"] is False and "does not resolve back" in mismatch["verdict"]
+    missing = verdicts["203.0.113.7"]
+    assert missing["ptr"] == [] and missing["status"] == "nxdomain"
+    assert missing["verdict"] == "203.0.113.7 still has no reverse DNS (PTR nxdomain)"
+
+
+def test_reverse_dns_that_cannot_be_asked_is_said_so(tmp_path):
+    log = tmp_path / "mail.log"
+    log.write_text(ptr_bounce("3F2A1B2C3D", "203.0.113.5"))
+    with servfail() as address:
+        (incident,) = online_json(log, address)
+    assert incident["online"]["fixed"] is None
+    assert "could not be asked" in incident["online"]["verdict"]
