@@ -22,6 +22,12 @@ from linter.dns.resolver import Resolver
 from linter.probe.certs import name_matches
 
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _clean(text: str, limit: int = 253) -> str:
+    """Text from the network (policy lines, certificate names) fit for a message."""
+    return _CONTROL.sub("?", text)[:limit]
 
 
 def valid_domain(text: str) -> str | None:
@@ -57,7 +63,8 @@ def check(found: dict[str, Any], port: dict[str, Any]) -> dict[str, Any]:
     if port.get("submission"):
         return {"checked": False, "reason": "a submission port: MTA-STS governs MX delivery"}
     host = port["host"].lower().rstrip(".")
-    patterns: list[str] = found["mx"]
+    # a pattern with control characters matches no host name either way
+    patterns = [_clean(p) for p in found["mx"]]
     facts: dict[str, Any] = {
         "checked": True,
         "domain": found["domain"],
@@ -74,7 +81,7 @@ def check(found: dict[str, Any], port: dict[str, Any]) -> dict[str, Any]:
     if not port.get("tls_handshake"):
         reasons.append("the port completes no TLS handshake")
     elif cert.get("parsed"):
-        names = cert.get("names") or []
+        names = [_clean(str(n)) for n in cert.get("names") or []]
         facts["certificate_names"] = list(names)
         facts["certificate_matched"] = any(name_matches(n, host) for n in names)
         if not facts["certificate_matched"]:

@@ -58,6 +58,8 @@ DOMAINS: dict[str, tuple[str, str | None]] = {
     # §4.1: "*." stands for exactly one leftmost label, so not for "localhost" itself
     "wild.test": (zone(), policy("enforce", f"*.{HOST}")),
     "none.test": (zone(), policy("none", "mx.none.test")),
+    # a hostile policy: control characters and an overlong line in mx: patterns
+    "hostile.test": (zone(), policy("enforce", "mx\x1b[31m.hostile.test", "a" * 5000)),
     # §3.1: no TXT record, no policy looked for (even though one is served)
     "norecord.test": (zone(record=False), policy("enforce", "mx.norecord.test")),
     # §3.3: a policy that cannot be fetched is no policy
@@ -205,6 +207,18 @@ def test_certificate_not_valid_for_the_mx_host_is_an_error(dns, wrong_name):
     assert sts["host_matched"] and not sts["certificate_matched"], sts
     assert "not valid for localhost (names: mail.elsewhere.test)" in sts["reason"], sts
     assert "PRB026" in rules, rules
+
+
+def test_hostile_policy_lines_reach_no_message_raw(dns, good):
+    port, ca = good
+    request = ProbeRequest([f"{HOST}:{port}"], timeout=3, budget=60, online=True)
+    request.resolver, request.domain, request.ca_file = dns, "hostile.test", str(ca)
+    result = probe(request)
+    findings = [f for f in judge(result.facts) if f.rule == "PRB026"]
+    assert findings, result.ports[0]["mta_sts"]
+    assert "\x1b" not in findings[0].message and "mx?[31m.hostile.test" in findings[0].message
+    assert max(len(p) for p in result.ports[0]["mta_sts"]["mx"]) <= 253
+    assert "\x1b" not in render("text", result, findings, colour=False)
 
 
 def test_untrusted_certificate_under_enforce_is_an_error(dns, good):
