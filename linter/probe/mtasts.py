@@ -78,6 +78,11 @@ def check(found: dict[str, Any], port: dict[str, Any]) -> dict[str, Any]:
     if not facts["host_matched"]:
         reasons.append(f"no mx: pattern of the policy matches {host}")
     cert = port.get("certificate") or {}
+    if not port.get("tls_handshake") and port.get("error"):
+        # a timeout or a dropped session is not "no TLS": nothing is claimed
+        facts["checked"] = False
+        facts["reason"] = f"the session ended before TLS: {_clean(str(port['error']), 200)}"
+        return facts
     if not port.get("tls_handshake"):
         reasons.append("the port completes no TLS handshake")
     elif cert.get("parsed"):

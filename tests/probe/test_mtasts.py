@@ -268,6 +268,63 @@ def test_submission_port_is_not_judged(dns, good):
     assert not {f.rule for f in judge(result.facts)} & {"PRB026", "PRB027"}
 
 
+def test_session_cut_short_before_tls_claims_nothing(dns):
+    """A greeting, then silence: the probe times out, which is not "no TLS"."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            held.append(conn)
+            conn.sendall(b"220 localhost ESMTP\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        request = ProbeRequest([f"{HOST}:{listener.getsockname()[1]}"], timeout=1, online=True)
+        request.resolver, request.domain = dns, "miss.test"
+        result = probe(request)
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+    sts = result.ports[0]["mta_sts"]
+    assert sts["checked"] is False and "ended before TLS" in sts["reason"], sts
+    assert not {f.rule for f in judge(result.facts)} & {"PRB026", "PRB027"}
+
+
+def test_no_starttls_under_enforce_is_an_error(dns):
+    """The session completes, but the server offers no STARTTLS: senders that honour an
+    enforce policy do not deliver over plain text."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(5)
+                conn.sendall(b"220 localhost ESMTP\r\n")
+                for line in conn.makefile("rb"):
+                    verb = line.strip().upper()[:4]
+                    if verb == b"QUIT":
+                        conn.sendall(b"221 bye\r\n")
+                        return
+                    conn.sendall(b"250 localhost\r\n" if verb == b"EHLO" else b"502 no\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        request = ProbeRequest([f"{HOST}:{listener.getsockname()[1]}"], timeout=2, online=True)
+        request.resolver, request.domain = dns, "match.test"
+        result = probe(request)
+    finally:
+        listener.close()
+    sts = result.ports[0]["mta_sts"]
+    assert sts["host_matched"] and "no TLS handshake" in sts["reason"], sts
+    assert "PRB026" in {f.rule for f in judge(result.facts)}
+
+
 @pytest.mark.parametrize(
     "domain, online, message",
     [
