@@ -528,8 +528,19 @@ def diagnose(
     default=None,
     help="Trust these CA certificates instead of the system store.",
 )
-@click.option("--online", is_flag=True, help="Also check DANE: TLSA records of each host name.")
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also check DANE (TLSA records of each host name) and, with --domain, MTA-STS.",
+)
 @click.option("--resolver", default="", help="DNS server for --online (IP, IP:PORT).")
+@click.option(
+    "--domain",
+    default="",
+    metavar="DOMAIN",
+    help="The mail domain: --online checks each host and its certificate against its "
+    "MTA-STS policy.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -557,6 +568,7 @@ def probe(
     ca_file: str | None,
     online: bool,
     resolver: str,
+    domain: str,
     fmt: str,
     output: Path | None,
     fail_on: str,
@@ -585,7 +597,7 @@ def probe(
     request = ProbeRequest(
         list(targets), port_list, config_path, relay_test, timeout, budget, concurrency, ca_file
     )
-    request.online, request.resolver = online, resolver
+    request.online, request.resolver, request.domain = online, resolver, domain
     try:
         result = run_probe(request)
     except ProbeUsageError as exc:

@@ -125,6 +125,11 @@ def _names(cert: Any, x509: Any) -> list[str]:
     return [str(a.value) for a in cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)]
 
 
+def name_matches(pattern: str, name: str) -> bool:
+    """Whether a certificate name ``pattern`` covers host ``name`` (RFC 6125)."""
+    return _match(pattern, name)
+
+
 def _match(pattern: str, name: str) -> bool:
     """RFC 6125 matching: case-insensitive, a wildcard only as the whole left-most label."""
     pattern, name = pattern.lower().rstrip("."), name.lower().rstrip(".")

@@ -87,6 +87,14 @@ def _port_summary(port: dict[str, Any]) -> str:
             f"{'validated' if dane['dnssec'] else 'not validated'}"
             + (f": {verdict}" if dane["records"] else "")
         )
+    sts = port.get("mta_sts") or {}
+    if sts.get("checked"):
+        lines.append(
+            f"  MTA-STS: {sts['domain']} mode {sts['mode']}, mx {' '.join(sts['mx'])}: "
+            + (sts["reason"] if sts["mismatch"] else "host and certificate match")
+        )
+    elif sts:
+        lines.append(f"  MTA-STS: not checked, {sts.get('reason', '')}")
     relay = port.get("relay") or {}
     if relay.get("tested"):
         accepted = relay["direct_accepted"] + relay["tricks_accepted"]

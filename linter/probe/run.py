@@ -17,7 +17,7 @@ from linter.source import Span
 DEFAULT_PORTS = (25, 465, 587)
 MAX_TARGETS = 64
 MAX_PORTS = 16
-DNS_BUDGET = 10.0  # seconds for the TLSA lookups of --online
+DNS_BUDGET = 10.0  # seconds for the TLSA lookups and the MTA-STS policy of --online
 
 
 class ProbeUsageError(ValueError):
@@ -36,6 +36,7 @@ class ProbeRequest:
     ca_file: str | None = None
     online: bool = False  # DANE: the TLSA records of each port probed by name
     resolver: str = ""  # IP, IP:PORT or [IPv6]:PORT; empty: the system's resolvers
+    domain: str = ""  # the mail domain whose MTA-STS policy --online checks the hosts against
 
 
 @dataclass
@@ -116,6 +117,15 @@ def probe(request: ProbeRequest) -> ProbeResult:
             ) from None
         if not request.online:
             raise ProbeUsageError("--resolver needs --online")
+    domain = ""
+    if request.domain:
+        from linter.probe.mtasts import valid_domain
+
+        domain = valid_domain(request.domain) or ""
+        if not domain:
+            raise ProbeUsageError(f"invalid --domain {request.domain!r}: a mail domain name")
+        if not request.online:
+            raise ProbeUsageError("--domain needs --online")
     config = ConfigPosture()
     problems: list[str] = []
     if request.config is not None:
@@ -139,10 +149,13 @@ def probe(request: ProbeRequest) -> ProbeResult:
     )
     with ThreadPoolExecutor(max_workers=max(1, request.concurrency)) as pool:
         ports = list(pool.map(lambda j: probe_port(j[0], j[1], j[2], options, j[3]), jobs))
+    policy: dict[str, Any] = {}
     if request.online:
-        _dane(ports, request.resolver, deadline)
+        policy = _online(ports, request.resolver, domain, deadline)
     facts = Facts()
     facts.set("probe", {"ports": ports, "drift": [], "config": str(request.config or "")})
+    if policy:
+        facts.set("probe.mta_sts", policy)
     for i, port in enumerate(ports):
         facts.locate(f"probe.ports[{i}]", Span(port["name"], 1))
     drift_entries: list[dict[str, Any]] = []
@@ -154,11 +167,14 @@ def probe(request: ProbeRequest) -> ProbeResult:
     return ProbeResult(facts, ports, drift_entries, problems)
 
 
-def _dane(ports: list[dict[str, Any]], resolver_text: str, deadline: float) -> None:
-    """``dane`` facts for every port probed by name (an address has no TLSA name)."""
+def _online(
+    ports: list[dict[str, Any]], resolver_text: str, domain: str, deadline: float
+) -> dict[str, Any]:
+    """``dane`` facts for every port probed by name (an address has no TLSA name), and
+    with a ``domain`` its MTA-STS policy (returned) and each port's ``mta_sts`` facts."""
     from linter.dns import parse_resolver
     from linter.dns.resolver import Resolver, ResolverSettings
-    from linter.probe import dane
+    from linter.probe import dane, mtasts
 
     address, port = parse_resolver(resolver_text) if resolver_text else ("", 53)
     budget = max(1.0, min(DNS_BUDGET, deadline - time.monotonic()))
@@ -168,6 +184,15 @@ def _dane(ports: list[dict[str, Any]], resolver_text: str, deadline: float) -> N
             entry["dane"] = {"checked": False, "reason": "probed by address: no TLSA name"}
         elif entry.get("reachable"):
             entry["dane"] = dane.check(resolver, entry)
+    if not domain:
+        return {}
+    policy = mtasts.policy(resolver, domain)
+    for entry in ports:
+        if _is_address(entry["host"]):
+            entry["mta_sts"] = {"checked": False, "reason": "probed by address: no MX host name"}
+        elif entry.get("reachable"):
+            entry["mta_sts"] = mtasts.check(policy, entry)
+    return policy
 
 
 def _is_address(host: str) -> bool:
