@@ -47,7 +47,11 @@ def check(resolver: Resolver, port: dict[str, Any]) -> dict[str, Any]:
         usage, selector, matching, data = parsed
         if digests.get(f"{selector} {matching}") == data:
             facts["matched"].append(record)
-    if not port.get("tls_handshake"):
+    if not port.get("tls_handshake") and port.get("error"):
+        # a timeout or a dropped session is not "no TLS": nothing is claimed (as MTA-STS)
+        facts["checked"] = False
+        facts["reason"] = "the session ended before TLS"
+    elif not port.get("tls_handshake"):
         # records published, but no TLS at all: DANE senders cannot deliver
         facts["mismatch"] = True
         facts["reason"] = "the port completes no TLS handshake"

@@ -87,6 +87,8 @@ def _port_summary(port: dict[str, Any]) -> str:
             f"{'validated' if dane['dnssec'] else 'not validated'}"
             + (f": {verdict}" if dane["records"] else "")
         )
+    elif dane.get("query"):  # looked up, but the session gave nothing to compare with
+        lines.append(f"  DANE: {dane['query']} not checked: {dane.get('reason', '')}")
     sts = port.get("mta_sts") or {}
     if sts.get("checked"):
         lines.append(

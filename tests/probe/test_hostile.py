@@ -16,6 +16,7 @@ from linter.probe.findings import judge
 from linter.probe.output import render
 from linter.probe.run import ProbeRequest, ProbeUsageError, Target, parse_target, probe
 from linter.probe.smtp import MAX_REPLY_BYTES
+from tests.dns.server import nsd, nsd_missing
 
 TIMEOUT = 1.5
 
@@ -299,3 +300,27 @@ def test_text_report_shows_dane_without_raw_control_characters():
     assert "\x1b" not in text
     entry["dane"]["dnssec"] = True
     assert "PRB024" in {f.rule for f in judge(facts)}
+
+
+@pytest.mark.skipif(nsd_missing(), reason="needs nsd")
+def test_dane_claims_nothing_when_the_session_ended_before_tls():
+    """A port that timed out or dropped the session before STARTTLS is not a port
+    without TLS: its TLSA records are neither matched nor reported as mismatched."""
+    from linter.dns import parse_resolver
+    from linter.dns.resolver import Resolver, ResolverSettings
+    from linter.probe import dane
+
+    zone = (
+        "$TTL 300\n@ SOA ns.example.test. h.example.test. 1 3600 600 86400 300\n"
+        "@ NS ns.example.test.\nns A 127.0.0.1\nmx A 127.0.0.1\n"
+        "_25._tcp.mx TLSA 3 1 1 " + "ab" * 32 + "\n"
+    )
+    with nsd({"example.test": zone}) as address:
+        host, port = parse_resolver(address)
+        resolver = Resolver(ResolverSettings(address=host, port=port, budget=5.0))
+        entry = {"host": "mx.example.test", "port": 25, "reachable": True}
+        cut = dane.check(resolver, {**entry, "error": "timed out after 10 s"})
+        assert cut["records"] and cut["mismatch"] is False and cut["checked"] is False
+        # the same records on a port that answered without offering TLS: a mismatch
+        plain = dane.check(resolver, {**entry, "tls_handshake": False})
+        assert plain["mismatch"] is True and plain["reason"].endswith("no TLS handshake")
