@@ -11,14 +11,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from linter.diagnostics import Diagnostic
 from linter.facts import Facts
+from linter.source import InputError, Span
 
 if TYPE_CHECKING:
-    from linter.diagnostics import Diagnostic
     from linter.discover import ConfigSet
     from linter.mta import Options
     from linter.posture import Posture
-    from linter.source import Span
+
+
+def input_error(exc: InputError) -> Diagnostic:
+    """The fatal diagnostic of a file that could not be read (too big, not a regular
+    file, outside the tree...), at the position the reader gave."""
+    return Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
 
 
 def apply_roles(posture: Posture, options: Options) -> None:

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from linter.diagnostics import Diagnostic
 from linter.facts import Facts
 from linter.mta import Analysis, Options
-from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
+from linter.mta.assemble import (
+    apply_roles,
+    input_error,
+    parse_document,
+    put_diagnostics,
+    start_facts,
+)
 from linter.source import InputError, Span, read_limited
 
 if TYPE_CHECKING:
     from linter.discover import ConfigSet
     from linter.mta.domino.model import DominoModel
-
-
-def _input_error(exc: InputError) -> Diagnostic:
-    return Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
 
 
 def read_model(config_set: ConfigSet, options: Options) -> DominoModel:
@@ -46,7 +47,7 @@ def read_model(config_set: ConfigSet, options: Options) -> DominoModel:
             else:
                 model.add_ini(parse_notes_ini(cf.display, text))
         except InputError as exc:
-            model.diagnostics.append(_input_error(exc))
+            model.diagnostics.append(input_error(exc))
     return model
 
 

@@ -14,19 +14,20 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from linter.diagnostics import Diagnostic
 from linter.facts import Facts
 from linter.mta import Analysis, Options
-from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
+from linter.mta.assemble import (
+    apply_roles,
+    input_error,
+    parse_document,
+    put_diagnostics,
+    start_facts,
+)
 from linter.source import InputError, Span, read_limited
 
 if TYPE_CHECKING:
     from linter.discover import ConfigSet
     from linter.mta.exchange.model import ExchangeModel
-
-
-def _input_error(exc: InputError) -> Diagnostic:
-    return Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
 
 
 def read_model(config_set: ConfigSet, options: Options) -> ExchangeModel:
@@ -45,7 +46,7 @@ def read_model(config_set: ConfigSet, options: Options) -> ExchangeModel:
                 else read_format_list(cf.display, text)
             )
         except InputError as exc:
-            merged.diagnostics.append(_input_error(exc))
+            merged.diagnostics.append(input_error(exc))
             continue
         part = build_model(records)
         merged.form = merged.form or part.form

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 from linter.diagnostics import Diagnostic
 from linter.facts import MISSING
 from linter.mta import Analysis, Comment, Options
-from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
+from linter.mta.assemble import (
+    apply_roles,
+    input_error,
+    parse_document,
+    put_diagnostics,
+    start_facts,
+)
 from linter.mta.exim.detect import display_path, split_files
 from linter.posture import PostureSpans, tls_listeners
 from linter.source import InputError, Span
@@ -65,8 +71,7 @@ def read_model(
             top = load_source(cf.path, cf.display, options.max_file_size, root=cf.root)
             files.append(cf.display)
     except InputError as exc:
-        diag = Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
-        return None, [diag], [cf.display]
+        return None, [input_error(exc)], [cf.display]
     reader = Reader(top, opener, limits=options.limits)
     reader.add_builtins(table.BUILTIN_MACROS)
     for name, value in options.exim_defines.items():

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 from linter.diagnostics import Diagnostic
 from linter.facts import Facts
 from linter.mta import Analysis, Comment, Options
-from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
+from linter.mta.assemble import (
+    apply_roles,
+    input_error,
+    parse_document,
+    put_diagnostics,
+    start_facts,
+)
 from linter.source import InputError, Span, read_limited
 
 if TYPE_CHECKING:
@@ -27,10 +33,6 @@ if TYPE_CHECKING:
 DATABASE_ORDER = ("hmailserver-json", "hmailserver-xml", "hmailserver-7z")
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-
-
-def _input_error(exc: InputError) -> Diagnostic:
-    return Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
 
 
 def read_database(model: HMailModel, cf: ConfigFile, options: Options) -> None:
@@ -68,7 +70,7 @@ def read_model(config_set: ConfigSet, options: Options) -> HMailModel:
             data = read_limited(cf.path, cf.display, options.max_file_size, cf.root)
             text = decode_ini(cf.display, data)
         except InputError as exc:
-            model.diagnostics.append(_input_error(exc))
+            model.diagnostics.append(input_error(exc))
         else:
             model.ini, diagnostics = parse_ini(cf.display, text)
             model.diagnostics.extend(diagnostics)
@@ -96,7 +98,7 @@ def read_model(config_set: ConfigSet, options: Options) -> HMailModel:
             model = HMailModel(
                 ini=model.ini, diagnostics=model.diagnostics, comments=model.comments
             )
-            model.diagnostics.append(_input_error(exc))
+            model.diagnostics.append(input_error(exc))
     elif model.ini is not None:
         model.diagnostics.append(
             Diagnostic(

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 from linter.diagnostics import Diagnostic
 from linter.facts import MISSING
 from linter.mta import Analysis, Comment, Options
-from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
+from linter.mta.assemble import (
+    apply_roles,
+    input_error,
+    parse_document,
+    put_diagnostics,
+    start_facts,
+)
 from linter.source import InputError, SourceFile, Span, read_source
 
 if TYPE_CHECKING:
@@ -64,14 +70,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
                 root=cf.root,
             )
         except InputError as exc:
-            input_errors.append(
-                Diagnostic(
-                    "input-error",
-                    exc.message,
-                    Span(exc.path, exc.line, exc.column),
-                    fatal=True,
-                )
-            )
+            input_errors.append(input_error(exc))
             continue
         tree = parse(source)
         if cf.format == "postfix-main":

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 from linter.diagnostics import Diagnostic
 from linter.facts import MISSING
 from linter.mta import Analysis, Comment, Options
-from linter.mta.assemble import apply_roles, parse_document, put_diagnostics, start_facts
+from linter.mta.assemble import (
+    apply_roles,
+    input_error,
+    parse_document,
+    put_diagnostics,
+    start_facts,
+)
 from linter.source import InputError, SourceFile, Span, read_limited
 
 if TYPE_CHECKING:
@@ -61,9 +67,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     try:
         source = read_mc(cf.path, cf.display, options.max_file_size, cf.root)
     except InputError as exc:
-        diagnostics.append(
-            Diagnostic("input-error", exc.message, Span(exc.path, exc.line, exc.column), True)
-        )
+        diagnostics.append(input_error(exc))
         source = None
     if source is not None:
         tree = parse_mc(source)
