@@ -28,7 +28,7 @@ from typing import Any
 from linter.diagnostics import Diagnostic
 from linter.mta.domino.notes_ini import add_setting
 from linter.mta.domino.values import Value, make_value
-from linter.mta.hmailserver.export import Locations, load_json
+from linter.mta.hmailserver.export import Locations, get_ignoring_case, load_json
 from linter.mta.hmailserver.text import utf16_kind
 from linter.source import InputError, Span
 
@@ -78,22 +78,12 @@ def encoding_problem(display: str, data: bytes) -> Diagnostic | None:
     )
 
 
-def _get(obj: dict[str, Any], name: str) -> tuple[Any, str]:
-    if name in obj:
-        return obj[name], name
-    lower = name.lower()
-    for key, value in obj.items():
-        if key.lower() == lower:
-            return value, key
-    return None, name
-
-
 def _form_of(doc: dict[str, Any]) -> str:
-    items, _ = _get(doc, "items")
-    for source in (items, _get(doc, "findDocument")[0]):
+    items, _ = get_ignoring_case(doc, "items")
+    for source in (items, get_ignoring_case(doc, "findDocument")[0]):
         if isinstance(source, dict):
             for key in ("Form", "Type"):
-                value, _ = _get(source, key)
+                value, _ = get_ignoring_case(source, key)
                 if isinstance(value, str) and value.lower() in FORMS:
                     return FORMS[value.lower()]
         elif isinstance(source, str) and _SERVER_FORMULA.search(source):
@@ -129,51 +119,51 @@ class _Reader:
                 "uses is not documented, so it is not judged",
                 Span(self.loc.path, line, column),
             )
-        setup, setup_key = _get(data, "serverSetup")
+        setup, setup_key = get_ignoring_case(data, "serverSetup")
         if isinstance(setup, dict):
             self.server_setup(setup, setup_key)
-        apps, apps_key = _get(data, "appConfiguration")
+        apps, apps_key = get_ignoring_case(data, "appConfiguration")
         if isinstance(apps, dict):
             self.app_configuration(apps, apps_key)
         return self.out
 
     def server_setup(self, setup: dict[str, Any], key: str) -> None:
-        ini, ini_key = _get(setup, "notesINI")
+        ini, ini_key = get_ignoring_case(setup, "notesINI")
         if isinstance(ini, dict):
             for name, raw in ini.items():
                 value = self.value(name, raw, key, ini_key, name)
                 add_setting(self.out.notes_ini, self.out.diagnostics, value, "serverSetup.notesINI")
         elif ini is not None:
             self.problem("invalid-value", "serverSetup.notesINI is not an object", self.span(key))
-        server, server_key = _get(setup, "server")
+        server, server_key = get_ignoring_case(setup, "server")
         if isinstance(server, dict):
             for task_key in ("serverTasks", "additionalServerTasks"):
-                raw, written = _get(server, task_key)
+                raw, written = get_ignoring_case(server, task_key)
                 if isinstance(raw, str):
                     self.out.server_tasks.append(self.value(written, raw, key, server_key, written))
-        network, network_key = _get(setup, "network")
+        network, network_key = get_ignoring_case(setup, "network")
         if isinstance(network, dict):
-            raw, written = _get(network, "hostName")
+            raw, written = get_ignoring_case(network, "hostName")
             if isinstance(raw, str):
                 self.out.host_name = self.value(written, raw, key, network_key, written)
-        security, security_key = _get(setup, "security")
+        security, security_key = get_ignoring_case(setup, "security")
         if isinstance(security, dict):
-            tls, tls_key = _get(security, "TLSSetup")
+            tls, tls_key = get_ignoring_case(security, "TLSSetup")
             if isinstance(tls, dict):
-                method, _ = _get(tls, "method")
+                method, _ = get_ignoring_case(tls, "method")
                 self.out.tls_setup = self.value(tls_key, method, key, security_key, tls_key)
 
     def app_configuration(self, apps: dict[str, Any], key: str) -> None:
-        databases, db_key = _get(apps, "databases")
+        databases, db_key = get_ignoring_case(apps, "databases")
         if not isinstance(databases, list):
             return
         for i, db in enumerate(databases):
             if not isinstance(db, dict):
                 continue
-            path, _ = _get(db, "filePath")
+            path, _ = get_ignoring_case(db, "filePath")
             if not isinstance(path, str) or path.strip().lower() != "names.nsf":
                 continue
-            docs, docs_key = _get(db, "documents")
+            docs, docs_key = get_ignoring_case(db, "documents")
             if not isinstance(docs, list):
                 continue
             for j, doc in enumerate(docs):
@@ -191,8 +181,8 @@ class _Reader:
         kind = _form_of(doc)
         if not kind:
             return
-        action, _ = _get(doc, "action")
-        items, items_key = _get(doc, "items")
+        action, _ = get_ignoring_case(doc, "action")
+        items, items_key = get_ignoring_case(doc, "items")
         out = Document(kind, str(action or "create").lower(), self.span(*where))
         if isinstance(items, dict):
             for name, raw in items.items():

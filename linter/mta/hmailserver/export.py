@@ -191,8 +191,9 @@ def parse_json(path: str, text: str) -> dict[str, Any]:
     return data
 
 
-def _get(obj: dict[str, Any], name: str) -> tuple[Any, str]:
-    """``obj[name]``, the name compared without case as COM does; (None, name) if absent."""
+def get_ignoring_case(obj: dict[str, Any], name: str) -> tuple[Any, str]:
+    """``obj[name]``, the name compared without case (COM property names, and Domino item
+    names, are case-insensitive); (None, name) if absent."""
     if name in obj:
         return obj[name], name
     lower = name.lower()
@@ -215,7 +216,7 @@ class _Reader:
         self, data: dict[str, Any], key: str, required: bool = False
     ) -> list[tuple[Path_, dict[str, Any]]]:
         """The objects of collection ``key``, each with its place in the document."""
-        value, written = _get(data, key)
+        value, written = get_ignoring_case(data, key)
         if value is None:
             if required:
                 self.builder.diagnostic(
@@ -246,7 +247,7 @@ class _Reader:
         return out
 
     def field(self, item: dict[str, Any], name: str, where: Path_) -> tuple[Any, Span]:
-        value, written = _get(item, name)
+        value, written = get_ignoring_case(item, name)
         return value, self.loc.span((*where, written))
 
 
@@ -264,7 +265,7 @@ def load_export(model: HMailModel, path: str, text: str) -> None:
             Span(path, line, column),
             parameter=name,
         )
-    version, _ = _get(data, "Version")
+    version, _ = get_ignoring_case(data, "Version")
     b.start(str(version) if isinstance(version, str | int | float) else "")
     _settings(reader, data)
     _certificates(reader, data)
@@ -284,7 +285,7 @@ def load_export(model: HMailModel, path: str, text: str) -> None:
                 span,
             )
         )
-    domains, _ = _get(data, "Domains")
+    domains, _ = get_ignoring_case(data, "Domains")
     if isinstance(domains, list):
         for d in domains:
             domain = d.get("Name") if isinstance(d, dict) else d
@@ -293,7 +294,7 @@ def load_export(model: HMailModel, path: str, text: str) -> None:
 
 
 def _settings(reader: _Reader, data: dict[str, Any]) -> None:
-    settings, key = _get(data, "Settings")
+    settings, key = get_ignoring_case(data, "Settings")
     b = reader.builder
     if settings is None:
         b.diagnostic(
@@ -321,8 +322,8 @@ def _settings(reader: _Reader, data: dict[str, Any]) -> None:
             continue
         b.setting_by_com(name, value, span)
     # the legacy boolean stands for SSL/TLS when the newer property is not given
-    legacy, legacy_key = _get(settings, "SMTPRelayerUseSSL")
-    current, _ = _get(settings, "SMTPRelayerConnectionSecurity")
+    legacy, legacy_key = get_ignoring_case(settings, "SMTPRelayerUseSSL")
+    current, _ = get_ignoring_case(settings, "SMTPRelayerConnectionSecurity")
     if legacy is True and current is None:
         b.setting_by_com("SMTPRelayerConnectionSecurity", 1, reader.span(key, legacy_key))
 
