@@ -61,22 +61,13 @@ class HMailServerReader:
         answer = reply.group("reply").replace("[nl]", " ")
         recipient = self._recipients.get(key, "")
         relay = "" if address == "-" else address
+        # its own refusal of a client, or a remote server's answer to its delivery
         if side == "smtpd":
-            return Event(
-                INBOUND,
-                "rejected",
-                answer,
-                source,
-                line,
-                raw,
-                env.time,
-                relay=relay,
-                recipient=recipient,
-                mta="hmailserver",
-            )
-        status = BOUNCED if answer.startswith("5") else DEFERRED
+            direction, status = INBOUND, "rejected"
+        else:
+            direction, status = OUTBOUND, BOUNCED if answer.startswith("5") else DEFERRED
         return Event(
-            OUTBOUND,
+            direction,
             status,
             answer,
             source,
