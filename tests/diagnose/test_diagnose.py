@@ -234,6 +234,38 @@ def test_config_join_names_settings_and_rules(tmp_path):
     assert "MTA008 warning" in text
 
 
+def test_relayhost_is_not_named_for_another_hosts_failure(tmp_path):
+    # mail for one domain goes straight to its MX (transport_maps); that MX refusing the
+    # connection says nothing about the relayhost the rest of the mail uses
+    config = tmp_path / "postfix"
+    config.mkdir()
+    (config / "main.cf").write_text(MAIN_CF + "transport_maps = hash:/etc/postfix/transport\n")
+    other = TIMEOUT.replace("smtp.provider.example[203.0.113.5]", "mx.other.example[198.51.100.7]")
+    log = write_log(tmp_path / "mail.log", [f"Dec  5 10:00:01 mx postfix/smtp[2211]: {other}"])
+    code, out = run("diagnose", str(log), "--config", str(config), "--format", "json")
+    (incident,) = json.loads(out)["incidents"]
+    assert incident["cause"] == "connect-timeout"
+    names = [s["name"] for s in incident["configuration"]["settings"]]
+    assert "relayhost" not in names, names
+    # MTA008 flags the relayhost's port 25: not this incident's cause
+    assert [f["rule"] for f in incident["configuration"]["findings"]] == [], incident
+    code, text = run("diagnose", str(log), "--config", str(config))
+    assert "relayhost" not in text.split("meaning:")[1].split("fix")[0], text
+
+
+def test_relayhost_named_when_its_address_fails(tmp_path):
+    # relayhost written as an address: the log names it as address[address]:port
+    config = tmp_path / "postfix"
+    config.mkdir()
+    (config / "main.cf").write_text("relayhost = [203.0.113.5]:25\n")
+    line = TIMEOUT.replace("smtp.provider.example[203.0.113.5]", "203.0.113.5[203.0.113.5]")
+    log = write_log(tmp_path / "mail.log", [f"Dec  5 10:00:01 mx postfix/smtp[2211]: {line}"])
+    code, out = run("diagnose", str(log), "--config", str(config), "--format", "json")
+    (incident,) = json.loads(out)["incidents"]
+    relayhost = next(s for s in incident["configuration"]["settings"] if s["name"] == "relayhost")
+    assert (relayhost["line"], relayhost["failing"]) == (1, True)
+
+
 def test_missing_table_points_at_the_parameter_naming_it(tmp_path):
     config = tmp_path / "postfix"
     config.mkdir()
