@@ -170,7 +170,8 @@ def _exim(view: ConfigView, incident: Incident, concern: str) -> Settings:
                 if concern == "route" and option in ("route_list", "route_data"):
                     found["failing"] = True
                 named.append(found)
-    if concern == "auth":
+    if concern == "auth" and named:
+        # the transport logs in to these hosts: with the client authenticators
         named += _exim_authenticators(view)
     # the posture's smarthost, when the failing routes are other routers
     away = [] if concern != "route" else _exim_smarthost_away(view, named)
@@ -186,11 +187,12 @@ def _exim_authenticators(view: ConfigView) -> list[dict[str, Any]]:
             continue
         out.append(
             {
-                "name": f"authenticator {name}",
-                "value": f"driver = {auth.get('driver')}",
+                "name": "driver",
+                "value": auth.get("driver"),
                 "path": auth.get("path"),
                 "line": auth.get("line"),
                 "origin": "exim",
+                "scope": f"authenticator {name}",
             }
         )
     return out
@@ -363,13 +365,17 @@ def _hmailserver(view: ConfigView, incident: Incident, concern: str) -> Settings
         name = "SMTPRelayerConnectionSecurity" if relayhost else "SMTPConnectionSecurity"
         return [_located(view, "outbound.tls", name, level)], []
     if concern == "auth":
-        if not isinstance(relayhost, dict):
+        # hMailServer logs in to its relayer only
+        if not isinstance(relayhost, dict) or _involvement(view, incident, set()) is False:
             return [], []
         auth = _posture(view, "outbound.auth")
         # the user name and password beside it are not shown
         return [_located(view, "outbound.auth", "SMTPRelayerRequiresAuthentication", auth)], []
     if concern == "relay":
-        out = []
+        covering = _hmailserver_ranges(view, incident)
+        if covering:
+            return covering, []
+        out: list[dict[str, Any]] = []
         listeners = _posture(view, "listeners") or []
         for i, listener in enumerate(listeners):
             if not isinstance(listener, dict) or listener.get("role") == "other":
@@ -381,10 +387,55 @@ def _hmailserver(view: ConfigView, incident: Incident, concern: str) -> Settings
                 f"relay policy of {listener.get('name')} (IP ranges)",
                 relay.get("verdict"),
             )
-            if setting.get("line") and setting not in out:
+            same = [o for o in out if (o["path"], o["line"]) == (setting["path"], setting["line"])]
+            if same:  # one range decides for several ports: one setting naming them
+                same[0]["name"] = same[0]["name"].replace(" (IP ranges)", "") + (
+                    f", {listener.get('name')} (IP ranges)"
+                )
+            elif setting.get("line"):
                 out.append(setting)
         return out, []
     return [], []
+
+
+def _hmailserver_ranges(view: ConfigView, incident: Incident) -> list[dict[str, Any]]:
+    """The IP range that decides for each refused client: of the ranges holding its
+    address, the one of highest priority (hMailServer's own choice)."""
+    import ipaddress
+
+    hmail = view.model.get("hmailserver", {}) if isinstance(view.model, dict) else {}
+    ranges = [r for r in hmail.get("ranges", []) if isinstance(r, dict) and r.get("line")]
+    path = hmail.get("database_file") or view.main_path
+    out: list[dict[str, Any]] = []
+    for client in incident.relays:
+        try:
+            address = ipaddress.ip_address(client.strip("[] "))
+            holding = [r for r in ranges if _within(address, r["lower_ip"], r["upper_ip"])]
+        except (ValueError, TypeError, KeyError):
+            continue  # not an address, or a range of another family
+        if not holding:
+            continue
+        best = max(holding, key=lambda r: int(r.get("priority") or 0))
+        setting = {
+            "name": f"IP range {best.get('name')}",
+            "value": f"{best.get('lower_ip')} - {best.get('upper_ip')} "
+            f"(priority {best.get('priority')})",
+            "path": path,
+            "line": best["line"],
+            "origin": "hmailserver",
+        }
+        if setting not in out:
+            out.append(setting)
+    return out
+
+
+def _within(address: Any, lower: str, upper: str) -> bool:
+    import ipaddress
+
+    low, high = ipaddress.ip_address(lower), ipaddress.ip_address(upper)
+    if not low.version == high.version == address.version:
+        return False
+    return int(low) <= int(address) <= int(high)
 
 
 def _is_address(host: str) -> bool:

@@ -480,6 +480,88 @@ def test_hmailserver_conversation_log(tmp_path):
     assert incidents["relay-denied-inbound"]["first"].startswith("2026-12-05T10:00:01.005")
 
 
+def hmail_config(tmp_path: Path, **settings: object) -> tuple[Path, list[str]]:
+    """The hardened hMailServer export of the fixtures with SETTINGS changed."""
+    data = json.loads(
+        (paths.FIXTURES / "hmailserver/hardened/hmailserver-settings.json").read_text()
+    )
+    data["Settings"].update(settings)
+    path = tmp_path / "hmailserver" / "hmailserver-settings.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(data, indent=2))
+    return path, path.read_text().splitlines()
+
+
+def _line_of(lines: list[str], text: str) -> int:
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_hmailserver_incidents_name_the_relayer_settings(tmp_path):
+    # hMailServer runs on Windows only: these lines are written as its Logger.cpp
+    # LogSMTPConversation writes them (see hmail()); the replies are the ones the live
+    # sendmail and Postfix tests record
+    config, lines = hmail_config(
+        tmp_path,
+        SMTPRelayer="203.0.113.5",
+        SMTPRelayerPort=25,
+        SMTPRelayerRequiresAuthentication=True,
+        SMTPRelayerUsername="relayuser",
+        SMTPRelayerPassword="relay-secret-42",
+    )
+    log = tmp_path / "hmailserver_2026-12-05.log"
+    log.write_text(
+        hmail("SMTPC", 15, "203.0.113.5", "SENT: RCPT TO:<victim@external.example>")
+        + hmail("SMTPC", 15, "203.0.113.5", "RECEIVED: 550 5.7.1 Relaying denied", 1)
+        + hmail("SMTPC", 16, "203.0.113.5", "SENT: ***", 2)
+        + hmail(
+            "SMTPC",
+            16,
+            "203.0.113.5",
+            "RECEIVED: 535 5.7.8 Error: authentication failed: authentication failure",
+            3,
+        )
+        + hmail("SMTPD", 27, "192.0.2.9", "RECEIVED: RCPT TO:<x@outside.example>", 4)
+        + hmail("SMTPD", 27, "192.0.2.9", "SENT: 550 Delivery is not allowed to this address.", 5)
+    )
+    code, out = run("diagnose", str(log), "--config", str(config), "--format", "json")
+    assert code == 1, out
+    incidents = {i["cause"]: i["configuration"] for i in json.loads(out)["incidents"]}
+    relayer = _line_of(lines, '"SMTPRelayer":')
+    relay = {s["name"]: s for s in incidents["relay-denied"]["settings"]}
+    assert (relay["SMTPRelayer"]["line"], relay["SMTPRelayer"]["value"]) == (relayer, "203.0.113.5")
+    assert relay["SMTPRelayer"]["failing"] is True
+    assert relay["SMTPRelayerPort"]["line"] == _line_of(lines, '"SMTPRelayerPort":')
+    auth_line = _line_of(lines, '"SMTPRelayerRequiresAuthentication":')
+    assert relay["SMTPRelayerRequiresAuthentication"]["line"] == auth_line
+    # the rule that flags the relayer: credentials sent to port 25
+    assert ("MTA008", relayer) in {
+        (f["rule"], f["line"]) for f in incidents["relay-denied"]["findings"]
+    }
+    sasl = {s["name"] for s in incidents["sasl-auth-failed"]["settings"]}
+    assert "SMTPRelayerRequiresAuthentication" in sasl, sasl
+    (inbound,) = incidents["relay-denied-inbound"]["settings"]
+    assert (inbound["name"], inbound["line"]) == (
+        "IP range Internet",
+        _line_of(lines, '"Name": "Internet"') - 2,  # the range's opening brace
+    )
+    code, text = run("diagnose", str(log), "--config", str(config))
+    for shown in (out, text):
+        assert "relay-secret-42" not in shown and "relayuser" not in shown
+
+
+def test_hmailserver_relayer_not_named_for_another_hosts_refusal(tmp_path):
+    config, lines = hmail_config(tmp_path, SMTPRelayer="203.0.113.5", SMTPRelayerPort=25)
+    log = tmp_path / "hmailserver_2026-12-05.log"
+    log.write_text(
+        hmail("SMTPC", 15, "198.51.100.7", "SENT: RCPT TO:<victim@external.example>")
+        + hmail("SMTPC", 15, "198.51.100.7", "RECEIVED: 550 5.7.1 Relaying denied", 1)
+    )
+    code, out = run("diagnose", str(log), "--config", str(config), "--format", "json")
+    (incident,) = json.loads(out)["incidents"]
+    assert incident["configuration"]["settings"] == []
+    assert "MTA008" not in {f["rule"] for f in incident["configuration"]["findings"]}
+
+
 @pytest.mark.parametrize(
     "line",
     [

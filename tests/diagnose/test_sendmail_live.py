@@ -219,3 +219,43 @@ def test_catalogue_sendmail_lines_are_what_sendmail_writes(sendmail_log):
     assert len(cited) >= 5
     for line in cited:
         assert _shape(line) in written, line
+
+
+def diagnose_joined(tmp_path: Path, log: str, mc: str) -> tuple[dict, str]:
+    (tmp_path / "maillog").write_text(log)
+    (tmp_path / "sendmail.mc").write_text(mc)
+    args = ["diagnose", str(tmp_path / "maillog"), "--config", str(tmp_path / "sendmail.mc")]
+    result = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    return json.loads(result.output), CliRunner().invoke(main, args).output
+
+
+def _line(mc: str, start: str) -> int:
+    return next(n for n, line in enumerate(mc.splitlines(), 1) if line.startswith(start))
+
+
+def test_refused_smart_host_names_its_define_and_port(sendmail_log, tmp_path):
+    mc = MC["closed"]
+    doc, text = diagnose_joined(tmp_path, sendmail_log, mc)
+    incidents = {i["cause"]: i["configuration"] for i in doc["incidents"]}
+    settings = {s["name"]: s for s in incidents["connect-refused"]["settings"]}
+    assert set(settings) == {"SMART_HOST", "RELAY_MAILER_ARGS"}, settings
+    smart, args = settings["SMART_HOST"], settings["RELAY_MAILER_ARGS"]
+    path = str(tmp_path / "sendmail.mc")
+    assert (smart["path"], smart["line"], smart["value"]) == (
+        path,
+        _line(mc, "define(`SMART_HOST'"),
+        "relay:[10.0.0.25]",
+    )
+    assert (args["line"], args["value"]) == (_line(mc, "define(`RELAY_MAILER_ARGS'"), "TCP $h 2599")
+    assert smart["failing"] is True and args["failing"] is True
+    line = _line(mc, "define(`SMART_HOST'")
+    assert f"setting: {path}:{line}: SMART_HOST = relay:[10.0.0.25]" in text
+    # the relay refusal came through the smart host too
+    assert {s["name"] for s in incidents["relay-denied"]["settings"]} >= {"SMART_HOST"}
+
+
+def test_without_smart_host_a_refused_connection_names_no_smart_host(sendmail_log, tmp_path):
+    doc, _text = diagnose_joined(tmp_path, sendmail_log, MC["direct"])
+    (refused,) = [i for i in doc["incidents"] if i["cause"] == "connect-refused"]
+    assert refused["configuration"]["settings"] == []
