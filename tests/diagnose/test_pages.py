@@ -47,6 +47,8 @@ def test_markdown_page_names_cause_count_and_place(tmp_path):
     assert f"`relayhost` = `[smtp.provider.example]:25` (`{tmp_path}/postfix/main.cf:2`)" in row
     refused = next(r for r in out.splitlines() if r.startswith("| **connect-refused**"))
     assert f"`{tmp_path}/mail.log:3`" in refused
+    # the representative line itself, as the HTML page shows it
+    assert r"status=deferred (connect to smtp.provider.example\[203.0.113.5\]:25: " in row, row
     assert "3 events in 3 lines read from 1 inputs" in out
 
 
@@ -58,6 +60,9 @@ def test_markdown_page_escapes_control_characters_and_markup(tmp_path):
     # escaped for Markdown), markup inert
     assert r"| evil\\x1b\]0;pwn\\x07&lt;b |" in refused, refused
     assert "<b>" not in out
+    # and so is the example line (the forged recipient and colour escape in it)
+    assert r"a@&#8203;evil\\x1b\]0;pwn\\x07&lt;b&gt;x&lt;/b&gt;.example&gt;" in refused, refused
+    assert r"Connection refused \\x1b\[31mred)" in refused, refused
 
 
 def test_html_page_names_cause_count_and_place(tmp_path):
