@@ -302,7 +302,8 @@ def _sendmail(view: ConfigView, incident: Incident, concern: str) -> Settings:
         # TLS_Srv:/Try_TLS: entries of the access map, and the client's port options
         found = [_sendmail_feature(view, "access_db")]
         options = _located(view, "outbound.tls", "CLIENT_OPTIONS", None)
-        if options.get("line"):
+        # the client's port options matter to TLS when they turn STARTTLS off (M=S)
+        if options.get("line") and _posture(view, "outbound.tls") == "none":
             options["value"] = ", ".join(
                 sendmail.get("options", {}).get("ClientPortOptions", []) or []
             )
@@ -337,6 +338,9 @@ def _sendmail(view: ConfigView, incident: Incident, concern: str) -> Settings:
                         "origin": "sendmail",
                     }
                 )
+        if not any(found):
+            # nothing in the .mc: sendmail relays for the hosts of its relay-domains file
+            found = [{"name": "confCR_FILE", "value": None, "origin": "default"}]
     return [s for s in found if s is not None], []
 
 

@@ -281,3 +281,13 @@ def test_tls_required_by_the_access_map_names_it(sendmail_log, tmp_path):
     assert access["line"] == _line(mc, "FEATURE(`access_db'")
     assert access["value"] == f"FEATURE(`access_db', `hash -o {tmp_path}/access')"
     assert settings["SMART_HOST"]["failing"] is True
+
+
+def test_relay_refused_to_a_client_names_the_default_relay_list(sendmail_log, tmp_path):
+    # the receiver's .mc says nothing of relaying: its relay-domains file decides
+    doc, text = diagnose_joined(tmp_path, sendmail_log, MC["rcv"])
+    (incident,) = [i for i in doc["incidents"] if i["cause"] == "relay-denied-inbound"]
+    assert incident["configuration"]["settings"] == [
+        {"name": "confCR_FILE", "value": None, "origin": "default"}
+    ]
+    assert "setting: confCR_FILE (not set: the default applies)" in text
