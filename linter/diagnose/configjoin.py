@@ -142,10 +142,14 @@ def _postfix_settings(incident: Incident, view: ConfigView) -> tuple[list[Any], 
     named, left_out = [], []
     for s in settings:
         if s["name"] == "relayhost" and relayhost is not None and hosts:
-            if not host_in(str(relayhost.get("value", "")), hosts):
+            value = str(relayhost.get("value", "")).strip()
+            if host_in(value, hosts):
+                s["failing"] = True
+            elif value.startswith("["):
                 left_out.append(s)
                 continue
-            s["failing"] = True
+            # else: a relayhost without brackets is reached through its MX hosts, whose
+            # names the log gives: whether it failed is not known
         named.append(s)
     return named, left_out
 

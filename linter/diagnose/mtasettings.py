@@ -76,7 +76,10 @@ def _involvement(view: ConfigView, incident: Incident, via_mailers: set[str]) ->
     hosts = incident_hosts(incident)
     if not hosts:
         return None
-    return host_in(f"[{relayhost.get('host', '')}]", hosts)
+    if host_in(f"[{relayhost.get('host', '')}]", hosts):
+        return True
+    # a smarthost reached through its MX hosts: the log names those, not it
+    return None if relayhost.get("mx_lookup") else False
 
 
 # ---------------------------------------------------------------- Exim

@@ -253,6 +253,22 @@ def test_relayhost_is_not_named_for_another_hosts_failure(tmp_path):
     assert "relayhost" not in text.split("meaning:")[1].split("fix")[0], text
 
 
+def test_relayhost_looked_up_by_mx_is_named_without_a_verdict(tmp_path):
+    # relayhost = provider.example (no brackets): Postfix connects to its MX hosts, whose
+    # names are not the relayhost's; the log cannot say whether the relayhost failed
+    config = tmp_path / "postfix"
+    config.mkdir()
+    (config / "main.cf").write_text("relayhost = provider.example\n")
+    other = TIMEOUT.replace(
+        "smtp.provider.example[203.0.113.5]", "mx1.provider.example[203.0.113.9]"
+    )
+    log = write_log(tmp_path / "mail.log", [f"Dec  5 10:00:01 mx postfix/smtp[2211]: {other}"])
+    code, out = run("diagnose", str(log), "--config", str(config), "--format", "json")
+    (incident,) = json.loads(out)["incidents"]
+    relayhost = next(s for s in incident["configuration"]["settings"] if s["name"] == "relayhost")
+    assert relayhost["line"] == 1 and "failing" not in relayhost
+
+
 def test_relayhost_named_when_its_address_fails(tmp_path):
     # relayhost written as an address: the log names it as address[address]:port
     config = tmp_path / "postfix"
