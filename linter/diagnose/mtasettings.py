@@ -315,7 +315,6 @@ def _sendmail(view: ConfigView, incident: Incident, concern: str) -> Settings:
         found = [
             _sendmail_feature(view, "authinfo"),
             _sendmail_define(view, "confDEF_AUTH_INFO"),
-            _sendmail_define(view, "confAUTH_MECHANISMS"),
         ]
     elif concern == "relay":
         found = [
@@ -422,7 +421,7 @@ def _hmailserver_ranges(view: ConfigView, incident: Incident) -> list[dict[str, 
             continue  # not an address, or a range of another family
         if not holding:
             continue
-        best = max(holding, key=lambda r: int(r.get("priority") or 0))
+        best = max(holding, key=_priority)
         setting = {
             "name": f"IP range {best.get('name')}",
             "value": f"{best.get('lower_ip')} - {best.get('upper_ip')} "
@@ -434,6 +433,11 @@ def _hmailserver_ranges(view: ConfigView, incident: Incident) -> list[dict[str, 
         if setting not in out:
             out.append(setting)
     return out
+
+
+def _priority(ip_range: dict[str, Any]) -> int:
+    value = ip_range.get("priority")
+    return value if isinstance(value, int) else 0
 
 
 def _within(address: Any, lower: str, upper: str) -> bool:
