@@ -21,11 +21,12 @@ says nothing about the relayhost that other mail uses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linter.diagnose.configview import ConfigView, host_in, incident_hosts
 from linter.diagnose.incidents import Incident
+from linter.diagnose.mtasettings import settings_for
 
 MAX_MENTIONS = 5  # settings named for a table or file a log line mentions
 
@@ -45,17 +46,6 @@ CONCERNS: dict[str, tuple[str, ...]] = {
 }
 
 JOINED_MTAS = ("postfix", "exim", "sendmail", "hmailserver")
-
-
-@dataclass
-class ConfigView:
-    mta: str
-    main_path: str  # Postfix: main.cf as shown, for "file:line"; others: the set's file
-    parameters: dict[str, dict[str, Any]]  # Postfix: name -> {value, raw, line}
-    findings: list[Any] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    facts: Any = None  # linter.facts.Facts of the analysis (posture, spans)
-    model: dict[str, Any] = field(default_factory=dict)  # what ``mtalint parse`` prints
 
 
 def load_config(path: Path) -> ConfigView:
@@ -118,17 +108,6 @@ def _mentioning(view: ConfigView, needle: str) -> list[str]:
     return sorted(found)[:MAX_MENTIONS]
 
 
-def incident_hosts(incident: Incident) -> set[str]:
-    """The names and addresses of the hosts an incident's failures were with."""
-    hosts: set[str] = set()
-    for relay in [*incident.relays, incident.details.get("host", "")]:
-        name, address = split_relay(relay)
-        hosts.update(h for h in (name, address) if h)
-    if incident.details.get("address"):
-        hosts.add(incident.details["address"].lower())
-    return hosts
-
-
 def _postfix_settings(incident: Incident, view: ConfigView) -> tuple[list[Any], list[Any]]:
     """(named, left out): the catalogue's parameters for the cause; the relayhost only
     when it is the failing host (or nothing says which host failed)."""
@@ -156,8 +135,6 @@ def _postfix_settings(incident: Incident, view: ConfigView) -> tuple[list[Any], 
 
 def join(incidents: list[Incident], view: ConfigView) -> None:
     """Fill each incident's ``config``: the settings and findings behind its cause."""
-    from linter.diagnose.mtasettings import settings_for
-
     for incident in incidents:
         cause = incident.cause
         if view.mta in ("postfix", ""):
@@ -180,23 +157,3 @@ def join(incidents: list[Incident], view: ConfigView) -> None:
             and (f.rule in cause.rules or (f.span.path, f.span.line) in named_at)
         ]
         incident.config = {"settings": settings, "findings": findings}
-
-
-def split_relay(relay: str) -> tuple[str, str]:
-    """``smtp.example[192.0.2.1]:25`` -> (``smtp.example``, ``192.0.2.1``);
-    ``[smtp.example]:587`` -> (``smtp.example``, ""); ``192.0.2.1`` -> (``192.0.2.1``, "")."""
-    text = relay.strip().lower()
-    if text.startswith("["):
-        return text[1:].split("]", 1)[0], ""
-    if "[" in text:
-        name, _, rest = text.partition("[")
-        return name.strip(), rest.split("]", 1)[0].strip()
-    if text.count(":") == 1:  # host:port (an IPv6 address has more colons)
-        text = text.rsplit(":", 1)[0]
-    return text.split()[0] if text.split() else "", ""
-
-
-def host_in(relayhost: str, hosts: set[str]) -> bool:
-    """Whether the smarthost written as RELAYHOST (``[host]:port``, ``host``) is one of
-    HOSTS (names and addresses)."""
-    return split_relay(relayhost)[0] in hosts

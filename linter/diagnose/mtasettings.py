@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.diagnose.configjoin import ConfigView, host_in, incident_hosts, split_relay
+from linter.diagnose.configview import ConfigView, host_in, incident_hosts, split_relay
 from linter.diagnose.incidents import Incident
 
 Settings = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # (named, left out)
