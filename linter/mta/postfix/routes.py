@@ -99,26 +99,22 @@ _Entry = tuple[str, str, "Span | None"]
 
 def _table_entries(
     model: PostfixModel,
-    via: str,
     spec: str,
     span: Span | None,
     files: TableFiles | None,
     limit: int,
-) -> tuple[list[_Entry], Diagnostic | None]:
-    """The entries of one table of a map list, or why they were not read."""
+) -> tuple[list[_Entry], str]:
+    """The entries of one table of a map list, or why they were not read ("" when
+    they were)."""
     inline = inline_entries(spec)
     if inline is not None:
-        return [(k, v, span) for k, v in inline], None
+        return [(k, v, span) for k, v in inline], ""
     answer = static_value(spec)
     if answer is not None:
-        return [("*", answer, span)], None
+        return [("*", answer, span)], ""
 
-    def not_read(why: str) -> tuple[list[_Entry], Diagnostic | None]:
-        message = (
-            f"{via}: the next hops in {spec} were not read ({why}); "
-            "the relay provider checks do not cover them"
-        )
-        return [], Diagnostic("route-table-not-read", message, span) if span else None
+    def not_read(why: str) -> tuple[list[_Entry], str]:
+        return [], f"{spec} ({why})"
 
     parsed = split_spec(spec)
     if parsed is None or parsed[0] not in FILE_TYPES:
@@ -139,7 +135,7 @@ def _table_entries(
     except InputError as exc:
         return not_read(exc.message)
     entries, _ = parse_table(source.text, limit)
-    return [(e.key, e.value, Span(display, e.line, e.column)) for e in entries], None
+    return [(e.key, e.value, Span(display, e.line, e.column)) for e in entries], ""
 
 
 # the services of Postfix's stock master.cf that run smtp(8) with main.cf's settings
@@ -197,13 +193,24 @@ def outbound_routes(
             continue
         span = model.setting(via).span
         entries: list[_Entry] = []
+        unread: list[str] = []
         for spec in dict.fromkeys(tokens(value)):
             # one more than the room left: enough to tell that the limit was passed
             room = max(limit - len(routes) - len(entries), 0) + 1
-            found, problem = _table_entries(model, via, spec, span, files, room)
+            found, why = _table_entries(model, spec, span, files, room)
             entries.extend(found)
-            if problem is not None:
-                diagnostics.append(problem)
+            if why:
+                unread.append(why)
+        if unread and span is not None:
+            # said once per parameter: what those tables answer stays unknown
+            diagnostics.append(
+                Diagnostic(
+                    "route-table-not-read",
+                    f"{via}: the next hops in {'; '.join(unread)} were not read; the relay "
+                    "provider checks do not cover them",
+                    span,
+                )
+            )
         if len(routes) + len(entries) > limit and span is not None:
             routes.extend(_routes(model, via, entries[: limit - len(routes)]))
             diagnostics.append(

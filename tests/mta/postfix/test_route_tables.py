@@ -195,23 +195,22 @@ def test_sender_dependent_routes_in_a_texthash_file(tmp_path: Path) -> None:
 
 def test_a_table_file_that_is_absent_is_said_once_not_guessed(tmp_path: Path) -> None:
     (tmp_path / "main.cf").write_text(
-        "transport_maps = hash:/etc/postfix/transport, regexp:/etc/postfix/transport.re\n"
+        "transport_maps = hash:/etc/postfix/transport, regexp:/etc/postfix/transport.re,\n"
+        "  inline:{ example.com=smtp:[relay.example.net]:587 }\n"
         "sender_dependent_relayhost_maps = hash:/etc/postfix/sender_relay\n"
     )
     routes, notes = _analyse(tmp_path)
-    assert routes == []
-    assert sorted(n["message"].split(" were not read")[0] for n in notes) == [
-        "sender_dependent_relayhost_maps: the next hops in hash:/etc/postfix/sender_relay",
-        "transport_maps: the next hops in hash:/etc/postfix/transport",
-        "transport_maps: the next hops in regexp:/etc/postfix/transport.re",
-    ]
-    assert any("/transport is not in the checked folder" in n["message"] for n in notes)
+    assert [r["key"] for r in routes] == ["example.com"]
+    messages = sorted(n["message"] for n in notes)
+    assert len(messages) == 2
+    assert messages[0].startswith(
+        "sender_dependent_relayhost_maps: the next hops in hash:/etc/postfix/sender_relay ("
+    )
+    assert messages[1].startswith("transport_maps: the next hops in hash:/etc/postfix/transport (")
+    assert "/transport is not in the checked folder); regexp:" in messages[1]
+    assert "were not read; the relay provider checks do not cover them" in messages[1]
     found = _findings(tmp_path, ["PF049"])
-    assert [(f[0], f[1], f[2]) for f in found] == [
-        ("PF049", "main.cf", 1),
-        ("PF049", "main.cf", 1),
-        ("PF049", "main.cf", 2),
-    ]
+    assert [(f[0], f[1], f[2]) for f in found] == [("PF049", "main.cf", 1), ("PF049", "main.cf", 3)]
 
 
 def test_a_table_outside_the_configuration_directory_is_not_looked_for(tmp_path: Path) -> None:
