@@ -131,7 +131,8 @@ def _table_entries(
     if not os.path.lexists(path):
         return not_read(f"its source file {display} is not in the checked folder")
     try:
-        source = read_source(path, display, files.max_bytes, root=files.root)
+        # never outside the checked tree: main.cf's folder when no root was given
+        source = read_source(path, display, files.max_bytes, root=files.root or files.folder)
     except InputError as exc:
         return not_read(exc.message)
     entries, _ = parse_table(source.text, limit)
