@@ -258,9 +258,10 @@ def test_tls_modes_of_brevo_and_gmail(
 @pytest.mark.parametrize(
     ("host", "port", "served"),
     [
-        # Brevo's page lists its non-encrypted and its encrypted ports: 25 is neither
-        ("smtp-relay.brevo.com", 25, False),
-        # Google's page says which of 465/587 to use, not that no other port listens
+        # SendGrid's page lists every port it serves
+        ("smtp.sendgrid.net", 2465, False),
+        # Brevo's and Google's pages say which ports to use, not that no other listens
+        ("smtp-relay.brevo.com", 25, None),
         ("smtp.gmail.com", 25, None),
         ("smtp.gmail.com", 2525, None),
     ],
