@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from linter.diagnostics import Diagnostic
@@ -120,11 +121,19 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     facts.set("posture", posture_dict)
     if not master_only:
         # next hops of in-line relay/transport tables, judged like the relayhost
-        from linter.mta.postfix.routes import outbound_routes
+        from linter.mta.postfix.routes import TableFiles, outbound_routes
 
-        routes, routes_limit = outbound_routes(model, options.limits.postfix_routes)
-        if routes_limit is not None:
-            diagnostics.append(routes_limit)
+        tables = None
+        if main_file is not None:
+            folder = str(PurePosixPath(main_file.display).parent)
+            tables = TableFiles(
+                main_file.path.parent,
+                "" if folder == "." else folder,
+                main_file.root,
+                options.max_file_size,
+            )
+        routes, routes_notes = outbound_routes(model, options.limits.postfix_routes, tables)
+        diagnostics.extend(routes_notes)
         facts.set("posture.outbound.routes", [r.to_fact() for r in routes])
         for i, route in enumerate(routes):
             if route.span is not None:
