@@ -63,3 +63,34 @@ def test_submission_override_is_judged_at_its_master_cf_line(tmp_path: Path):
         ("PF048", "master.cf", 4)
     ]
     assert "submission/inet" in weak[0].message and "smtp/inet" not in weak[0].message
+
+
+def _weak(folder: Path) -> list[tuple[str, str, int]]:
+    rules = ("MTA012", "MTA013", "PF047", "PF048")
+    return [
+        (f.rule, f.span.path.rsplit("/", 1)[-1], f.span.line)
+        for f in _findings(folder)
+        if f.rule in rules
+    ]
+
+
+def test_ssl_let_in_by_a_service_override_is_found_at_its_line(tmp_path: Path):
+    (tmp_path / "main.cf").write_text(
+        "compatibility_level = 3.6\nsmtpd_tls_security_level = may\n"
+        "smtpd_tls_cert_file = /etc/postfix/cert.pem\n"
+    )
+    (tmp_path / "master.cf").write_text(
+        "submission inet n - n - - smtpd\n"
+        "  -o smtpd_sasl_auth_enable=yes\n"
+        "  -o smtpd_tls_protocols=!SSLv2\n"
+    )
+    assert _weak(tmp_path) == [("MTA012", "master.cf", 3)]
+
+
+def test_ssl_let_in_by_the_mandatory_list_is_one_finding_at_that_line(tmp_path: Path):
+    (tmp_path / "main.cf").write_text(
+        "compatibility_level = 3.6\nsmtpd_tls_security_level = encrypt\n"
+        "smtpd_tls_cert_file = /etc/postfix/cert.pem\nsmtpd_tls_protocols = >=TLSv1.2\n"
+        "smtpd_tls_mandatory_protocols = !SSLv2\n"
+    )
+    assert _weak(tmp_path) == [("MTA012", "main.cf", 5)]
