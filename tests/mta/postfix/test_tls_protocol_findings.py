@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from linter.check import check
 from linter.engine.rules import builtin_rules
 from linter.engine.runner import Selection
@@ -94,3 +96,19 @@ def test_ssl_let_in_by_the_mandatory_list_is_one_finding_at_that_line(tmp_path: 
         "smtpd_tls_mandatory_protocols = !SSLv2\n"
     )
     assert _weak(tmp_path) == [("MTA012", "main.cf", 5)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="supersedes is set-wide for a rule without for_each (linter/engine/runner.py "
+    "_drop_superseded); scoping it to the same line lets this pass: then drop this marker",
+)
+def test_mta012_about_the_client_leaves_the_server_list_finding(tmp_path: Path):
+    # MTA012 is about smtp_tls_protocols (the client, line 5); PF048 about smtpd's
+    # default list (a line to add to main.cf): two settings, two findings
+    (tmp_path / "main.cf").write_text(
+        "compatibility_level = 3.6\nsmtpd_tls_security_level = may\n"
+        "smtpd_tls_cert_file = /etc/postfix/cert.pem\nsmtpd_sasl_auth_enable = yes\n"
+        "smtp_tls_protocols = !SSLv2\n"
+    )
+    assert _weak(tmp_path) == [("PF048", "main.cf", 1), ("MTA012", "main.cf", 5)]
