@@ -223,19 +223,20 @@ def listeners(cf: str) -> list[tuple[int, str, bool]]:
 
     found = []
     for text in cf_options(cf).get("DaemonPortOptions", []) or [None]:  # type: ignore[union-attr]
+        # daemon.c knows a key by its first letter, A F M P in either case
         fields: dict[str, str] = {}
         for part in (text or "").split(","):
             key, eq, value = part.strip().partition("=")
-            if eq:
-                fields[key.strip()[:1].upper() + key.strip()[1:].lower()] = value.strip()
-        if fields.get("Family", "inet").lower() in ("local", "unix"):
+            if eq and key.strip()[:1].upper() in ("A", "F", "M", "P"):
+                fields[key.strip()[:1].upper()] = value.strip()
+        if fields.get("F", "inet").lower() in ("local", "unix"):
             continue
-        port_text = fields.get("Port", "smtp") or "smtp"
+        port_text = fields.get("P", "smtp") or "smtp"
         port = int(port_text) if port_text.isdigit() else socket.getservbyname(port_text, "tcp")
-        address = fields.get("Addr", "") or SERVER_ADDR
+        address = fields.get("A", "") or SERVER_ADDR
         if address in ("0.0.0.0", "::", "INADDR_ANY"):
             address = SERVER_ADDR
-        found.append((port, address, "s" in fields.get("M", fields.get("Modifier", ""))))
+        found.append((port, address, "s" in fields.get("M", "")))
     return found
 
 
