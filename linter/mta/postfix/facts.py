@@ -211,10 +211,11 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
 def protocol_floor(version: tuple[int, int, int]) -> dict[str, str]:
     """The ``*_tls_protocols`` values that start at TLS 1.0 and at TLS 1.2, in the syntax
     this Postfix reads (for fixes): ">=" bounds came with Postfix 3.6, older releases
-    only exclude (postconf(5), smtpd_tls_protocols)."""
+    only exclude (postconf(5), smtpd_tls_protocols). No blanks, so that the same text
+    works as a master.cf ``-o name=value``."""
     if version >= (3, 6, 0):
         return {"tls10": ">=TLSv1", "tls12": ">=TLSv1.2"}
-    return {"tls10": "!SSLv2, !SSLv3", "tls12": "!SSLv2, !SSLv3, !TLSv1, !TLSv1.1"}
+    return {"tls10": "!SSLv2,!SSLv3", "tls12": "!SSLv2,!SSLv3,!TLSv1,!TLSv1.1"}
 
 
 def _compat_backwards(model: PostfixModel) -> list[str]:

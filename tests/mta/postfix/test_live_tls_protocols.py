@@ -125,6 +125,11 @@ def test_server_protocols_match_smtpd(name: str, certificate: tuple[Path, Path])
 # (main.cf list, the service's -o list): the -o wins for that service
 OVERRIDES = {
     "-o >=TLSv1.2 over the default": ("", "smtpd_tls_protocols=>=TLSv1.2"),
+    # the legacy floor mtalint's fixes give for Postfix before 3.6 (postfix.protocol_floor)
+    "-o !SSLv2,!SSLv3,!TLSv1,!TLSv1.1 over the default": (
+        "",
+        "smtpd_tls_protocols=!SSLv2,!SSLv3,!TLSv1,!TLSv1.1",
+    ),
     "-o !SSLv2,!SSLv3 over >=TLSv1.2": (
         "smtpd_tls_protocols = >=TLSv1.2\n",
         "smtpd_tls_protocols=!SSLv2,!SSLv3",
