@@ -154,6 +154,9 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             fields["tls"] = tls_span
         # item.param.NAME: the value this listener's smtpd sees (main.cf + its -o options)
         facts.add_resolver(f"posture.listeners[{i}].param", _param_resolver(model, service))
+        # item.protocols.opportunistic / .mandatory: the TLS protocols this listener's
+        # smtpd negotiates, located where its list is set (a -o of its service, main.cf)
+        facts.add_resolver(f"posture.listeners[{i}].protocols", _protocols_resolver(model, service))
         relay_span = _relay_span(model, service, posture.listeners[i].relay.reason)
         if relay_span is not None:
             fields["relay"] = relay_span
@@ -174,6 +177,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             for s in model.services
         ),
     }
+    postfix_facts["protocol_floor"] = protocol_floor(options.postfix_version)
     postfix_facts["compat_backwards"] = _compat_backwards(model)
     postfix_facts["permit_mynetworks_reached"] = permit_mynetworks_reached(model)
     if master_only:
@@ -211,6 +215,16 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     }
     model_dict = parse_document(config_set, "postfix", document, posture_dict, diagnostics)
     return Analysis("postfix", facts, model_dict, diagnostics, comments)
+
+
+def protocol_floor(version: tuple[int, int, int]) -> dict[str, str]:
+    """The ``*_tls_protocols`` values that start at TLS 1.0 and at TLS 1.2, in the syntax
+    this Postfix reads (for fixes): ">=" bounds came with Postfix 3.6, older releases
+    only exclude (postconf(5), smtpd_tls_protocols). No blanks, so that the same text
+    works as a master.cf ``-o name=value``."""
+    if version >= (3, 6, 0):
+        return {"tls10": ">=TLSv1", "tls12": ">=TLSv1.2"}
+    return {"tls10": "!SSLv2,!SSLv3", "tls12": "!SSLv2,!SSLv3,!TLSv1,!TLSv1.1"}
 
 
 def _compat_backwards(model: PostfixModel) -> list[str]:
@@ -296,6 +310,31 @@ def _param(
 
 def _param_resolver(model: PostfixModel, service: Service | None) -> Callable[[str], Any]:
     return lambda name: _param(model, name, service)
+
+
+# the list each kind of server TLS reads: opportunistic STARTTLS (level may) and
+# mandatory TLS (encrypt, wrapper mode)
+_PROTOCOL_SETTINGS = {
+    "opportunistic": "smtpd_tls_protocols",
+    "mandatory": "smtpd_tls_mandatory_protocols",
+}
+
+
+def _protocols_resolver(model: PostfixModel, service: Service | None) -> Callable[[str], Any]:
+    """The protocols one listener's smtpd accepts, from the value its service sees: a
+    ``-o smtpd_tls_protocols=...`` in master.cf replaces main.cf's list for that service."""
+    from linter.mta.postfix.posture import protocols
+
+    def resolve(kind: str) -> tuple[Any, Span | None]:
+        name = _PROTOCOL_SETTINGS.get(kind)
+        if name is None:
+            return MISSING, None
+        value, span = _param(model, name, service)
+        if value is MISSING:
+            return MISSING, None
+        return protocols(str(value)), span
+
+    return resolve
 
 
 def _override_resolver(service: Service) -> Callable[[str], Any]:
