@@ -98,10 +98,11 @@ def tls_state(model: DominoModel, notes: list[str]) -> tuple[str | None, Span | 
     text = value.text.strip()
     if value.unknown or text not in ("0", "1"):
         notes.append(
-            f"SMTP_NegotiatedSSL is {shown(value)}: only 1 (enabled) is documented; "
-            "inbound TLS is not checked"
+            f"SMTP_NegotiatedSSL is {shown(value)}: only 0 and 1 (STARTTLS offered) are "
+            "read; inbound TLS is not checked"
         )
         return None, None
+    # 1 is Enabled or Required (not published): only "offered" is claimed
     return ("optional" if text == "1" else "none"), value.span
 
 
