@@ -32,6 +32,17 @@ def _where(source: str, line: int) -> str:
     return f"{source}:{line}" if line else source
 
 
+def fix_mtas(incident: Incident) -> set[str]:
+    """The MTAs whose fix an incident shows: the one of the joined configuration, else
+    those whose logs told of it."""
+    joined = (incident.config or {}).get("mta")
+    return {joined} if joined else set(incident.mtas)
+
+
+def shown_fixes(incident: Incident) -> dict[str, str]:
+    return incident.cause.fixes_for(fix_mtas(incident))
+
+
 def incident_dict(incident: Incident) -> dict[str, Any]:
     example = incident.example
     out: dict[str, Any] = {
@@ -51,7 +62,8 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
         else {"path": example.source, "line": example.line, "text": example.raw},
         "rules": incident.cause.rules,
         "settings": incident.cause.settings,
-        "fix": incident.cause.fix,
+        "mtas": sorted(incident.mtas),
+        "fix": shown_fixes(incident),
     }
     if incident.config is not None:
         out["configuration"] = incident.config
@@ -161,7 +173,7 @@ def incident_lines(n: int, incident: Incident) -> list[str]:
         online = incident.online
         text = online.get("verdict") or f"not re-checked: {online.get('reason', '')}"
         out.append(printable(f"  now (--online): {text}"))
-    for mta, fix in cause.fix.items():
+    for mta, fix in shown_fixes(incident).items():
         out.append(printable(f"  fix ({mta}): {fix}" if mta != "any" else f"  fix: {fix}"))
     return out
 
