@@ -100,10 +100,25 @@ def to_page(result: Diagnosis, fmt: str) -> str:
     )
 
 
+def joined_sentence(result: Diagnosis) -> str | None:
+    """Which configuration the incidents were joined with, and how it was chosen."""
+    joined = result.config_joined
+    if joined is None:
+        return None
+    mta = f" ({joined['mta']})" if joined.get("mta") else ""
+    how = (
+        "found beside the log (--config names another)"
+        if joined.get("beside")
+        else "named by --config"
+    )
+    return f"configuration joined: {joined['path']}{mta}, {how}"
+
+
 def to_document(result: Diagnosis) -> dict[str, Any]:
     """The diagnosis as plain data: ``--format json``, and the section of ``mtalint
     report --diagnose``."""
-    return {
+    joined = joined_sentence(result)
+    document: dict[str, Any] = {
         "incidents": [incident_dict(i) for i in result.incidents],
         "outcomes": dict(result.outcomes),
         "inputs": [
@@ -119,8 +134,11 @@ def to_document(result: Diagnosis) -> dict[str, Any]:
         ],
         "event_lines": result.event_lines,
         "problems": result.problems,
-        "notes": result.notes + result.config_problems,
+        "notes": ([joined] if joined else []) + result.notes + result.config_problems,
     }
+    if result.config_joined is not None:
+        document["configuration"] = result.config_joined
+    return document
 
 
 def incident_lines(n: int, incident: Incident) -> list[str]:
@@ -191,5 +209,8 @@ def to_text(result: Diagnosis) -> str:
             f"read from {len(result.inputs)} inputs"
         )
     )
+    joined = joined_sentence(result)
+    if joined:
+        out.append(printable(joined))
     out.extend(printable(f"note: {n}") for n in result.notes + result.config_problems)
     return "\n".join(out) + "\n"
