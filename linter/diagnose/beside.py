@@ -8,8 +8,8 @@ the first log named by a path (standard input has no folder):
 * the log's own folder: a file there whose name and head say it is a configuration of
   an MTA whose incidents can be joined (main.cf, exim4.conf, sendmail.mc, an
   hMailServer export), as ``mtalint check`` recognises files (linter.discover);
-* a folder named like a configuration tree (:data:`TREE_NAMES`, also under ``etc/``) in
-  the log's folder or in its parent, holding such a file directly or being one
+* a folder named like a configuration tree (:data:`TREE_NAMES`; under ``etc/`` also
+  ``mail``) in the log's folder or in its parent, holding such a file directly or being one
   configuration itself (Debian's Exim conf.d).
 
 Nothing else is read: no walk through the tree, no link followed (a folder or file that
@@ -26,8 +26,10 @@ from pathlib import Path
 from linter.discover import _folder_format, _is_candidate, _probe, detect_format
 from linter.mta.registry import formats
 
-# folders whose name says they hold a mail server's configuration
-TREE_NAMES = ("postfix", "exim4", "exim", "mail", "sendmail", "hmailserver")
+# folders whose name says they hold a mail server's configuration; "mail" only under
+# etc/ (sendmail's /etc/mail), as /var/mail holds mailboxes, which are never opened
+TREE_NAMES = ("postfix", "exim4", "exim", "sendmail", "hmailserver")
+ETC_TREE_NAMES = (*TREE_NAMES, "mail")
 MAX_ENTRIES = 1000  # names looked at in one folder (a log folder can be large)
 JOINABLE = ("postfix", "exim", "sendmail", "hmailserver")
 
@@ -81,11 +83,11 @@ def config_beside(inputs: list[str]) -> Path | None:
     if found is not None:
         return found
     for base in (here, here.parent):
-        for name in TREE_NAMES:
-            for folder in (base / name, base / "etc" / name):
-                if (base / "etc").is_symlink() and folder.parent != base:
-                    continue
-                tree = _tree(folder)
-                if tree is not None:
-                    return tree
+        folders = [base / name for name in TREE_NAMES]
+        if not (base / "etc").is_symlink():
+            folders += [base / "etc" / name for name in ETC_TREE_NAMES]
+        for folder in folders:
+            tree = _tree(folder)
+            if tree is not None:
+                return tree
     return None

@@ -117,3 +117,15 @@ def test_exim_configuration_beside_the_log(tmp_path):
     document = json.loads(out)
     assert document["configuration"]["mta"] == "exim"
     assert document["incidents"][0]["fix"].keys() == {"exim"}
+
+
+def test_sendmail_mc_in_etc_mail_but_no_mailbox_folder_is_read(tmp_path):
+    log = case(tmp_path, "logs/maillog", None)
+    spool = tmp_path / "case" / "mail"  # as /var/mail: mailboxes, never opened
+    spool.mkdir()
+    (spool / "sendmail.mc").write_text("divert(0)dnl\nOSTYPE(`linux')dnl\nMAILER(`smtp')dnl\n")
+    assert config_beside([str(log)]) is None
+    etc_mail = tmp_path / "case" / "etc" / "mail"
+    etc_mail.mkdir(parents=True)
+    (spool / "sendmail.mc").rename(etc_mail / "sendmail.mc")
+    assert config_beside([str(log)]) == etc_mail
