@@ -5,7 +5,11 @@ sent the message, shows every MTA's fix, each named."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +105,111 @@ def test_catalogue_refuses_a_fix_for_an_mta_it_does_not_know(tmp_path):
     )
     with pytest.raises(CatalogueError, match="qmail"):
         load_entry(entry)
+
+
+# --- the fixes' settings as the MTAs read them ---------------------------------------
+
+EXIM = Path("/opt/exim/usr/sbin/exim4")
+CF_M4 = Path("/usr/share/sendmail/cf/m4/cf.m4")
+
+
+def _all_fixes(mta: str) -> str:
+    return " ".join(c.fix.get(mta, "") for c in load_catalogue())
+
+
+EXIM_CONF = """\
+primary_hostname = mx.example.test
+daemon_smtp_ports = 25 : 587
+domainlist local_domains = @
+hostlist relay_from_hosts = localhost
+begin acl
+acl_check_rcpt:
+  accept authenticated = *
+begin routers
+smarthost:
+  driver = manualroute
+  domains = ! +local_domains
+  transport = remote_smtp
+  route_list = * smtp.provider.example::587
+begin transports
+remote_smtp:
+  driver = smtp
+  port = 587
+  hosts_require_tls = *
+  hosts_require_auth = *
+  tls_verify_certificates = system
+smtps:
+  driver = smtp
+  protocol = smtps
+begin authenticators
+login:
+  driver = plaintext
+  public_name = LOGIN
+  client_send = : user : secret
+"""
+
+
+@pytest.mark.skipif(not EXIM.is_file(), reason="needs Exim unpacked at /opt/exim (.ci/run)")
+def test_exim_fixes_are_settings_exim_accepts(tmp_path):
+    fixes = _all_fixes("exim")
+    for snippet in (
+        "route_list = * smtp.provider.example::587",
+        "port = 587",
+        "protocol = smtps",
+        "tls_verify_certificates = system",
+        "daemon_smtp_ports = 25 : 587",
+        "authenticated = *",
+        "driver = plaintext",
+        "hosts_require_tls",
+        "hosts_require_auth",
+    ):
+        assert snippet in fixes and snippet in EXIM_CONF, snippet
+    conf = tmp_path / "exim.conf"
+    conf.write_text(EXIM_CONF)
+    base = ["unshare", "-n"] if os.geteuid() == 0 else []
+    check = subprocess.run(
+        [*base, str(EXIM), "-C", str(conf), "-bV"], capture_output=True, text=True, timeout=60
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    shown = subprocess.run(
+        [*base, str(EXIM), "-C", str(conf), "-bP", "transport", "remote_smtp"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert "port = 587" in shown.splitlines(), shown
+
+
+@pytest.mark.skipif(
+    not CF_M4.is_file() or shutil.which("m4") is None, reason="needs m4 and sendmail-cf"
+)
+def test_sendmail_fixes_build_the_sendmail_cf_they_promise(tmp_path):
+    fixes = _all_fixes("sendmail")
+    snippets = {
+        "define(`SMART_HOST', `[smtp.provider.example]')": "DS[smtp.provider.example]",
+        "define(`RELAY_MAILER_ARGS', `TCP $h 587')": "A=TCP $h 587",
+        "FEATURE(`authinfo')": "Kauthinfo hash /etc/mail/authinfo",
+        "FEATURE(`use_cw_file')": "Fw/etc/mail/local-host-names",
+        "FEATURE(`no_default_msa')": "",
+        "DAEMON_OPTIONS(`Port=smtp, Name=MTA')": "O DaemonPortOptions=Port=smtp, Name=MTA",
+        "DAEMON_OPTIONS(`Port=submission, Name=MSA, M=Ea')": (
+            "O DaemonPortOptions=Port=submission, Name=MSA, M=Ea"
+        ),
+    }
+    for snippet in snippets:
+        assert snippet in fixes, snippet
+    mc = tmp_path / "fix.mc"
+    mc.write_text(
+        "divert(0)dnl\nOSTYPE(`linux')dnl\n"
+        + "".join(f"{s}dnl\n" for s in snippets)
+        + "MAILER(`local')dnl\nMAILER(`smtp')dnl\n"
+    )
+    built = subprocess.run(["m4", str(CF_M4), str(mc)], capture_output=True, text=True, timeout=60)
+    assert built.returncode == 0 and not built.stderr, built.stderr
+    cf = built.stdout
+    for expected in snippets.values():
+        assert expected in cf, expected
+    relay = cf[cf.index("\nMrelay,") :].split("\n\n", 1)[0]
+    assert "A=TCP $h 587" in relay, relay
+    # the port-25 listener is kept and the default MSA (without M=a) is gone
+    assert "Name=MSA, M=E\n" not in cf
