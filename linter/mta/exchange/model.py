@@ -25,12 +25,21 @@ from linter.mta.exchange.reference import (
     RECEIVE_AUTH,
     RECEIVE_AUTH_BITS,
     SEND_AUTH,
+    SEND_AUTH_NUMBERS,
+    TLS_AUTH_LEVEL_NUMBERS,
     TLS_AUTH_LEVELS,
+    TRANSPORT_ROLE_NUMBERS,
     TRANSPORT_ROLES,
 )
 from linter.source import Span
 
 MAX_LIST = 4096  # items of one list property
+# what a receive connector's verdicts rest on: a Format-List paste of chosen properties
+# without one of these leaves them unknown (the JSON exporter always writes them)
+FL_DECISIVE = ("Bindings", "RemoteIPRanges", "AuthMechanism", "PermissionGroups")
+# left out of a paste, these only keep a verdict from being drawn (the greeting, TLS
+# required before AUTH)
+FL_SHOWN = ("Banner", "RequireTLS")
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,9 @@ class ReceiveConnector:
     span: Span
     fields: dict[str, Span] = field(default_factory=dict)
     truncated: list[str] = field(default_factory=list)  # lists Format-List cut short
+    # properties a Format-List paste leaves out (Format-List Name, Bindings, ...): their
+    # values are not known, whatever the defaults
+    absent: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -378,7 +390,8 @@ class Reader:
         if isinstance(raw, int) and not isinstance(raw, bool):
             if numbers is not None and raw in numbers:
                 return numbers[raw]
-            self.invalid(v, f"one of {', '.join(members)} by name")
+            known = ", ".join(f"{n} ({m})" for n, m in (numbers or {}).items())
+            self.invalid(v, f"one of {known}" if known else f"one of {', '.join(members)}")
             return default
         text = self.text(name)
         lookup = {m.lower(): m for m in members}
@@ -419,7 +432,7 @@ def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
         name=name,
         identity=identity,
         server=server,
-        role=r.choice("TransportRole", TRANSPORT_ROLES, None, ""),
+        role=r.choice("TransportRole", TRANSPORT_ROLES, TRANSPORT_ROLE_NUMBERS, ""),
         enabled=r.flag("Enabled", True),
         bindings=bindings,
         ranges=ranges,
@@ -452,6 +465,8 @@ def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
         ),
         truncated=[v.written for v in record.values.values() if v.truncated],
     )
+    if model.form == "fl":
+        connector.absent = [n for n in (*FL_DECISIVE, *FL_SHOWN) if record.get(n) is None]
     permissions = record.get("ADPermissions") or record.get("Permissions")
     if permissions is not None:
         connector.permissions = read_permissions(model, record, permissions)
@@ -498,8 +513,8 @@ def send_connector(model: ExchangeModel, record: Record) -> SendConnector:
         dns_routing=r.flag("DNSRoutingEnabled", True),
         port=r.number("Port", 25),
         require_tls=r.flag("RequireTLS", False),
-        tls_auth_level=r.choice("TlsAuthLevel", TLS_AUTH_LEVELS, None, ""),
-        smart_host_auth=r.choice("SmartHostAuthMechanism", SEND_AUTH, None, "None"),
+        tls_auth_level=r.choice("TlsAuthLevel", TLS_AUTH_LEVELS, TLS_AUTH_LEVEL_NUMBERS, ""),
+        smart_host_auth=r.choice("SmartHostAuthMechanism", SEND_AUTH, SEND_AUTH_NUMBERS, "None"),
         ignore_starttls=r.flag("IgnoreSTARTTLS", False),
         fqdn=r.text("Fqdn"),
         span=record.span,
@@ -559,6 +574,19 @@ def build_model(records: Records) -> ExchangeModel:
             ]
             connector.permissions = (connector.permissions or []) + mine
     for c in model.receive:
+        decisive = [n for n in c.absent if n in FL_DECISIVE]
+        if decisive:
+            model.diagnostics.append(
+                Diagnostic(
+                    "missing-property",
+                    f"{c.name}: the Format-List output has no {', '.join(decisive)}: "
+                    "who may connect and relay through this connector is not known; paste "
+                    "the whole Get-ReceiveConnector | Format-List output",
+                    c.span,
+                    False,
+                    {"parameter": decisive[0]},
+                )
+            )
         if c.truncated:
             model.diagnostics.append(
                 Diagnostic(

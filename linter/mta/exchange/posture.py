@@ -83,10 +83,24 @@ def anonymous_relay(connector: ReceiveConnector) -> tuple[bool | None, str, Span
             "ExternalAuthoritative treats every client as an authenticated Exchange server",
             connector.fields.get("AuthMechanism", connector.span),
         )
+    if "AuthMechanism" in connector.absent:
+        # ExternalAuthoritative would grant every client the right to relay
+        return None, "its AuthMechanism is not in the input", None
     granted, span = rights(connector, "anonymous")
     if granted is None:
         if "AnonymousUsers" in connector.groups:
-            return None, "the AD permissions (Get-ADPermission) are not in the input", None
+            return (
+                None,
+                "it admits anonymous clients and the AD permissions (Get-ADPermission) are not "
+                "in the input",
+                None,
+            )
+        if "PermissionGroups" in connector.absent:
+            return (
+                None,
+                "neither its PermissionGroups nor its AD permissions are in the input",
+                None,
+            )
         return False, "", None
     if ACCEPT_ANY_RECIPIENT in granted:
         return True, "NT AUTHORITY\\ANONYMOUS LOGON holds Ms-Exch-SMTP-Accept-Any-Recipient", span
@@ -111,6 +125,12 @@ def anonymous_authoritative_sender(connector: ReceiveConnector) -> bool:
 def relay_policy(connector: ReceiveConnector, cov: Coverage) -> tuple[RelayPolicy, Span | None]:
     anonymous, why, span = anonymous_relay(connector)
     ranges = [r.text for r in connector.ranges]
+    if anonymous is not False and "RemoteIPRanges" in connector.absent:
+        return RelayPolicy(
+            "unknown",
+            reason=f"receive connector {connector.name!r} may admit anonymous clients and its "
+            "RemoteIPRanges are not in the input",
+        ), None
     if anonymous:
         wide = [r for r in connector.ranges if whole_space(r) and r.text in cov.public_ranges]
         if cov.public and wide:
@@ -132,7 +152,8 @@ def relay_policy(connector: ReceiveConnector, cov: Coverage) -> tuple[RelayPolic
     if anonymous is None:
         return RelayPolicy(
             "unknown",
-            reason=f"receive connector {connector.name!r} admits anonymous clients and {why}",
+            reason=f"whether anonymous clients may relay through receive connector "
+            f"{connector.name!r} is not known: {why}",
         ), None
     authenticated, _ = rights(connector, "authenticated")
     if "ExchangeUsers" in connector.groups or (
@@ -154,6 +175,8 @@ def greeting(connector: ReceiveConnector, port: int, cov: Coverage) -> str:
     space or more. A Banner the administrator wrote is judged wherever it is."""
     if connector.banner:
         return connector.banner
+    if "Banner" in connector.absent:
+        return ""  # a Format-List paste without it: the greeting is not known
     internet = (
         connector.role == "FrontendTransport"
         and port == 25
@@ -184,7 +207,10 @@ def build_listeners(model: ExchangeModel, spans: PostureSpans) -> list[Listener]
         basic = "BasicAuth" in c.auth or "BasicAuthRequireTLS" in c.auth
         offered = basic or "Integrated" in c.auth
         before_tls = (
-            "BasicAuth" in c.auth and "BasicAuthRequireTLS" not in c.auth and not c.require_tls
+            "BasicAuth" in c.auth
+            and "BasicAuthRequireTLS" not in c.auth
+            and not c.require_tls
+            and "RequireTLS" not in c.absent  # not shown: TLS may be required
         )
         auth = "none" if not offered else "offered" if anonymous_submit(c) else "required"
         ports = sorted({b.port for b in c.bindings})
