@@ -133,7 +133,15 @@ def relay_policy(connector: ReceiveConnector, cov: Coverage) -> tuple[RelayPolic
         ), None
     if anonymous:
         wide = [r for r in connector.ranges if whole_space(r) and r.text in cov.public_ranges]
-        if cov.public and wide:
+        opens = bool(cov.public and wide)
+        if cut := _cut_short(connector, cov, opens):
+            return RelayPolicy(
+                "unknown",
+                reason=f"anonymous clients may relay through receive connector "
+                f"{connector.name!r} ({why}), but {cut}: whether strangers are among them "
+                "is not known",
+            ), span
+        if opens:
             return RelayPolicy(
                 "open",
                 ranges,
@@ -163,6 +171,22 @@ def relay_policy(connector: ReceiveConnector, cov: Coverage) -> tuple[RelayPolic
     return RelayPolicy("closed", reason="no client of this connector may relay"), None
 
 
+def _cut_short(connector: ReceiveConnector, cov: Coverage, opens: bool) -> str:
+    """Why the verdict on a connector anonymous clients may relay through cannot be drawn,
+    or "".
+
+    Its own RemoteIPRanges cut short may hide an entry that reaches the Internet: only
+    "networks" is in doubt (what it shows already opens it to strangers stays so). Another
+    connector's list cut short may hide narrower entries that take the Internet away from
+    it: only "open" is in doubt."""
+    own = {"bindings", "remoteipranges"} & {t.lower() for t in connector.truncated}
+    if own and not opens:
+        return "its RemoteIPRanges end in '...' (Format-List showed only the first ones)"
+    if cov.uncertain and opens:
+        return "another connector of the server shows only the first entries of its list"
+    return ""
+
+
 def default_banner(connector: ReceiveConnector) -> str:
     """Exchange's greeting when Banner is empty."""
     return f"{connector.fqdn or '<server FQDN>'} Microsoft ESMTP MAIL Service ready at <date>"
@@ -178,7 +202,8 @@ def greeting(connector: ReceiveConnector, port: int, cov: Coverage) -> str:
     if "Banner" in connector.absent:
         return ""  # a Format-List paste without it: the greeting is not known
     internet = (
-        connector.role == "FrontendTransport"
+        not cov.uncertain
+        and connector.role == "FrontendTransport"
         and port == 25
         and cov.public
         and any(whole_space(r) and r.text in cov.public_ranges for r in connector.ranges)
@@ -222,7 +247,8 @@ def build_listeners(model: ExchangeModel, spans: PostureSpans) -> list[Listener]
                     address=addresses,
                     port=port,
                     role=_role(c, port, frontend),  # type: ignore[arg-type]
-                    public=cov.public,
+                    # hidden entries elsewhere may take its public clients away
+                    public=cov.public and not cov.uncertain,
                     tls=tls,  # type: ignore[arg-type]
                     auth=auth,  # type: ignore[arg-type]
                     auth_before_tls=before_tls,
