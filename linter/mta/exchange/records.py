@@ -133,9 +133,10 @@ _FL_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*)[ \t]*:(?:[ \t](.*))?$")
 
 
 def _double_spaced(lines: list[str]) -> bool:
-    """Every ``Name : value`` line is followed by a blank line: a paste from a web page
-    (Microsoft Q&A, forums) that turned each console line into a paragraph. There a
-    blank line does not end an object."""
+    """No ``Name : value`` line is followed by another one, but by a blank line (or the
+    rest of its wrapped value): a paste from a web page (Microsoft Q&A, forums) that
+    turned each console line into a paragraph. There a blank line does not end an
+    object."""
     props = [
         i
         for i, line in enumerate(lines)
@@ -143,7 +144,8 @@ def _double_spaced(lines: list[str]) -> bool:
     ]
     if len(props) < 2:
         return False
-    return all(i + 1 >= len(lines) or not lines[i + 1].strip() for i in props)
+    after = [lines[i + 1] for i in props if i + 1 < len(lines)]
+    return all(not n.strip() or n[0] in " \t" for n in after) and any(not n.strip() for n in after)
 
 
 def read_format_list(path: str, text: str) -> Records:

@@ -51,6 +51,20 @@ def test_a_wrapped_list_in_a_double_spaced_paste_continues_after_the_blank_line(
     assert [r.text for r in c.ranges] == ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
 
 
+def test_a_double_spaced_paste_whose_wrapped_value_goes_on_right_below():
+    m = model(
+        "Name             : Relay  \n\n"
+        "Bindings         : {0.0.0.0:25}  \n\n"
+        "RemoteIPRanges   : {10.0.0.1, 10.0.0.2,  \n"
+        "                   10.0.0.3}  \n\n"
+        "AuthMechanism    : Tls  \n\n"
+        "PermissionGroups : AnonymousUsers  \n"
+    )
+    [c] = m.receive
+    assert [r.text for r in c.ranges] == ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
+    assert c.auth == {"Tls"} and c.groups == {"AnonymousUsers"}
+
+
 def test_objects_without_a_blank_line_between_them_split_at_the_repeated_property():
     m = model(
         "Name           : A\nBindings       : {0.0.0.0:25}\nRemoteIPRanges : {10.0.0.1}\n"
