@@ -174,8 +174,7 @@ def read_format_list(path: str, text: str) -> Records:
             record.values[name.lower()] = Value(
                 name, value, Span(path, line, 1, line, len(name) + 1), truncated
             )
-        if len(out.records) < MAX_RECORDS:
-            out.records.append(record)
+        out.records.append(record)
         block.clear()
         seen.clear()
 
@@ -184,6 +183,15 @@ def read_format_list(path: str, text: str) -> Records:
     continues = False  # the line above is a property line or its continuation
     blank_run = 0
     for number, line in enumerate(lines, 1):
+        if len(out.records) >= MAX_RECORDS:
+            out.problems.append(
+                (
+                    "limit-exceeded",
+                    f"more than {MAX_RECORDS} objects: the rest is not read",
+                    Span(path, number, 1),
+                )
+            )
+            return out
         if not line.strip():
             blank_run += 1
             if not double:
@@ -212,9 +220,12 @@ def read_format_list(path: str, text: str) -> Records:
 
 
 def _open_list(block: list[tuple[int, str, str, list[str]]]) -> bool:
-    """The last value so far opens a ``{`` list that it does not close."""
+    """The last value so far opens a ``{`` list that it does not close (looking at its
+    first and last parts only: a value may have a great many)."""
     if not block:
         return False
     _, _, first, rest = block[-1]
-    value = " ".join([first, *rest])
-    return value.startswith("{") and not value.endswith("}")
+    parts = [first, *rest[:1]] if not first else [first]
+    start = next((p for p in parts if p), "")
+    end = rest[-1] if rest else first
+    return start.startswith("{") and not end.endswith("}")

@@ -147,3 +147,19 @@ def test_what_its_own_shortened_list_shows_already_opens_it():
         "PermissionGroups : ExchangeServers\n"
     )
     assert verdicts(model(relay))["Relay"] == "open"
+
+
+def test_more_objects_than_the_limit_is_a_finding_not_a_stall():
+    from linter.mta.exchange.records import MAX_RECORDS
+
+    m = model("Name : A\n" * (MAX_RECORDS + 5))
+    assert [d.kind for d in m.diagnostics] == ["limit-exceeded"]
+
+
+def test_a_long_wrapped_list_in_a_double_spaced_paste_is_read_whole():
+    lines = "".join(f"   10.0.{i // 250}.{i % 250 + 1},  \n\n" for i in range(3000))
+    m = model(
+        "Name : A  \n\nBindings : {0.0.0.0:25}  \n\n"
+        f"RemoteIPRanges : {{10.1.0.1,  \n\n{lines}   10.1.0.2}}  \n"
+    )
+    assert len(m.receive[0].ranges) == 3002
