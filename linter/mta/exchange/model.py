@@ -99,6 +99,19 @@ class ReceiveConnector:
     # properties a Format-List paste leaves out (Format-List Name, Bindings, ...): their
     # values are not known, whatever the defaults
     absent: list[str] = field(default_factory=list)
+    # properties given but not readable (a diagnostic says why): not known either
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def unknown(self) -> set[str]:
+        return {*self.absent, *self.unreadable}
+
+    @property
+    def partial_lists(self) -> bool:
+        """Its Bindings or RemoteIPRanges show only some entries (cut short with "...",
+        or an entry that cannot be read)."""
+        names = {n.lower() for n in (*self.truncated, *self.unreadable)}
+        return bool(names & {"bindings", "remoteipranges"})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -368,7 +381,8 @@ class Reader:
                 self.invalid(v, f"a combination of {', '.join(members)}")
                 return None
             return {m for m, bit in bits.items() if raw & bit}
-        names = self.items(name)
+        # member names have no spaces: one a console wrap split is joined again
+        names = [n.replace(" ", "") for n in self.items(name)]
         lookup = {m.lower(): m for m in members}
         out: set[str] = set()
         for n in names:
@@ -408,10 +422,12 @@ def _fields(record: Record, names: tuple[str, ...]) -> dict[str, Span]:
 def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
     r = Reader(model, record)
     bindings: list[Binding] = []
+    unreadable: list[str] = []
     for text in r.items("Bindings"):
-        b = parse_binding(text)
+        b = parse_binding(text.replace(" ", ""))  # a console wrap may split one
         if b is None:
             r.invalid(record.get("Bindings"), "a list of address:port bindings")  # type: ignore[arg-type]
+            unreadable.append("Bindings")
         else:
             bindings.append(b)
     ranges: list[IPRange] = []
@@ -419,10 +435,15 @@ def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
         rng = parse_range(text.replace(" ", ""))
         if rng is None:
             r.invalid(record.get("RemoteIPRanges"), "a list of IP addresses, ranges or networks")  # type: ignore[arg-type]
+            unreadable.append("RemoteIPRanges")
         else:
             ranges.append(rng)
     auth = r.flags("AuthMechanism", RECEIVE_AUTH, RECEIVE_AUTH_BITS)
     groups = r.flags("PermissionGroups", PERMISSION_GROUPS, PERMISSION_GROUP_BITS)
+    for prop, value in (("AuthMechanism", auth), ("PermissionGroups", groups)):
+        given = record.get(prop)
+        if value is None and given is not None and given.value is not None:
+            unreadable.append(prop)  # a diagnostic says why; not Exchange's default
     name = r.text("Name") or r.text("Identity") or f"receive connector at line {record.span.line}"
     identity = r.text("Identity") or name
     server = r.text("Server")
@@ -464,6 +485,7 @@ def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
             ),
         ),
         truncated=[v.written for v in record.values.values() if v.truncated],
+        unreadable=list(dict.fromkeys(unreadable)),
     )
     if model.form == "fl":
         connector.absent = [n for n in (*FL_DECISIVE, *FL_SHOWN) if record.get(n) is None]

@@ -83,7 +83,7 @@ def anonymous_relay(connector: ReceiveConnector) -> tuple[bool | None, str, Span
             "ExternalAuthoritative treats every client as an authenticated Exchange server",
             connector.fields.get("AuthMechanism", connector.span),
         )
-    if "AuthMechanism" in connector.absent:
+    if "AuthMechanism" in connector.unknown:
         # ExternalAuthoritative would grant every client the right to relay
         return None, "its AuthMechanism is not in the input", None
     granted, span = rights(connector, "anonymous")
@@ -95,7 +95,7 @@ def anonymous_relay(connector: ReceiveConnector) -> tuple[bool | None, str, Span
                 "in the input",
                 None,
             )
-        if "PermissionGroups" in connector.absent:
+        if "PermissionGroups" in connector.unknown:
             return (
                 None,
                 "neither its PermissionGroups nor its AD permissions are in the input",
@@ -179,11 +179,10 @@ def _cut_short(connector: ReceiveConnector, cov: Coverage, opens: bool) -> str:
     "networks" is in doubt (what it shows already opens it to strangers stays so). Another
     connector's list cut short may hide narrower entries that take the Internet away from
     it: only "open" is in doubt."""
-    own = {"bindings", "remoteipranges"} & {t.lower() for t in connector.truncated}
-    if own and not opens:
-        return "its RemoteIPRanges end in '...' (Format-List showed only the first ones)"
+    if connector.partial_lists and not opens:
+        return "its RemoteIPRanges show only some entries ('...' or one that cannot be read)"
     if cov.uncertain and opens:
-        return "another connector of the server shows only the first entries of its list"
+        return "another connector of the server shows only some entries of its list"
     return ""
 
 

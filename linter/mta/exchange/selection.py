@@ -34,8 +34,9 @@ class Coverage:
     intervals: list[tuple[int, int, int]] = field(default_factory=list)  # (version, lo, hi)
     public: bool = False  # some of them are globally routable
     public_ranges: list[str] = field(default_factory=list)  # RemoteIPRanges entries that win them
-    # another connector of the server shows its Bindings or RemoteIPRanges cut short
-    # ("..."): its hidden entries may take some of these addresses away
+    # another connector of the server shows only part of its Bindings or RemoteIPRanges
+    # ("...", or an entry that cannot be read): its hidden entries may take some of these
+    # addresses away
     uncertain: bool = False
 
 
@@ -115,13 +116,10 @@ def coverage(connectors: list[ReceiveConnector]) -> dict[int, Coverage]:
 
 
 def _mark_uncertain(connectors: list[ReceiveConnector], result: dict[int, Coverage]) -> None:
-    """A list Format-List cut short hides entries: the connector that shows it can only win
-    more than computed, every other connector of that server perhaps less."""
-    cut = [
-        c
-        for c in connectors
-        if c.enabled and {"bindings", "remoteipranges"} & {t.lower() for t in c.truncated}
-    ]
+    """A list Format-List cut short (or with an entry that cannot be read) hides entries:
+    the connector that shows it can only win more than computed, every other connector of
+    that server perhaps less."""
+    cut = [c for c in connectors if c.enabled and c.partial_lists]
     for c in connectors:
         if any(o is not c and o.server.lower() == c.server.lower() for o in cut):
             result[id(c)].uncertain = True

@@ -163,3 +163,34 @@ def test_a_long_wrapped_list_in_a_double_spaced_paste_is_read_whole():
         f"RemoteIPRanges : {{10.1.0.1,  \n\n{lines}   10.1.0.2}}  \n"
     )
     assert len(m.receive[0].ranges) == 3002
+
+
+def test_an_enum_name_the_console_split_in_two_is_joined_again():
+    m = model(
+        "Name             : Default Frontend EX01\n"
+        "Bindings         : {0.0.0.0:25}\n"
+        "RemoteIPRanges   : {0.0.0.0-255.255.255.255}\n"
+        "AuthMechanism    : Tls\n"
+        "PermissionGroups : AnonymousUsers, ExchangeServers, ExchangeLegacyServe\n"
+        "                   rs\n"
+    )
+    assert m.receive[0].groups == {"AnonymousUsers", "ExchangeServers", "ExchangeLegacyServers"}
+    assert m.diagnostics == []
+
+
+def test_permission_groups_that_cannot_be_read_leave_the_relay_unknown_not_closed():
+    m = model(
+        "Name             : Relay\n"
+        "Bindings         : {0.0.0.0:25}\n"
+        "RemoteIPRanges   : {10.0.0.0/8}\n"
+        "AuthMechanism    : Tls\n"
+        "PermissionGroups : AnonymousUsers, Everyone\n"
+    )
+    assert [d.kind for d in m.diagnostics] == ["invalid-value"]
+    assert verdicts(m)["Relay"] == "unknown"
+
+
+def test_another_connectors_unreadable_range_leaves_an_open_relay_verdict_unknown():
+    front = FRONTEND + "AuthMechanism    : Tls, ExternalAuthoritative\n"
+    other = CUT.replace("10.0.0.4...}", "10.0.0.4, 10.0.0.300}")
+    assert verdicts(model(front + "\n" + other))["Default Frontend EX01"] == "unknown"
