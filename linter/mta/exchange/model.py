@@ -37,6 +37,15 @@ MAX_LIST = 4096  # items of one list property
 # what a receive connector's verdicts rest on: a Format-List paste of chosen properties
 # without one of these leaves them unknown (the JSON exporter always writes them)
 FL_DECISIVE = ("Bindings", "RemoteIPRanges", "AuthMechanism", "PermissionGroups")
+# what outbound verdicts rest on (relay host, its port, TLS, credentials in clear)
+FL_SEND_DECISIVE = (
+    "AddressSpaces",
+    "DNSRoutingEnabled",
+    "SmartHosts",
+    "Port",
+    "RequireTLS",
+    "SmartHostAuthMechanism",
+)
 # left out of a paste, these only keep a verdict from being drawn (the greeting, TLS
 # required before AUTH)
 FL_SHOWN = ("Banner", "RequireTLS")
@@ -154,6 +163,8 @@ class SendConnector:
     fqdn: str
     span: Span
     fields: dict[str, Span] = field(default_factory=dict)
+    # what a Format-List paste of chosen properties leaves out (see FL_SEND_DECISIVE)
+    absent: list[str] = field(default_factory=list)
 
     @property
     def internet(self) -> bool:
@@ -527,7 +538,7 @@ def permission(model: ExchangeModel, record: Record) -> Permission | None:
 
 def send_connector(model: ExchangeModel, record: Record) -> SendConnector:
     r = Reader(model, record)
-    return SendConnector(
+    connector = SendConnector(
         name=r.text("Name") or r.text("Identity") or f"send connector at line {record.span.line}",
         enabled=r.flag("Enabled", True),
         address_spaces=r.items("AddressSpaces"),
@@ -554,6 +565,9 @@ def send_connector(model: ExchangeModel, record: Record) -> SendConnector:
             ),
         ),
     )
+    if model.form == "fl":
+        connector.absent = [n for n in FL_SEND_DECISIVE if record.get(n) is None]
+    return connector
 
 
 def build_model(records: Records) -> ExchangeModel:
@@ -595,6 +609,19 @@ def build_model(records: Records) -> ExchangeModel:
                 if ident.lower() in (connector.identity.lower(), connector.name.lower())
             ]
             connector.permissions = (connector.permissions or []) + mine
+    for s in model.send:
+        if s.absent:
+            model.diagnostics.append(
+                Diagnostic(
+                    "missing-property",
+                    f"{s.name}: the Format-List output has no {', '.join(s.absent)}: how "
+                    "this send connector delivers is not judged; paste the whole "
+                    "Get-SendConnector | Format-List output",
+                    s.span,
+                    False,
+                    {"parameter": s.absent[0]},
+                )
+            )
     for c in model.receive:
         decisive = [n for n in c.absent if n in FL_DECISIVE]
         if decisive:

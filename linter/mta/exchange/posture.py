@@ -285,6 +285,16 @@ def build_outbound(model: ExchangeModel, spans: PostureSpans) -> Outbound:
     s = internet_connector(model)
     if s is None:
         return Outbound(None, "opportunistic", "no send connector for *", False, False, False)
+    if s.absent:
+        # a paste of chosen properties: as little is claimed as with no connector at all
+        return Outbound(
+            None,
+            "opportunistic",
+            f"send connector {s.name!r}: {', '.join(s.absent)} not in the input, not judged",
+            False,
+            False,
+            False,
+        )
     relayhost = None
     if not s.dns_routing and s.smart_hosts:
         host = s.smart_hosts[0].strip("[]")

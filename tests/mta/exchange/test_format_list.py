@@ -194,3 +194,25 @@ def test_another_connectors_unreadable_range_leaves_an_open_relay_verdict_unknow
     front = FRONTEND + "AuthMechanism    : Tls, ExternalAuthoritative\n"
     other = CUT.replace("10.0.0.4...}", "10.0.0.4, 10.0.0.300}")
     assert verdicts(model(front + "\n" + other))["Default Frontend EX01"] == "unknown"
+
+
+SEND = (
+    "Name                   : To smart host\n"
+    "AddressSpaces          : {SMTP:*;1}\n"
+    "DNSRoutingEnabled      : False\n"
+    "SmartHosts             : {[192.0.2.25]}\n"
+    "Port                   : 25\n"
+    "SmartHostAuthMechanism : BasicAuth\n"
+)
+
+
+def test_a_send_connector_paste_without_require_tls_claims_no_credentials_in_clear(tmp_path):
+    # Set-SendConnector: BasicAuth sends the password whether or not TLS is up unless
+    # RequireTLS is $true; a paste that leaves RequireTLS out cannot say which
+    (tmp_path / "SendConnectors.txt").write_text(SEND)
+    result = check([tmp_path], RULES, Selection(), Options())
+    ids = sorted(f.rule for f in result.findings)
+    assert "MTA011" not in ids and "MSX003" in ids
+    (tmp_path / "SendConnectors.txt").write_text(SEND + "RequireTLS             : False\n")
+    result = check([tmp_path], RULES, Selection(), Options())
+    assert "MTA011" in {f.rule for f in result.findings}
