@@ -216,3 +216,16 @@ def test_a_send_connector_paste_without_require_tls_claims_no_credentials_in_cle
     (tmp_path / "SendConnectors.txt").write_text(SEND + "RequireTLS             : False\n")
     result = check([tmp_path], RULES, Selection(), Options())
     assert "MTA011" in {f.rule for f in result.findings}
+
+
+def test_an_empty_list_is_no_entry_and_no_error():
+    m = model(
+        "Name             : Spare\n"
+        "Bindings         : {}\n"
+        "RemoteIPRanges   : {}\n"
+        "AuthMechanism    : None\n"
+        "PermissionGroups : None\n"
+    )
+    [c] = m.receive
+    assert (c.bindings, c.ranges, c.auth, c.groups) == ([], [], set(), set())
+    assert m.diagnostics == [] and verdicts(m) == {}  # no binding: no listener
