@@ -6,8 +6,10 @@
   parsing (the hMailServer reader's guard, reused).
 * ``Get-ReceiveConnector | fl`` / ``Get-SendConnector | fl`` text pasted into tickets:
   ``Name : value`` lines, a value continued on the next lines by indentation, objects
-  separated by blank lines. What kind of object a block is follows from its properties
-  (``Bindings`` → receive connector, ``AddressSpaces`` → send connector, ...).
+  separated by blank lines (or, in a paste copied from a web page with a blank line
+  after every line, by a property that comes again). What kind of object a block is
+  follows from its properties (``Bindings`` → receive connector, ``AddressSpaces`` →
+  send connector, ...).
 
 Both give :class:`Record` objects: property name (compared without case, as PowerShell
 does) → value and span. Values stay as written; :mod:`.model` reads them.
@@ -205,7 +207,7 @@ def read_format_list(path: str, text: str) -> Records:
             continue
         m = _FL_LINE.match(line)
         if m is None:
-            # a prompt ("[PS] C:\\>Get-ReceiveConnector | fl"), a heading or prose
+            # a prompt ("[PS] C:\>Get-ReceiveConnector | fl"), a heading or prose
             flush()
             continues = False
             continue
