@@ -100,7 +100,10 @@ def exchange_facts(model: ExchangeModel, facts: Facts) -> dict[str, Any]:
             {
                 **{k: v for k, v in c.to_dict().items() if k != "line"},
                 # chosen for strangers: public addresses of an entry of half the space or more
-                "internet_facing": c.enabled
+                # None: another connector's list cut short may take those clients away
+                "internet_facing": None
+                if cov.uncertain
+                else c.enabled
                 and any(whole_space(r) and r.text in cov.public_ranges for r in c.ranges),
                 "public": c.enabled and cov.public,
                 "ports": sorted({b.port for b in c.bindings}),
