@@ -14,12 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from linter.facts import Facts, join_path, split_path
 from linter.source import Span
-
-if TYPE_CHECKING:
-    from linter.facts import Facts
 
 Role = Literal["null-client", "mx", "submission", "relay"]
 TlsMode = Literal["none", "optional", "required", "implicit"]
@@ -188,9 +186,43 @@ class Posture:
     tls: TlsSettings
     identity: Identity
     notes: list[str] = field(default_factory=list)
+    # paths under ``posture.`` (``outbound.relayhost``, ``listeners[0].tls``) whose value
+    # rests on something mtalint could not work out: left out of the facts document, so
+    # rules see them absent, and not used by the DNS stage (see :meth:`forget`)
+    unknown: set[str] = field(default_factory=set)
+
+    def forget(self, path: str) -> None:
+        """Mark the fact at ``path`` (and everything below it) as not known."""
+        self.unknown.add(path)
+
+    def known(self, path: str) -> bool:
+        """Whether the fact at ``path`` is known: neither it nor a fact above it was
+        forgotten."""
+        parts = split_path(path)
+        return not any(join_path(parts[:n]) in self.unknown for n in range(1, len(parts) + 1))
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "tls_listeners": tls_listeners(self.listeners)}
+        """The posture as the facts document holds it under ``posture.``: every field,
+        the listeners by what TLS protects there (``tls_listeners``), and no fact that
+        was forgotten. The one place a posture becomes facts."""
+        data = {**asdict(self), "tls_listeners": tls_listeners(self.listeners)}
+        del data["unknown"]
+        for path in sorted(self.unknown):
+            _drop(data, split_path(path))
+        return data
+
+
+def _drop(data: dict[str, Any], parts: list[str | int]) -> None:
+    """Remove the value at ``parts`` from ``data`` (nothing when it is not there)."""
+    node: Any = data
+    for p in parts[:-1]:
+        if isinstance(p, int):
+            node = node[p] if isinstance(node, list) and p < len(node) else None
+        else:
+            node = node.get(p) if isinstance(node, dict) else None
+    last = parts[-1]
+    if isinstance(node, dict) and isinstance(last, str):
+        node.pop(last, None)
 
 
 def tls_listeners(listeners: list[Listener]) -> dict[str, list[str]]:

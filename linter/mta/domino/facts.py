@@ -99,7 +99,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         ],
     }
     model_dict = parse_document(config_set, "domino", shown, posture_dict, diagnostics)
-    return Analysis("domino", facts, model_dict, diagnostics, [])
+    return Analysis("domino", facts, model_dict, diagnostics, [], posture)
 
 
 __all__: list[str] = ["analyse"]

@@ -174,7 +174,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         "accepted_domains": model.accepted_domains,
     }
     model_dict = parse_document(config_set, "exchange", shown, posture_dict, diagnostics)
-    return Analysis("exchange", facts, model_dict, diagnostics, [])
+    return Analysis("exchange", facts, model_dict, diagnostics, [], posture)
 
 
 __all__: list[str] = ["analyse"]

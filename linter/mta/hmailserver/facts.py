@@ -20,6 +20,7 @@ from linter.mta.assemble import (
     input_error,
     parse_document,
     put_diagnostics,
+    put_posture,
     start_facts,
 )
 from linter.source import InputError, Span, read_limited
@@ -126,9 +127,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
 
     primary = model.database_path or (model.ini.path if model.ini else config_set.files[0].display)
     facts = start_facts("hmailserver", posture, Span(primary, 1, 1))
-    posture_dict = posture.to_dict()
-    facts.set("posture", posture_dict)
-    spans.record(facts)
+    posture_dict = put_posture(facts, posture, spans)
     put_diagnostics(facts, diagnostics)
     document = hmailserver_facts(model, analysis, facts)
     facts.set("hmailserver", document)
@@ -137,7 +136,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         config_set, "hmailserver", model_document(model, analysis), posture_dict, diagnostics
     )
     comments = [Comment(path, line, text) for path, line, text in model.comments]
-    return Analysis("hmailserver", facts, model_dict, diagnostics, comments)
+    return Analysis("hmailserver", facts, model_dict, diagnostics, comments, posture)
 
 
 def _ini_facts(model: HMailModel, facts: Facts) -> dict[str, Any]:
