@@ -87,7 +87,11 @@ class Listener:
     address: str  # "*" for all interfaces
     port: int | None
     role: Literal["smtp", "submission", "submissions", "other"]
-    public: bool  # reachable from beyond this host (not loopback-only)
+    # reachable from beyond this host: worked out from ``exposure`` (not loopback), see
+    # :func:`reach`. Given (keyword only) as False by an MTA whose own access control
+    # admits only clients on private networks (hMailServer's IP ranges, Exchange's
+    # RemoteIPRanges): the listener is then not public and its exposure at most private.
+    public: bool = field(default=True, kw_only=True)
     tls: TlsMode
     auth: AuthMode
     # AUTH (with plaintext mechanisms) can be used before TLS is in place
@@ -109,13 +113,8 @@ class Listener:
     exposure: Exposure | None = None
 
     def __post_init__(self) -> None:
-        if self.exposure is None:
-            exposure = exposure_of(self.address)
-            if exposure in ("public", "unknown") and not self.public:
-                # the MTA's posture knows that only nearby clients may connect (hMailServer
-                # IP ranges); a loopback address it calls public stays loopback
-                exposure = "private"
-            self.exposure = exposure
+        exposure, self.public = reach(self.address, self.public, self.exposure)
+        self.exposure = exposure
 
 
 @dataclass
@@ -319,6 +318,33 @@ def exposure_of(address: str) -> Exposure:
     parts = [p for p in address.replace(",", " ").split()] or ["*"]
     found = {address_exposure(p) for p in parts}
     return next(e for e in _EXPOSURE_ORDER if e in found)
+
+
+def loopback_only(address: str) -> bool:
+    """Whether every address of ``address`` is this host's own (127.0.0.1, ::1,
+    ``localhost``): what listens there, or is sent there, stays on this host."""
+    return exposure_of(address) == "loopback"
+
+
+def reach(
+    address: str, strangers_admitted: bool = True, exposure: Exposure | None = None
+) -> tuple[Exposure, bool]:
+    """A listener's exposure and whether it is public (reachable from beyond this host),
+    the one place both are decided for every MTA.
+
+    The exposure is ``address``'s (:func:`exposure_of`) unless ``exposure`` is given. An
+    MTA whose access control admits only clients on private networks says so with
+    ``strangers_admitted`` False: the exposure is then at most private (a loopback address
+    stays loopback). Public means not loopback, and strangers admitted: a listener on a
+    private address is public (port forwarding may bring the Internet to it), one whose
+    address is a name mtalint cannot resolve (exposure unknown) is too, as the posture
+    rules assume such a listener reachable and say so.
+    """
+    if exposure is None:
+        exposure = exposure_of(address)
+        if exposure in ("public", "unknown") and not strangers_admitted:
+            exposure = "private"
+    return exposure, exposure != "loopback" and strangers_admitted
 
 
 def infer_roles(
