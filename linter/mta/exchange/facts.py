@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 def read_model(config_set: ConfigSet, options: Options) -> ExchangeModel:
     from linter.mta.exchange.model import ExchangeModel, build_model
     from linter.mta.exchange.records import Records, read_format_list, read_json
-    from linter.mta.hmailserver.text import decode_export
+    from linter.mta.text import decode_export
 
     merged = ExchangeModel()
     for cf in config_set.files:

@@ -40,7 +40,7 @@ def read_database(model: HMailModel, cf: ConfigFile, options: Options) -> None:
     """Fill ``model`` from one export of the database settings (or raise InputError)."""
     from linter.mta.hmailserver.backup import load_backup, read_archive
     from linter.mta.hmailserver.export import load_export
-    from linter.mta.hmailserver.text import decode_export
+    from linter.mta.text import decode_export
 
     if cf.format == "hmailserver-7z":
         data = read_archive(cf.path, cf.display, options.max_file_size, cf.root)
@@ -56,7 +56,7 @@ def read_database(model: HMailModel, cf: ConfigFile, options: Options) -> None:
 def read_model(config_set: ConfigSet, options: Options) -> HMailModel:
     from linter.mta.hmailserver.ini import parse_ini
     from linter.mta.hmailserver.model import HMailModel
-    from linter.mta.hmailserver.text import decode_ini
+    from linter.mta.text import decode_ini
 
     model = HMailModel()
     # hMailServer reads hMailServer.INI by that name: another INI in the folder (a copy,
