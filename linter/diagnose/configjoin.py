@@ -2,34 +2,54 @@
 
 The configuration is analysed as ``mtalint check`` does (linter.check): the model gives
 each setting's effective value and the line that set it, the rules give the findings
-that already flag the cause. An incident then names, for each setting its catalogue
-entry points at, the value and ``file:line`` (or that it is Postfix's default), and the
-findings of the entry's rules. Values are shown as the configuration writes them: a
-``*_password_maps`` setting names a table, never what is in it.
+that already flag the cause. An incident then names the settings behind its cause, each
+with its value and ``file:line`` (or that the MTA's default applies), and the findings
+at those settings. Values are shown as the configuration writes them: a
+``*_password_maps`` setting names a table, never what is in it; an authenticator is
+named by its driver, never by what it sends.
+
+Postfix's settings are the parameters the catalogue entry lists. For Exim, sendmail
+and hMailServer (linter.diagnose.mtasettings) the entry's cause says which part of the
+configuration it is about (:data:`CONCERNS`), and the MTA's model and posture say which
+settings make that part, using the route the log names where it names one (Exim's
+router and transport, sendmail's mailer).
+
+The smarthost (Postfix's ``relayhost``) is named only when the failing host is the
+smarthost, or the log says the mail went through it: a connection refused by some MX
+says nothing about the relayhost that other mail uses.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linter.diagnose.configview import ConfigView, host_in, incident_hosts
 from linter.diagnose.incidents import Incident
+from linter.diagnose.mtasettings import settings_for
 
 MAX_MENTIONS = 5  # settings named for a table or file a log line mentions
 
+# what part of the configuration a cause is about, for the MTAs whose settings are
+# found from their model and posture rather than listed in the catalogue:
+# "route" the smarthost and port mail was sent to, "tls" the client's TLS policy,
+# "auth" the client's login to the smarthost, "relay" who may relay through this server
+CONCERNS: dict[str, tuple[str, ...]] = {
+    "connect-refused": ("route",),
+    "connect-timeout": ("route",),
+    "tls-not-offered": ("tls", "route"),
+    "tls-certificate": ("tls", "route"),
+    "sasl-auth-failed": ("auth", "route"),
+    "sasl-no-mechanism": ("auth", "tls"),
+    "relay-denied": ("route", "auth"),
+    "relay-denied-inbound": ("relay",),
+}
 
-@dataclass
-class ConfigView:
-    mta: str
-    main_path: str  # main.cf as shown, for "file:line"
-    parameters: dict[str, dict[str, Any]]  # name -> {value, raw, line}
-    findings: list[Any] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+JOINED_MTAS = ("postfix", "exim", "sendmail", "hmailserver")
 
 
 def load_config(path: Path) -> ConfigView:
-    """Analyse the configuration at PATH (a Postfix folder or main.cf) with the rules."""
+    """Analyse the configuration at PATH (a folder or a file of a supported MTA)."""
     from linter.check import check
     from linter.engine.rules import builtin_rules
     from linter.engine.runner import Selection
@@ -38,19 +58,29 @@ def load_config(path: Path) -> ConfigView:
     result = check([path], list(builtin_rules()), Selection(), Options())
     problems = list(result.problems) + list(result.internal_errors)
     for analysis, config_set in zip(result.analyses, result.analysed_sets, strict=False):
-        if analysis.mta != "postfix":
+        if analysis.mta not in JOINED_MTAS:
             problems.append(
                 f"{config_set.display}: joining incidents with {analysis.mta} configuration is "
                 "not supported yet; the incidents name the settings without positions"
             )
             continue
-        main = config_set.file("postfix-main")
-        params = analysis.model.get("postfix", {}).get("main", {}).get("parameters", {})
+        params: dict[str, Any] = {}
+        shown = config_set.display
+        if analysis.mta == "postfix":
+            main = config_set.file("postfix-main")
+            params = analysis.model.get("postfix", {}).get("main", {}).get("parameters", {})
+            shown = main.display if main else str(path)
         return ConfigView(
-            "postfix", main.display if main else str(path), dict(params), result.findings, problems
+            analysis.mta,
+            shown,
+            dict(params),
+            result.findings,
+            problems,
+            analysis.facts,
+            analysis.model,
         )
     if not result.analyses:
-        problems.append(f"{path}: no Postfix configuration found")
+        problems.append(f"{path}: no Postfix, Exim, sendmail or hMailServer configuration found")
     return ConfigView("", str(path), {}, result.findings, problems)
 
 
@@ -78,20 +108,41 @@ def _mentioning(view: ConfigView, needle: str) -> list[str]:
     return sorted(found)[:MAX_MENTIONS]
 
 
+def _postfix_settings(incident: Incident, view: ConfigView) -> tuple[list[Any], list[Any]]:
+    """(named, left out): the catalogue's parameters for the cause; the relayhost only
+    when it is the failing host (or nothing says which host failed)."""
+    names = list(incident.cause.settings.get("postfix", []))
+    table = incident.details.get("table")
+    if table:
+        names += [n for n in _mentioning(view, table) if n not in names]
+    settings = [_setting(view, name) for name in names]
+    relayhost = view.parameters.get("relayhost")
+    hosts = incident_hosts(incident)
+    named, left_out = [], []
+    for s in settings:
+        if s["name"] == "relayhost" and relayhost is not None and hosts:
+            value = str(relayhost.get("value", "")).strip()
+            if host_in(value, hosts):
+                s["failing"] = True
+            elif value.startswith("["):
+                left_out.append(s)
+                continue
+            # else: a relayhost without brackets is reached through its MX hosts, whose
+            # names the log gives: whether it failed is not known
+        named.append(s)
+    return named, left_out
+
+
 def join(incidents: list[Incident], view: ConfigView) -> None:
     """Fill each incident's ``config``: the settings and findings behind its cause."""
     for incident in incidents:
         cause = incident.cause
-        names = list(cause.settings.get(view.mta or "postfix", []))
-        table = incident.details.get("table")
-        if table:
-            names += [n for n in _mentioning(view, table) if n not in names]
-        settings = [_setting(view, name) for name in names]
-        relayhost = view.parameters.get("relayhost")
-        hosts = {_host(r) for r in incident.relays} | {incident.details.get("host", "").lower()}
-        for s in settings:
-            if s["name"] == "relayhost" and relayhost is not None:
-                s["failing"] = _host(str(relayhost.get("value", ""))) in hosts
+        if view.mta in ("postfix", ""):
+            settings, left_out = _postfix_settings(incident, view)
+        else:
+            settings, left_out = settings_for(view, incident, CONCERNS.get(cause.id, ()))
+        named_at = {(s.get("path"), s.get("line")) for s in settings if s.get("line")}
+        away = {(s.get("path"), s.get("line")) for s in left_out if s.get("line")} - named_at
         findings = [
             {
                 "rule": f.rule,
@@ -102,14 +153,7 @@ def join(incidents: list[Incident], view: ConfigView) -> None:
                 "column": f.span.column,
             }
             for f in view.findings
-            if f.rule in cause.rules
+            if (f.span.path, f.span.line) not in away
+            and (f.rule in cause.rules or (f.span.path, f.span.line) in named_at)
         ]
         incident.config = {"settings": settings, "findings": findings}
-
-
-def _host(relay: str) -> str:
-    """``smtp.example[192.0.2.1]:25`` or ``[smtp.example]:587`` -> ``smtp.example``."""
-    text = relay.strip().lower()
-    if text.startswith("["):
-        return text[1:].split("]", 1)[0]
-    return text.split("[", 1)[0].rsplit(":", 1)[0] if "[" in text else text.rsplit(":", 1)[0]

@@ -30,6 +30,9 @@ class Event:
     relay: str = ""
     dsn: str = ""
     mta: str = ""  # "postfix", "exim", "bounce"
+    # how the MTA routed it, where its log says: Exim's R= and T=, sendmail's mailer=
+    router: str = ""
+    transport: str = ""
 
     @property
     def destination(self) -> str:

@@ -39,6 +39,7 @@ _FLAGGED = re.compile(r"(?P<flag><=|=>|->|\*>|>>|\*\*|==) (?P<addr>\S{1,512})(?P
 _HOST = re.compile(
     r"\bH=(?P<host>[^\s\[\]]{1,255}) \[(?P<address>[^\]\s]{1,64})\](?::(?P<port>\d{1,5}))?"
 )
+_ROUTE = re.compile(r"\bR=(?P<router>[^\s=]{1,64})(?: T=(?P<transport>[^\s=]{1,64}))?")
 _CLIENT = re.compile(r"\bH=(?P<client>[^\[\]]{0,600}?\[[^\]\s]{1,64}\](?::\d{1,5})?)")
 _REJECTED_RCPT = re.compile(r"rejected RCPT <(?P<to>[^>]{0,512})>: (?P<reason>.*)")
 # matched at the first "rejected " only (a search could restart at each of many)
@@ -103,7 +104,17 @@ class EximReader:
         recipient = f.group("addr").rstrip(":").strip("<>")
         relay = _relay(rest) or (self._hosts.get(qid, "") if status != SENT else "")
         text = rest.strip() if status != SENT else ""
-        return event(OUTBOUND, status, text, queue_id=qid, recipient=recipient, relay=relay)
+        route = _ROUTE.search(rest)
+        return event(
+            OUTBOUND,
+            status,
+            text,
+            queue_id=qid,
+            recipient=recipient,
+            relay=relay,
+            router=route.group("router") if route else "",
+            transport=(route.group("transport") or "") if route else "",
+        )
 
     @staticmethod
     def _server_line(message: str, event) -> Event | None:  # type: ignore[no-untyped-def]

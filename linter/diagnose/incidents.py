@@ -13,6 +13,7 @@ from linter.diagnose.catalogue import Cause
 from linter.diagnose.events import Event
 
 MAX_NAMES = 1000  # distinct destinations/relays/messages kept per incident
+MAX_ROUTES = 20  # distinct (router, transport) pairs kept per incident
 MAX_INCIDENTS = 5000  # beyond this, a cause's new keys (hosts, lists) share one incident
 OTHERS = "(others)"
 SHOWN = 10  # of them in the report
@@ -38,6 +39,9 @@ class Incident:
     last: datetime | None = None
     destinations: Counter[str] = field(default_factory=Counter)
     relays: Counter[str] = field(default_factory=Counter)
+    # (router, transport) as the log named them (Exim R=/T=, sendmail's mailer), for the
+    # configuration join: which route the failing mail took
+    routes: Counter[tuple[str, str]] = field(default_factory=Counter)
     example: Event | None = None
     config: dict[str, Any] | None = None  # filled in by the join with the configuration
     online: dict[str, Any] | None = None  # filled in by --online (linter.diagnose.online)
@@ -56,6 +60,9 @@ class Incident:
         for counter, name in ((self.destinations, event.destination), (self.relays, event.relay)):
             if name and (name in counter or len(counter) < MAX_NAMES):
                 counter[name] += 1
+        route = (event.router, event.transport)
+        if any(route) and (route in self.routes or len(self.routes) < MAX_ROUTES):
+            self.routes[route] += 1
         if self.example is None:
             self.example = event
 

@@ -137,10 +137,11 @@ def incident_lines(n: int, incident: Incident) -> list[str]:
     config = incident.config
     if config is not None:
         for s in config["settings"]:
+            name = f"{s['name']} ({s['scope']})" if s.get("scope") else s["name"]
             if s["value"] is None:
-                text = f"  setting: {s['name']} (not set: Postfix's default applies)"
+                text = f"  setting: {name} (not set: the default applies)"
             else:
-                text = f"  setting: {s['path']}:{s['line']}: {s['name']} = {s['value']}"
+                text = f"  setting: {s['path']}:{s['line']}: {name} = {s['value']}"
             if s.get("failing"):
                 text += "  <- the failing host"
             out.append(printable(text))

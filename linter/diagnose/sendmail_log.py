@@ -23,6 +23,8 @@ from linter.diagnose.logformats import Envelope
 _WITH_ID = re.compile(r"(?P<id>[0-9A-Za-z]{8,20}|NOQUEUE): (?P<body>.*)")
 _TO = re.compile(r"to=(?P<to>[^,\s]{1,512})")
 _FIELD = re.compile(r", (?P<name>relay|dsn|reply|stat)=")
+# logged before relay= and reply=: the first one is sendmail's own
+_MAILER = re.compile(r", mailer=(?P<mailer>[^,\s]{1,64}),")
 _RELAY = re.compile(
     r"(?P<host>\[[^\]\s]{1,255}\]|[^\s\[\]]{1,255})(?: \[(?P<address>[^\]\s]{1,64})\])?"
 )
@@ -84,6 +86,7 @@ def sendmail_event(env: Envelope, source: str, line: int, raw: str) -> Event | N
         else:
             return None
         to = _TO.match(body)
+        mailer = _MAILER.search(body)
         reply = fields.get("reply", "")
         return event(
             OUTBOUND,
@@ -93,6 +96,7 @@ def sendmail_event(env: Envelope, source: str, line: int, raw: str) -> Event | N
             recipient=to.group("to").strip("<>") if to else "",
             relay=_relay(fields.get("relay", "")),
             dsn=dsn,
+            transport=mailer.group("mailer") if mailer else "",
         )
     r = _REJECT.match(body)
     if r is not None:

@@ -3,8 +3,15 @@
 A condition is ``{all: [...]}``, ``{any: [...]}``, ``{not: cond}`` or a leaf
 ``{fact: PATH, <operator>: operand}``. Paths are dotted (``posture.outbound.tls``,
 ``item.port``, ``postfix.param.relayhost``); ``item`` is the element of the rule's
-``for_each`` collection. Operators are listed in ``OPERATORS``; a fact that does not
-exist only satisfies ``absent: true``.
+``for_each`` collection. Operators are listed in ``OPERATORS``.
+
+A fact that does not exist (MISSING: never set, or a resolver that cannot tell)
+satisfies exactly two leaves: ``absent: true`` and ``empty: true``. Every other operator,
+negative ones included (``not_equals``, ``not_in``, ``not_contains``, ``not_matches``), is
+false on it, so ``not: {fact: F, ...}`` around any of them is true. Rules rely on the
+``empty`` case: an option left unset is as empty as one set to nothing (EX008 on
+``tls_certificate``, EX021 on a transport's DANE and TLS host lists); use ``absent`` to
+tell the two apart.
 """
 
 from __future__ import annotations

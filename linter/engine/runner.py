@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter.engine.conditions import evaluate, leaf_paths
 from linter.engine.rules import Rule
 from linter.facts import MISSING, Facts, join_path, split_path
 from linter.findings import Edit, Finding
+
+if TYPE_CHECKING:
+    from linter.source import Span
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.\[\]-]*)\}")
 
@@ -254,8 +257,11 @@ def _judge(mta: str, facts: Facts, rule: Rule, scope: _Scope, selection: Selecti
 def _drop_superseded(
     hits_by_rule: list[tuple[Rule, list[_Hit]]],
 ) -> list[tuple[Rule, list[_Hit]]]:
-    """Leave out a finding when a rule that supersedes its rule fired on the same
-    subject (the same listener) or at the same line."""
+    """Leave out a finding when a rule that supersedes its rule spoke of the same thing:
+    the same subject (listener, route) or the same line. A superseding finding about the
+    whole set (no subject) speaks for every subject; one about a subject speaks for a
+    whole-set finding only where that finding rests on the subject's lines (a relayhost
+    finding is not superseded by a provider finding on another route)."""
     speaking: dict[str, list[_Hit]] = {}
     for rule, rule_hits in hits_by_rule:
         for superseded in rule.supersedes:
@@ -266,23 +272,49 @@ def _drop_superseded(
     for rule, rule_hits in hits_by_rule:
         over = speaking.get(rule.id)
         if over and any(h.subject is None for h in over):
-            # a rule about the whole set (no listener) speaks for every listener
             rule_hits = []
         elif over:
-            subjects = {h.subject for h in over if h.subject is not None}
-            lines = {(h.finding.span.path, h.finding.span.line) for h in over}
-            # a finding about the whole set (no listener) is the same cause as the
-            # superseding rule's findings anywhere in the set
+            subjects = {h.subject for h in over}
+            lines = {_place(h.finding.span) for h in over}
+            places = lines.union(*(_subject_places(h) for h in over))
             rule_hits = [
                 h
                 for h in rule_hits
-                if h.subject is not None
-                and h.subject not in subjects
-                and (h.finding.span.path, h.finding.span.line) not in lines
+                if not (
+                    h.subject in subjects or _place(h.finding.span) in lines
+                    if h.subject is not None
+                    else _rests_on(h) & places
+                )
             ]
         if rule_hits:
             out.append((rule, rule_hits))
     return out
+
+
+def _place(span: Span) -> tuple[str, int]:
+    return (str(span.path), span.line)
+
+
+def _subject_places(hit: _Hit) -> set[tuple[str, int]]:
+    """The lines of the element a finding was judged on and of its parts (a relayhost's
+    port may be written on another line than its host)."""
+    item = hit.scope.item_path
+    if item is None:
+        return set()
+    return {
+        _place(span)
+        for path, span in hit.scope.facts.spans.items()
+        if path == item or path.startswith((item + ".", item + "["))
+    }
+
+
+def _rests_on(hit: _Hit) -> set[tuple[str, int]]:
+    """The lines a finding rests on: its own and those of the facts it matched."""
+    places = {_place(hit.finding.span)}
+    for entry in hit.finding.evidence:
+        if "line" in entry:
+            places.add((str(entry["path"]), int(entry["line"])))
+    return places
 
 
 _NAME_MARK = "\x00name\x00"

@@ -9,6 +9,10 @@ not checked rather than guessed.
 from __future__ import annotations
 
 import ipaddress
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,7 +44,6 @@ def certificate_facts(
         return facts
     try:
         from cryptography import x509
-        from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
     except ImportError:
         facts["parsed"] = False
         facts["parse_error"] = (
@@ -54,7 +57,34 @@ def certificate_facts(
         facts["parse_error"] = f"the certificate cannot be read: {exc}"
         return facts
     facts["parsed"] = True
-    now = now or datetime.now(UTC)
+    with _quiet_dsa():
+        facts.update(_read(der, cert, names, now or datetime.now(UTC)))
+    return facts
+
+
+# reading a DSA key (to judge it) makes cryptography warn that DSA is deprecated, on
+# stderr, once per certificate: a message about the library, not about the server.
+# warnings.catch_warnings() swaps a process-wide filter list, so the probe's threads take
+# turns here, or one thread could put back the list another has just changed.
+_WARNINGS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _quiet_dsa() -> Iterator[None]:
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="DSA is deprecated", category=CryptographyDeprecationWarning
+        )
+        yield
+
+
+def _read(der: bytes, cert: Any, names: list[str], now: datetime) -> dict[str, Any]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+    facts: dict[str, Any] = {}
     not_after = cert.not_valid_after_utc
     facts["subject"] = cert.subject.rfc4514_string()[:300]
     facts["issuer"] = cert.issuer.rfc4514_string()[:300]

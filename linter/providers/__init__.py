@@ -77,6 +77,9 @@ class Provider:
     ports: dict[int, TlsMode]
     ports_source: str
     tls_required: bool
+    # False where the page names ports to use without saying they are the only ones: a
+    # port outside the list is then unknown (never reported as not served)
+    ports_complete: bool = True
     port25_note: str = ""
     auth_required: AuthRequired = "no"
     auth_source: str = ""
@@ -167,8 +170,12 @@ def parse_provider(data: Any, where: str) -> Provider:
     hosts = d["hosts"]
     _need(isinstance(hosts, list) and bool(hosts), where, "hosts must be a non-empty list")
     ports_d = _keys(
-        d["ports"], {"source", "served", "tls_required", "port25_note"}, {"source", "served"}, where
+        d["ports"],
+        {"source", "served", "complete", "tls_required", "port25_note"},
+        {"source", "served"},
+        where,
     )
+    _need(isinstance(ports_d.get("complete", True), bool), where, "ports.complete: yes/no")
     served: dict[int, TlsMode] = {}
     for item in ports_d["served"]:
         p = _keys(item, {"port", "tls"}, {"port", "tls"}, f"{where}: ports")
@@ -199,6 +206,7 @@ def parse_provider(data: Any, where: str) -> Provider:
         ports=served,
         ports_source=_url(ports_d["source"], where),
         tls_required=bool(ports_d.get("tls_required", False)),
+        ports_complete=bool(ports_d.get("complete", True)),
         port25_note=str(ports_d.get("port25_note", "")),
         auth_required=auth["required"],
         auth_source=_url(auth["source"], where),
@@ -286,6 +294,9 @@ def provider_fact(relayhost: dict[str, Any] | None, outbound: dict[str, Any]) ->
         port = DEFAULT_PORT
     others = [p for p in sorted(provider.ports) if p != DEFAULT_PORT]
     port_tls = provider.ports.get(port) if isinstance(port, int) else None
+    served: bool | None = None
+    if port is not None:
+        served = True if port in provider.ports else (False if provider.ports_complete else None)
     return {
         "id": provider.id,
         "name": provider.name,
@@ -297,7 +308,7 @@ def provider_fact(relayhost: dict[str, Any] | None, outbound: dict[str, Any]) ->
         "regions": ", ".join(pattern.regions) or "(none)",
         "regions_source": ", ".join(pattern.regions_source) or provider.source,
         "port": port,
-        "port_served": None if port is None else port in provider.ports,
+        "port_served": served,
         "port_tls": port_tls,
         "ports": sorted(provider.ports),
         "ports_text": provider.ports_text(),

@@ -234,6 +234,54 @@ def test_config_join_names_settings_and_rules(tmp_path):
     assert "MTA008 warning" in text
 
 
+def test_relayhost_is_not_named_for_another_hosts_failure(tmp_path):
+    # mail for one domain goes straight to its MX (transport_maps); that MX refusing the
+    # connection says nothing about the relayhost the rest of the mail uses
+    config = tmp_path / "postfix"
+    config.mkdir()
+    (config / "main.cf").write_text(MAIN_CF + "transport_maps = hash:/etc/postfix/transport\n")
+    other = TIMEOUT.replace("smtp.provider.example[203.0.113.5]", "mx.other.example[198.51.100.7]")
+    log = write_log(tmp_path / "mail.log", [f"Dec  5 10:00:01 mx postfix/smtp[2211]: {other}"])
+    code, out = run("diagnose", str(log), "--config", str(config), "--format", "json")
+    (incident,) = json.loads(out)["incidents"]
+    assert incident["cause"] == "connect-timeout"
+    names = [s["name"] for s in incident["configuration"]["settings"]]
+    assert "relayhost" not in names, names
+    # MTA008 flags the relayhost's port 25: not this incident's cause
+    assert [f["rule"] for f in incident["configuration"]["findings"]] == [], incident
+    code, text = run("diagnose", str(log), "--config", str(config))
+    assert "relayhost" not in text.split("meaning:")[1].split("fix")[0], text
+
+
+def test_relayhost_looked_up_by_mx_is_named_without_a_verdict(tmp_path):
+    # relayhost = provider.example (no brackets): Postfix connects to its MX hosts, whose
+    # names are not the relayhost's; the log cannot say whether the relayhost failed
+    config = tmp_path / "postfix"
+    config.mkdir()
+    (config / "main.cf").write_text("relayhost = provider.example\n")
+    other = TIMEOUT.replace(
+        "smtp.provider.example[203.0.113.5]", "mx1.provider.example[203.0.113.9]"
+    )
+    log = write_log(tmp_path / "mail.log", [f"Dec  5 10:00:01 mx postfix/smtp[2211]: {other}"])
+    code, out = run("diagnose", str(log), "--config", str(config), "--format", "json")
+    (incident,) = json.loads(out)["incidents"]
+    relayhost = next(s for s in incident["configuration"]["settings"] if s["name"] == "relayhost")
+    assert relayhost["line"] == 1 and "failing" not in relayhost
+
+
+def test_relayhost_named_when_its_address_fails(tmp_path):
+    # relayhost written as an address: the log names it as address[address]:port
+    config = tmp_path / "postfix"
+    config.mkdir()
+    (config / "main.cf").write_text("relayhost = [203.0.113.5]:25\n")
+    line = TIMEOUT.replace("smtp.provider.example[203.0.113.5]", "203.0.113.5[203.0.113.5]")
+    log = write_log(tmp_path / "mail.log", [f"Dec  5 10:00:01 mx postfix/smtp[2211]: {line}"])
+    code, out = run("diagnose", str(log), "--config", str(config), "--format", "json")
+    (incident,) = json.loads(out)["incidents"]
+    relayhost = next(s for s in incident["configuration"]["settings"] if s["name"] == "relayhost")
+    assert (relayhost["line"], relayhost["failing"]) == (1, True)
+
+
 def test_missing_table_points_at_the_parameter_naming_it(tmp_path):
     config = tmp_path / "postfix"
     config.mkdir()
@@ -401,11 +449,17 @@ def test_auth_credentials_in_a_line_are_never_shown(tmp_path):
             f"unknown[192.0.2.9]: auth login {secret}==",
         ],
     )
-    for fmt in ("text", "json"):
+    for fmt in ("text", "json", "md", "html"):
         code, out = run("diagnose", str(log), "--format", fmt)
         assert code == 1, out
         assert secret not in out and "c2VjcmV0" not in out, out
-        assert "AUTH PLAIN [credentials removed]" in out
+        # the example line is in every format (Markdown escapes the brackets)
+        shown = (
+            "AUTH PLAIN \\[credentials removed\\]"
+            if fmt == "md"
+            else "AUTH PLAIN [credentials removed]"
+        )
+        assert shown in out, out
 
 
 def test_redaction_keeps_what_is_no_credential():
@@ -446,6 +500,88 @@ def test_hmailserver_conversation_log(tmp_path):
     assert incidents["relay-denied"]["outcomes"] == {"bounced": 1}
     assert incidents["relay-denied-inbound"]["destinations"] == {"outside.example": 1}
     assert incidents["relay-denied-inbound"]["first"].startswith("2026-12-05T10:00:01.005")
+
+
+def hmail_config(tmp_path: Path, **settings: object) -> tuple[Path, list[str]]:
+    """The hardened hMailServer export of the fixtures with SETTINGS changed."""
+    data = json.loads(
+        (paths.FIXTURES / "hmailserver/hardened/hmailserver-settings.json").read_text()
+    )
+    data["Settings"].update(settings)
+    path = tmp_path / "hmailserver" / "hmailserver-settings.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(data, indent=2))
+    return path, path.read_text().splitlines()
+
+
+def _line_of(lines: list[str], text: str) -> int:
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_hmailserver_incidents_name_the_relayer_settings(tmp_path):
+    # hMailServer runs on Windows only: these lines are written as its Logger.cpp
+    # LogSMTPConversation writes them (see hmail()); the replies are the ones the live
+    # sendmail and Postfix tests record
+    config, lines = hmail_config(
+        tmp_path,
+        SMTPRelayer="203.0.113.5",
+        SMTPRelayerPort=25,
+        SMTPRelayerRequiresAuthentication=True,
+        SMTPRelayerUsername="relayuser",
+        SMTPRelayerPassword="relay-secret-42",
+    )
+    log = tmp_path / "hmailserver_2026-12-05.log"
+    log.write_text(
+        hmail("SMTPC", 15, "203.0.113.5", "SENT: RCPT TO:<victim@external.example>")
+        + hmail("SMTPC", 15, "203.0.113.5", "RECEIVED: 550 5.7.1 Relaying denied", 1)
+        + hmail("SMTPC", 16, "203.0.113.5", "SENT: ***", 2)
+        + hmail(
+            "SMTPC",
+            16,
+            "203.0.113.5",
+            "RECEIVED: 535 5.7.8 Error: authentication failed: authentication failure",
+            3,
+        )
+        + hmail("SMTPD", 27, "192.0.2.9", "RECEIVED: RCPT TO:<x@outside.example>", 4)
+        + hmail("SMTPD", 27, "192.0.2.9", "SENT: 550 Delivery is not allowed to this address.", 5)
+    )
+    code, out = run("diagnose", str(log), "--config", str(config), "--format", "json")
+    assert code == 1, out
+    incidents = {i["cause"]: i["configuration"] for i in json.loads(out)["incidents"]}
+    relayer = _line_of(lines, '"SMTPRelayer":')
+    relay = {s["name"]: s for s in incidents["relay-denied"]["settings"]}
+    assert (relay["SMTPRelayer"]["line"], relay["SMTPRelayer"]["value"]) == (relayer, "203.0.113.5")
+    assert relay["SMTPRelayer"]["failing"] is True
+    assert relay["SMTPRelayerPort"]["line"] == _line_of(lines, '"SMTPRelayerPort":')
+    auth_line = _line_of(lines, '"SMTPRelayerRequiresAuthentication":')
+    assert relay["SMTPRelayerRequiresAuthentication"]["line"] == auth_line
+    # the rule that flags the relayer: credentials sent to port 25
+    assert ("MTA008", relayer) in {
+        (f["rule"], f["line"]) for f in incidents["relay-denied"]["findings"]
+    }
+    sasl = {s["name"] for s in incidents["sasl-auth-failed"]["settings"]}
+    assert "SMTPRelayerRequiresAuthentication" in sasl, sasl
+    (inbound,) = incidents["relay-denied-inbound"]["settings"]
+    assert (inbound["name"], inbound["line"]) == (
+        "IP range Internet",
+        _line_of(lines, '"Name": "Internet"') - 2,  # the range's opening brace
+    )
+    code, text = run("diagnose", str(log), "--config", str(config))
+    for shown in (out, text):
+        assert "relay-secret-42" not in shown and "relayuser" not in shown
+
+
+def test_hmailserver_relayer_not_named_for_another_hosts_refusal(tmp_path):
+    config, lines = hmail_config(tmp_path, SMTPRelayer="203.0.113.5", SMTPRelayerPort=25)
+    log = tmp_path / "hmailserver_2026-12-05.log"
+    log.write_text(
+        hmail("SMTPC", 15, "198.51.100.7", "SENT: RCPT TO:<victim@external.example>")
+        + hmail("SMTPC", 15, "198.51.100.7", "RECEIVED: 550 5.7.1 Relaying denied", 1)
+    )
+    code, out = run("diagnose", str(log), "--config", str(config), "--format", "json")
+    (incident,) = json.loads(out)["incidents"]
+    assert incident["configuration"]["settings"] == []
+    assert "MTA008" not in {f["rule"] for f in incident["configuration"]["findings"]}
 
 
 @pytest.mark.parametrize(

@@ -244,3 +244,86 @@ def test_catalogue_exim_lines_are_what_exim_writes(exim_logs):
     for line in cited:
         if line not in hand_written:
             assert _shape(line) in written, line
+
+
+def _line_of(config: str, block: str, option: str) -> int:
+    """The line number of OPTION in the driver BLOCK ("closed:") of CONFIG."""
+    lines = config.splitlines()
+    start = lines.index(block)
+    return next(
+        n for n, line in enumerate(lines[start:], start + 1) if line.strip().startswith(option)
+    )
+
+
+def diagnose_joined(tmp_path: Path, log: str, config: str) -> tuple[dict, str]:
+    (tmp_path / "mainlog").write_text(log)
+    (tmp_path / "exim.conf").write_text(config)
+    args = ["diagnose", str(tmp_path / "mainlog"), "--config", str(tmp_path / "exim.conf")]
+    result = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    text = CliRunner().invoke(main, args).output
+    return json.loads(result.output), text
+
+
+def test_sender_incidents_name_the_exim_settings_of_their_route(exim_logs, tmp_path):
+    sender, _ = exim_logs
+    config = SENDER.format(exim=EXIM, dir=tmp_path)
+    doc, text = diagnose_joined(tmp_path, sender, config)
+    incidents = {i["cause"]: i["configuration"] for i in doc["incidents"]}
+
+    def settings(cause: str) -> dict:
+        return {(s["name"], s.get("scope")): s for s in incidents[cause]["settings"]}
+
+    path = str(tmp_path / "exim.conf")
+    # the connection refused on port 2599: the closed router's route_list and the port
+    # of its transport, not the routes of the other domains
+    refused = settings("connect-refused")
+    assert set(refused) == {("route_list", "router closed"), ("port", "transport closed_smtp")}
+    route = refused[("route_list", "router closed")]
+    assert (route["path"], route["line"], route["value"]) == (
+        path,
+        _line_of(config, "closed:", "route_list"),
+        "* 127.0.0.1",
+    )
+    assert route["failing"] is True
+    port = refused[("port", "transport closed_smtp")]
+    assert (port["line"], port["value"]) == (_line_of(config, "closed_smtp:", "port"), "2599")
+    line = _line_of(config, "closed_smtp:", "port")
+    assert f"setting: {path}:{line}: port (transport closed_smtp) = 2599" in text
+    # TLS required but not offered: the transport's hosts_require_tls, and the rule
+    # that flags it (no certificate verification either)
+    tls = settings("tls-not-offered")
+    require = tls[("hosts_require_tls", "transport tls_smtp")]
+    assert require["line"] == _line_of(config, "tls_smtp:", "hosts_require_tls")
+    assert ("EX013", require["line"]) in {
+        (f["rule"], f["line"]) for f in incidents["tls-not-offered"]["findings"]
+    }, incidents["tls-not-offered"]
+    # AUTH refused: hosts_require_auth and the client authenticator by its driver;
+    # never what it sends
+    auth = settings("sasl-auth-failed")
+    assert auth[("hosts_require_auth", "transport auth_smtp")]["line"] == _line_of(
+        config, "auth_smtp:", "hosts_require_auth"
+    )
+    plain = auth[("driver", "authenticator plain")]
+    assert (plain["line"], plain["value"]) == (
+        config.splitlines().index("plain:") + 1,
+        "plaintext",
+    )
+    assert "wrong-secret" not in json.dumps(doc) and "wrong-secret" not in text
+    # relay refused by the receiver: the route the mail took; no authenticator (the
+    # transport does not log in)
+    relay = settings("relay-denied")
+    assert set(relay) == {("route_list", "router other"), ("port", "transport open_smtp")}, relay
+
+
+def test_receiver_relay_refusal_names_the_rcpt_acl(exim_logs, tmp_path):
+    _, receiver = exim_logs
+    config = RECEIVER.format(exim=EXIM, dir=tmp_path)
+    doc, _text = diagnose_joined(tmp_path, receiver, config)
+    (incident,) = [i for i in doc["incidents"] if i["cause"] == "relay-denied-inbound"]
+    (acl,) = incident["configuration"]["settings"]
+    assert (acl["name"], acl["value"], acl["line"]) == (
+        "acl_smtp_rcpt",
+        "acl_check_rcpt",
+        config.splitlines().index("acl_smtp_rcpt = acl_check_rcpt") + 1,
+    )

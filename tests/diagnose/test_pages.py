@@ -47,6 +47,8 @@ def test_markdown_page_names_cause_count_and_place(tmp_path):
     assert f"`relayhost` = `[smtp.provider.example]:25` (`{tmp_path}/postfix/main.cf:2`)" in row
     refused = next(r for r in out.splitlines() if r.startswith("| **connect-refused**"))
     assert f"`{tmp_path}/mail.log:3`" in refused
+    # the representative line itself, as the HTML page shows it
+    assert r"status=deferred (connect to smtp.provider.example\[203.0.113.5\]:25: " in row, row
     assert "3 events in 3 lines read from 1 inputs" in out
 
 
@@ -58,6 +60,9 @@ def test_markdown_page_escapes_control_characters_and_markup(tmp_path):
     # escaped for Markdown), markup inert
     assert r"| evil\\x1b\]0;pwn\\x07&lt;b |" in refused, refused
     assert "<b>" not in out
+    # and so is the example line (the forged recipient and colour escape in it)
+    assert r"a@&#8203;evil\\x1b\]0;pwn\\x07&lt;b&gt;x&lt;/b&gt;.example&gt;" in refused, refused
+    assert r"Connection refused \\x1b\[31mred)" in refused, refused
 
 
 def test_html_page_names_cause_count_and_place(tmp_path):
@@ -86,3 +91,40 @@ def test_follow_refuses_page_formats(tmp_path):
     result = CliRunner().invoke(main, ["diagnose", str(log), "--follow", "--format", "md"])
     assert result.exit_code == 2
     assert "--follow writes text or json" in result.output
+
+
+EXIM_CONF = """\
+primary_hostname = mx.example.test
+begin routers
+smarthost:
+  driver = manualroute
+  domains = ! +local_domains
+  route_list = * smtp.provider.example
+  transport = remote_smtp
+begin transports
+remote_smtp:
+  driver = smtp
+  port = 2599
+"""
+EXIM_REFUSED = (
+    "2026-12-05 20:17:21 1xZwC8-0003iK-37 == user@closed.example R=smarthost T=remote_smtp "
+    "defer (111): Connection refused\n"
+)
+
+
+def test_pages_name_the_exim_driver_of_a_setting(tmp_path):
+    (tmp_path / "exim.conf").write_text(EXIM_CONF)
+    (tmp_path / "mainlog").write_text(EXIM_REFUSED)
+    args = ["diagnose", str(tmp_path / "mainlog"), "--config", str(tmp_path / "exim.conf")]
+    md = CliRunner().invoke(main, [*args, "--format", "md"]).output
+    row = next(r for r in md.splitlines() if r.startswith("| **connect-refused**"))
+    assert (
+        f"`route_list` (router smarthost) = `* smtp.provider.example` (`{tmp_path}/exim.conf:6`)"
+        in row
+    )
+    assert f"`port` (transport remote\\_smtp) = `2599` (`{tmp_path}/exim.conf:11`)" in row
+    html = CliRunner().invoke(main, [*args, "--format", "html"]).output
+    assert (
+        f"<code>route_list</code> (router smarthost) = <code>* smtp.provider.example</code> "
+        f"({tmp_path}/exim.conf:6)"
+    ) in html

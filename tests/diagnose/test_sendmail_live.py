@@ -30,7 +30,7 @@ from click.testing import CliRunner
 
 from linter.cli import main
 from linter.diagnose.catalogue import load_catalogue
-from tests.mta.sendmail.daemon import SENDMAIL, missing
+from tests.mta.sendmail.daemon import MAKEMAP, SENDMAIL, missing
 
 _missing = missing() or (None if shutil.which("m4") else "needs m4")
 pytestmark = [pytest.mark.live, pytest.mark.skipif(_missing is not None, reason=_missing or "")]
@@ -59,6 +59,10 @@ MC = {
     "closed": CLIENT.format(smart=SMART.format(port=2599)),
     "relay": CLIENT.format(smart=SMART.format(port=2526)),
     "loop": CLIENT.format(smart=SMART.format(port=2527)),
+    # TLS required towards the smart host (an access map entry), which offers none
+    "tls": CLIENT.format(
+        smart=SMART.format(port=2526) + "FEATURE(`access_db', `hash -o @DIR@/access')dnl\n"
+    ),
     "direct": CLIENT.format(smart=""),
     "rcv": SERVER.format(name="define(`confDOMAIN_NAME', `other.example.test')dnl\n", port=2526),
     "self": SERVER.format(name="", port=2527),
@@ -110,6 +114,7 @@ opts() {{
        "-O DontBlameSendmail=TrustStickyBit -O Timeout.ident=0" \\
        "-O Timeout.resolver.retrans=1s -O Timeout.resolver.retry=1"
 }}
+printf 'TLS_Srv:10.0.0.25\\tENCR:112\\n' | {makemap} -C $D/tls.cf hash $D/access
 $SM -bD $(opts rcv) &
 r1=$!
 $SM -bD $(opts self) &
@@ -123,6 +128,7 @@ printf 'Subject: t\\n\\nhello\\n' | send relay victim@external.example
 head -c 5000 /dev/zero | tr '\\0' 'x' | fold -w 70 | (printf 'Subject: big\\n\\n'; cat) \\
   | send relay big@external.example
 printf 'Subject: t\\n\\nhello\\n' | send loop u@loop.example
+printf 'Subject: t\\n\\nhello\\n' | send tls u@tls.example
 printf 'Subject: t\\n\\nhello\\n' | send direct u@nx.example
 sleep 0.5
 kill $r1 $r2
@@ -138,12 +144,15 @@ def sendmail_log() -> str:
         folder = Path(tmp)
         folder.chmod(0o755)
         for name, mc in MC.items():
+            mc = mc.replace("@DIR@", str(folder))
             built = subprocess.run(["m4"], input=mc, capture_output=True, text=True, check=False)
             assert built.returncode == 0, built.stderr
             (folder / f"{name}.cf").write_text(built.stdout)
         (folder / "syslogd.py").write_text(SYSLOGD)
         script = folder / "run.sh"
-        script.write_text(SCRIPT.format(dir=folder, python=sys.executable, sendmail=SENDMAIL))
+        script.write_text(
+            SCRIPT.format(dir=folder, python=sys.executable, sendmail=SENDMAIL, makemap=MAKEMAP)
+        )
         proc = subprocess.run(
             [
                 "unshare",
@@ -219,3 +228,66 @@ def test_catalogue_sendmail_lines_are_what_sendmail_writes(sendmail_log):
     assert len(cited) >= 5
     for line in cited:
         assert _shape(line) in written, line
+
+
+def diagnose_joined(tmp_path: Path, log: str, mc: str) -> tuple[dict, str]:
+    (tmp_path / "maillog").write_text(log)
+    (tmp_path / "sendmail.mc").write_text(mc)
+    args = ["diagnose", str(tmp_path / "maillog"), "--config", str(tmp_path / "sendmail.mc")]
+    result = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    return json.loads(result.output), CliRunner().invoke(main, args).output
+
+
+def _line(mc: str, start: str) -> int:
+    return next(n for n, line in enumerate(mc.splitlines(), 1) if line.startswith(start))
+
+
+def test_refused_smart_host_names_its_define_and_port(sendmail_log, tmp_path):
+    mc = MC["closed"]
+    doc, text = diagnose_joined(tmp_path, sendmail_log, mc)
+    incidents = {i["cause"]: i["configuration"] for i in doc["incidents"]}
+    settings = {s["name"]: s for s in incidents["connect-refused"]["settings"]}
+    assert set(settings) == {"SMART_HOST", "RELAY_MAILER_ARGS"}, settings
+    smart, args = settings["SMART_HOST"], settings["RELAY_MAILER_ARGS"]
+    path = str(tmp_path / "sendmail.mc")
+    assert (smart["path"], smart["line"], smart["value"]) == (
+        path,
+        _line(mc, "define(`SMART_HOST'"),
+        "relay:[10.0.0.25]",
+    )
+    assert (args["line"], args["value"]) == (_line(mc, "define(`RELAY_MAILER_ARGS'"), "TCP $h 2599")
+    assert smart["failing"] is True and args["failing"] is True
+    line = _line(mc, "define(`SMART_HOST'")
+    assert f"setting: {path}:{line}: SMART_HOST = relay:[10.0.0.25]" in text
+    # the relay refusal came through the smart host too
+    assert {s["name"] for s in incidents["relay-denied"]["settings"]} >= {"SMART_HOST"}
+
+
+def test_without_smart_host_a_refused_connection_names_no_smart_host(sendmail_log, tmp_path):
+    doc, _text = diagnose_joined(tmp_path, sendmail_log, MC["direct"])
+    (refused,) = [i for i in doc["incidents"] if i["cause"] == "connect-refused"]
+    assert refused["configuration"]["settings"] == []
+
+
+def test_tls_required_by_the_access_map_names_it(sendmail_log, tmp_path):
+    # TLS_Srv:10.0.0.25 ENCR:112 in the access map; the smart host offers no STARTTLS
+    mc = MC["tls"].replace("@DIR@", str(tmp_path))
+    doc, text = diagnose_joined(tmp_path, sendmail_log, mc)
+    (incident,) = [i for i in doc["incidents"] if i["cause"] == "tls-not-offered"]
+    assert incident["destinations"] == {"tls.example": 1}
+    settings = {s["name"]: s for s in incident["configuration"]["settings"]}
+    access = settings["FEATURE(access_db)"]
+    assert access["line"] == _line(mc, "FEATURE(`access_db'")
+    assert access["value"] == f"FEATURE(`access_db', `hash -o {tmp_path}/access')"
+    assert settings["SMART_HOST"]["failing"] is True
+
+
+def test_relay_refused_to_a_client_names_the_default_relay_list(sendmail_log, tmp_path):
+    # the receiver's .mc says nothing of relaying: its relay-domains file decides
+    doc, text = diagnose_joined(tmp_path, sendmail_log, MC["rcv"])
+    (incident,) = [i for i in doc["incidents"] if i["cause"] == "relay-denied-inbound"]
+    assert incident["configuration"]["settings"] == [
+        {"name": "confCR_FILE", "value": None, "origin": "default"}
+    ]
+    assert "setting: confCR_FILE (not set: the default applies)" in text

@@ -153,6 +153,21 @@ def test_all_any_not() -> None:
     assert not evaluate({"not": {"all": [one, two]}}, get)
 
 
+def test_a_missing_fact_satisfies_only_absent_and_empty() -> None:
+    # one operand per operator that the operator would accept for some value
+    operands = {"in": ["x"], "not_in": ["x"], "contains_any": ["x"], "absent": True}
+    operands |= {"empty": True, "matches": "", "not_matches": "x", "gt": 0, "gte": 0}
+    operands |= {"lt": 9, "lte": 9, "equals": "x", "not_equals": "x", "contains": "x"}
+    operands |= {"not_contains": "x"}
+    assert set(operands) == set(OPERATORS)
+    held = {op for op, operand in operands.items() if holds(op, MISSING, operand)}
+    assert held == {"absent", "empty"}
+    # so a negation of any other leaf on a missing fact holds: "not equal" is not "not_equals"
+    assert evaluate({"not": {"fact": "nowhere", "not_equals": "x"}}, get)
+    assert not evaluate({"fact": "nowhere", "not_equals": "x"}, get)
+    assert not evaluate({"fact": "nowhere", "empty": False}, get)
+
+
 def test_hits_name_the_leaves_that_held() -> None:
     one, two, nine = ({"fact": f, "equals": v} for f, v in (("a", 1), ("b", 2), ("c", 9)))
     hits: list[str] = []

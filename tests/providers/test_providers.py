@@ -111,6 +111,7 @@ def _sendgrid() -> dict[str, Any]:
         (lambda d: d["ports"]["served"].append({"port": 2465, "tls": "ssl"}), "starttls"),
         (lambda d: d["ports"]["served"].append({"port": 70000, "tls": "starttls"}), "port"),
         (lambda d: d["auth"].update(required="sometimes"), "auth.required"),
+        (lambda d: d["ports"].update(complete="maybe"), "ports.complete"),
         (lambda d: d["hosts"].append({"pattern": "smtp.{region}.sendgrid.net"}), "region"),
     ],
 )
@@ -145,6 +146,9 @@ def test_the_loader_refuses_a_malformed_entry(change: Any, complaint: str) -> No
         ("smtp-broadcasts.postmarkapp.com", "postmark", "", True),
         ("smtp.sparkpostmail.com", "sparkpost", "", True),
         ("smtp.eu.sparkpostmail.com", "sparkpost", "eu", True),
+        ("smtp-relay.brevo.com", "brevo", "", True),
+        ("smtp-relay.sendinblue.com", "brevo", "", True),
+        ("smtp.gmail.com", "gmail", "", True),
     ],
 )
 def test_relayhosts_match_their_provider_and_region(
@@ -169,11 +173,11 @@ def test_relayhosts_match_their_provider_and_region(
         "",
         "x" * 5000,
         "smtp.\u00e9u.mailgun.org",
-        "smtp.gmail.com",  # no Google page giving its ports was found: not listed
+        "gmail.com",
+        "smtp.brevo.com",  # Brevo's pages name smtp-relay.brevo.com only
         "outlook.office365.com",
         "smtp.de.sparkpostmail.com",
-        "in-v3.mailjet.com",
-        "smtp-relay.brevo.com",
+        "in-v3.mailjet.com",  # no Mailjet page giving its host was found: not listed
     ],
 )
 def test_other_hosts_match_no_provider(host: str) -> None:
@@ -224,6 +228,65 @@ def test_tls_modes_of_the_google_relay(
     assert fact["port_served"] is True
     assert (expected in fact["tls_mismatch"]) if expected else fact["tls_mismatch"] == ""
     assert fact["tls_offered"] is offered
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "wrapper", "expected", "offered"),
+    [
+        # Brevo: 587/2525 "for non-encrypted connections", 465 "with SSL or TLS"
+        ("smtp-relay.brevo.com", 587, True, "starts in plain SMTP, but the client", None),
+        ("smtp-relay.brevo.com", 2525, False, "", None),
+        ("smtp-relay.brevo.com", 465, False, "expects TLS from the first byte", True),
+        ("smtp-relay.brevo.com", 465, True, "", True),
+        # Gmail: 465 "for SSL", 587 "for TLS" after STARTTLS
+        ("smtp.gmail.com", 465, False, "expects TLS from the first byte", True),
+        ("smtp.gmail.com", 587, True, "offers STARTTLS, but the client starts TLS", True),
+        ("smtp.gmail.com", 587, False, "", True),
+    ],
+)
+def test_tls_modes_of_brevo_and_gmail(
+    host: str, port: int, wrapper: bool, expected: str, offered: bool | None
+) -> None:
+    fact = provider_fact(
+        {"host": host, "port": port, "port_text": str(port)}, {"wrappermode": wrapper}
+    )
+    assert fact["port_served"] is True
+    assert (expected in fact["tls_mismatch"]) if expected else fact["tls_mismatch"] == ""
+    assert fact["tls_offered"] is offered
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "served"),
+    [
+        # SendGrid's page lists every port it serves
+        ("smtp.sendgrid.net", 2465, False),
+        # Brevo's and Google's pages say which ports to use, not that no other listens
+        ("smtp-relay.brevo.com", 25, None),
+        ("smtp.gmail.com", 25, None),
+        ("smtp.gmail.com", 2525, None),
+    ],
+)
+def test_ports_outside_the_list_are_unserved_only_where_the_list_is_complete(
+    host: str, port: int, served: bool | None
+) -> None:
+    fact = provider_fact({"host": host, "port": port, "port_text": str(port)}, {})
+    assert fact["port_served"] is served
+
+
+def test_auth_is_judged_required_only_where_the_page_says_so() -> None:
+    by_id = {p.id: p for p in catalogue()}
+    # Brevo: "you need to configure your SMTP settings ... using: Your SMTP Login ... An
+    # SMTP key"; Google's developer page says how Gmail authenticates, not that it refuses
+    assert by_id["brevo"].auth_required == "always"
+    assert by_id["gmail"].auth_required == "no"
+
+
+def test_dkim_selectors_are_listed_with_a_cited_page_only() -> None:
+    for p in catalogue():
+        if p.dkim_selectors:
+            assert p.dkim_source.startswith("https://") and p.dkim_source != p.source, p.id
+    listed = {p.id: p.dkim_selectors for p in catalogue() if p.dkim_selectors}
+    assert listed == {"gmail": ("google",), "google-workspace": ("google",)}
 
 
 # ------------------------------------------------------------------ end to end

@@ -29,5 +29,6 @@ def not_established() -> list[str]:
     for group in ("server_document", "configuration_settings", "smtp_inbound_site", "notes_ini"):
         for name, entry in data.get(group, {}).items():
             if not entry.get("established", False):
-                lines.append(f"{name}: {entry['meaning']}")
+                searched = f" (searched: {entry['searched']})" if entry.get("searched") else ""
+                lines.append(f"{name}: {entry['meaning']}{searched}")
     return lines

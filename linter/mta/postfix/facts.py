@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from linter.diagnostics import Diagnostic
@@ -126,11 +127,19 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     posture_dict = put_posture(facts, posture, spans)
     if not master_only:
         # next hops of in-line relay/transport tables, judged like the relayhost
-        from linter.mta.postfix.routes import outbound_routes
+        from linter.mta.postfix.routes import TableFiles, outbound_routes
 
-        routes, routes_limit = outbound_routes(model, options.limits.postfix_routes)
-        if routes_limit is not None:
-            diagnostics.append(routes_limit)
+        tables = None
+        if main_file is not None:
+            folder = str(PurePosixPath(main_file.display).parent)
+            tables = TableFiles(
+                main_file.path.parent,
+                "" if folder == "." else folder,
+                main_file.root,
+                options.max_file_size,
+            )
+        routes, routes_notes = outbound_routes(model, options.limits.postfix_routes, tables)
+        diagnostics.extend(routes_notes)
         facts.set("posture.outbound.routes", [r.to_fact() for r in routes])
         for i, route in enumerate(routes):
             if route.span is not None:
@@ -151,6 +160,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             for s in model.services
         ),
     }
+    postfix_facts["protocol_floor"] = protocol_floor(options.postfix_version)
     postfix_facts["compat_backwards"] = _compat_backwards(model)
     postfix_facts["permit_mynetworks_reached"] = permit_mynetworks_reached(model)
     if master_only:
@@ -207,7 +217,8 @@ def _listener_spans(
     facts: Facts,
 ) -> None:
     """Locate each listener's facts at the setting that decides them (``spans``), and
-    give each listener the parameters its smtpd sees (``item.param.NAME``)."""
+    give each listener the parameters and TLS protocols its smtpd sees (``item.param.NAME``,
+    ``item.protocols.KIND``)."""
     for i in range(len(spans.listeners)):
         service = services[i]
         fields = spans.field_spans(i)
@@ -224,9 +235,22 @@ def _listener_spans(
             fields["tls"] = tls_span
         # item.param.NAME: the value this listener's smtpd sees (main.cf + its -o options)
         facts.add_resolver(f"posture.listeners[{i}].param", _param_resolver(model, service))
+        # item.protocols.opportunistic / .mandatory: the TLS protocols this listener's
+        # smtpd negotiates, located where its list is set (a -o of its service, main.cf)
+        facts.add_resolver(f"posture.listeners[{i}].protocols", _protocols_resolver(model, service))
         relay_span = _relay_span(model, service, posture.listeners[i].relay.reason)
         if relay_span is not None:
             fields["relay"] = relay_span
+
+
+def protocol_floor(version: tuple[int, int, int]) -> dict[str, str]:
+    """The ``*_tls_protocols`` values that start at TLS 1.0 and at TLS 1.2, in the syntax
+    this Postfix reads (for fixes): ">=" bounds came with Postfix 3.6, older releases
+    only exclude (postconf(5), smtpd_tls_protocols). No blanks, so that the same text
+    works as a master.cf ``-o name=value``."""
+    if version >= (3, 6, 0):
+        return {"tls10": ">=TLSv1", "tls12": ">=TLSv1.2"}
+    return {"tls10": "!SSLv2,!SSLv3", "tls12": "!SSLv2,!SSLv3,!TLSv1,!TLSv1.1"}
 
 
 def _compat_backwards(model: PostfixModel) -> list[str]:
@@ -312,6 +336,31 @@ def _param(
 
 def _param_resolver(model: PostfixModel, service: Service | None) -> Callable[[str], Any]:
     return lambda name: _param(model, name, service)
+
+
+# the list each kind of server TLS reads: opportunistic STARTTLS (level may) and
+# mandatory TLS (encrypt, wrapper mode)
+_PROTOCOL_SETTINGS = {
+    "opportunistic": "smtpd_tls_protocols",
+    "mandatory": "smtpd_tls_mandatory_protocols",
+}
+
+
+def _protocols_resolver(model: PostfixModel, service: Service | None) -> Callable[[str], Any]:
+    """The protocols one listener's smtpd accepts, from the value its service sees: a
+    ``-o smtpd_tls_protocols=...`` in master.cf replaces main.cf's list for that service."""
+    from linter.mta.postfix.posture import protocols
+
+    def resolve(kind: str) -> tuple[Any, Span | None]:
+        name = _PROTOCOL_SETTINGS.get(kind)
+        if name is None:
+            return MISSING, None
+        value, span = _param(model, name, service)
+        if value is MISSING:
+            return MISSING, None
+        return protocols(str(value)), span
+
+    return resolve
 
 
 def _override_resolver(service: Service) -> Callable[[str], Any]:

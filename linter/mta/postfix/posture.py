@@ -688,6 +688,49 @@ def _mandatory_server_services(model: PostfixModel) -> list[Service | None]:
     ]
 
 
+def _opportunistic_server_services(model: PostfixModel) -> list[Service | None]:
+    """smtpd services that offer STARTTLS without requiring it: each negotiates from
+    smtpd_tls_protocols as it sees it (a -o in master.cf replaces main.cf's list)."""
+    return [
+        settings
+        for _key, _listen, settings in _listener_services(model)
+        if _tls_mode(model, settings) == "optional"
+    ]
+
+
+def _protocol_lists(model: PostfixModel, side: str) -> list[tuple[str, Service | None]]:
+    """(parameter, service) of each protocol list one side ("server", "client") uses:
+    main.cf's opportunistic list, the services' own opportunistic lists, then the
+    mandatory lists of the services that use mandatory TLS."""
+    if side == "server":
+        return [
+            ("smtpd_tls_protocols", None),
+            *(("smtpd_tls_protocols", s) for s in _opportunistic_server_services(model)),
+            *(("smtpd_tls_mandatory_protocols", s) for s in _mandatory_server_services(model)),
+        ]
+    return [
+        ("smtp_tls_protocols", None),
+        *(("smtp_tls_mandatory_protocols", s) for s in _mandatory_client_services(model)),
+    ]
+
+
+def weakest_list_span(model: PostfixModel, side: str) -> Span | None:
+    """Where the list that lets the oldest protocol in is set, for a finding about a
+    side's weak protocols: its fix goes there (a -o line of a service, or main.cf)."""
+    best: tuple[int, Span | None] | None = None
+    for name, service in _protocol_lists(model, side):
+        allowed = protocols(model.value(name, service))
+        if not allowed:
+            continue
+        span = model.setting(name, service).span
+        rank = SSL_TLS_PROTOCOLS.index(allowed[0])
+        # the weakest list wins; between lists as weak, one written down (a built-in
+        # default has no line to fix)
+        if best is None or rank < best[0] or (rank == best[0] and best[1] is None):
+            best = (rank, span)
+    return best[1] if best is not None else None
+
+
 def _mandatory_client_services(model: PostfixModel) -> list[Service | None]:
     """SMTP/LMTP clients that may use mandatory TLS: a level of encrypt or stronger, wrapper
     mode, or a TLS policy table (whose entries can ask for it)."""
@@ -718,6 +761,10 @@ def build_tls(model: PostfixModel) -> TlsSettings:
 
     server = prot("smtpd_tls_protocols")
     client = prot("smtp_tls_protocols")
+    # what the STARTTLS services each accept (their -o lists included)
+    server_o = _union(
+        [protocols(model.value(name, s)) for name, s in _protocol_lists(model, "server")[1:]]
+    )
     # the mandatory settings as the services that use them see them; none when no
     # service uses mandatory TLS (then they have no effect)
     mandatory_servers = _mandatory_server_services(model)
@@ -742,7 +789,8 @@ def build_tls(model: PostfixModel) -> TlsSettings:
         if mandatory_clients
         else "",
         weak_server_protocols=sorted(
-            set(weak_protocols(server) + weak_protocols(server_m)), key=SSL_TLS_PROTOCOLS.index
+            set(weak_protocols(server) + weak_protocols(server_o) + weak_protocols(server_m)),
+            key=SSL_TLS_PROTOCOLS.index,
         ),
         weak_client_protocols=sorted(
             set(weak_protocols(client) + weak_protocols(client_m)), key=SSL_TLS_PROTOCOLS.index
@@ -807,6 +855,10 @@ def build_posture(model: PostfixModel) -> tuple[Posture, PostureSpans]:
         span = model.setting(name).span
         if span is not None:
             fields[path] = span
+    for side in ("server", "client"):
+        weakest = weakest_list_span(model, side)
+        if weakest is not None:
+            fields[f"tls.weak_{side}_protocols"] = weakest
     # where each listener's certificate is named (main.cf, or a -o of its service)
     settings_of = {key: settings for key, _listen, settings in _listener_services(model)}
     for i, listener in enumerate(listeners):

@@ -2,24 +2,30 @@
 
 ``sender_dependent_relayhost_maps`` and ``transport_maps`` name lookup tables; when a
 table is written into main.cf itself (``inline:{...}`` or ``static:...``, postconf(5)
-and DATABASE_README) every next hop it can return is known here. Each route carries the
-SMTP client settings of the master.cf service that delivers it (a service's ``-o``
-options override main.cf), so the relay provider rules judge it like the relayhost.
-Tables in files (``hash:``, ``lmdb:``, ...) are not read: their routes stay unknown.
+and DATABASE_README) every next hop it can return is known here. A table in a file
+(``hash:/etc/postfix/transport``, ``texthash:``, ...) is read from its source text when
+the checked folder holds it beside main.cf (see linter.mta.postfix.tables), and its
+routes are placed at their own lines. Any other table is reported once as not read:
+its routes stay unknown, never guessed. Each route carries the SMTP client settings of
+the master.cf service that delivers it (a service's ``-o`` options override main.cf),
+so the relay provider rules judge it like the relayhost.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from linter.diagnostics import Diagnostic
 from linter.mta.postfix.posture import CLIENT_TLS, client_tls_level, parse_relayhost
 from linter.mta.postfix.restrictions import tokens
+from linter.mta.postfix.tables import FILE_TYPES, parse_table, source_name, split_spec
+from linter.source import InputError, Span, read_source
 
 if TYPE_CHECKING:
     from linter.mta.postfix.model import PostfixModel, Service
-    from linter.source import Span
 
 ROUTE_PARAMETERS = ("sender_dependent_relayhost_maps", "transport_maps")
 
@@ -76,19 +82,61 @@ def static_value(spec: str) -> str | None:
     return value.strip()
 
 
-def _entries(value: str) -> list[tuple[str, str]]:
-    """Every (key, answer) of the in-line tables of a map list (file tables skipped).
-    Each table is at most one token of the value, so the list is bounded by its size."""
-    out: list[tuple[str, str]] = []
-    for spec in tokens(value):
-        inline = inline_entries(spec)
-        if inline is not None:
-            out.extend(inline)
-            continue
-        answer = static_value(spec)
-        if answer is not None:
-            out.append(("*", answer))
-    return out
+@dataclass(frozen=True)
+class TableFiles:
+    """Where the source files of main.cf's lookup tables may be read: the folder of
+    main.cf in the checked tree stands for Postfix's configuration directory."""
+
+    folder: Path
+    display: str  # main.cf's folder as the user named it ("" for the current one)
+    root: Path | None  # the confinement root no read may leave
+    max_bytes: int
+
+
+# (key, answer, where the entry is written)
+_Entry = tuple[str, str, "Span | None"]
+
+
+def _table_entries(
+    model: PostfixModel,
+    spec: str,
+    span: Span | None,
+    files: TableFiles | None,
+    limit: int,
+) -> tuple[list[_Entry], str]:
+    """The entries of one table of a map list, or why they were not read ("" when
+    they were)."""
+    inline = inline_entries(spec)
+    if inline is not None:
+        return [(k, v, span) for k, v in inline], ""
+    answer = static_value(spec)
+    if answer is not None:
+        return [("*", answer, span)], ""
+
+    def not_read(why: str) -> tuple[list[_Entry], str]:
+        return [], f"{spec} ({why})"
+
+    parsed = split_spec(spec)
+    if parsed is None or parsed[0] not in FILE_TYPES:
+        return not_read("mtalint reads only in-line tables and the text files of postmap")
+    kind, name = parsed
+    config_directory = model.value("config_directory")
+    rel = source_name(name, config_directory)
+    if rel is None:
+        return not_read(f"{name} is not a file in {config_directory}")
+    if files is None:
+        return not_read(f"no main.cf folder to find {rel} in")
+    display = str(PurePosixPath(files.display) / rel) if files.display else rel
+    path = files.folder / rel
+    if not os.path.lexists(path):
+        return not_read(f"its source file {display} is not in the checked folder")
+    try:
+        # never outside the checked tree: main.cf's folder when no root was given
+        source = read_source(path, display, files.max_bytes, root=files.root or files.folder)
+    except InputError as exc:
+        return not_read(exc.message)
+    entries, _ = parse_table(source.text, limit)
+    return [(e.key, e.value, Span(display, e.line, e.column)) for e in entries], ""
 
 
 # the services of Postfix's stock master.cf that run smtp(8) with main.cf's settings
@@ -132,33 +180,57 @@ def _route(
     )
 
 
-def outbound_routes(model: PostfixModel, limit: int) -> tuple[list[Route], Diagnostic | None]:
-    """The SMTP next hops written into main.cf's in-line relay and transport tables (at
-    most ``limit`` judged; past it, a limit diagnostic at the parameter's line)."""
+def outbound_routes(
+    model: PostfixModel, limit: int, files: TableFiles | None = None
+) -> tuple[list[Route], list[Diagnostic]]:
+    """The SMTP next hops of main.cf's relay and transport tables, written in-line or
+    in a table source file of the checked folder (at most ``limit`` judged; past it, a
+    limit diagnostic at the parameter's line), and a note for each table not read."""
     routes: list[Route] = []
+    diagnostics: list[Diagnostic] = []
     for via in ROUTE_PARAMETERS:
         value = model.value(via)
         if not value.strip():
             continue
         span = model.setting(via).span
-        entries = _entries(value)
-        if len(routes) + len(entries) > limit and span is not None:
-            return routes + _routes(model, via, entries[: limit - len(routes)], span), Diagnostic(
-                "limit-exceeded",
-                f"{via}: only the first {limit} in-line entries are judged as outbound "
-                "routes (raise with --limit postfix_routes=N)",
-                span,
-                data={"limit": "postfix_routes", "bound": limit},
+        entries: list[_Entry] = []
+        unread: list[str] = []
+        for spec in dict.fromkeys(tokens(value)):
+            # one more than the room left: enough to tell that the limit was passed
+            room = max(limit - len(routes) - len(entries), 0) + 1
+            found, why = _table_entries(model, spec, span, files, room)
+            entries.extend(found)
+            if why:
+                unread.append(why)
+        if unread and span is not None:
+            # said once per parameter: what those tables answer stays unknown
+            diagnostics.append(
+                Diagnostic(
+                    "route-table-not-read",
+                    f"{via}: the next hops in {'; '.join(unread)} were not read; the relay "
+                    "provider checks do not cover them",
+                    span,
+                )
             )
-        routes.extend(_routes(model, via, entries, span))
-    return routes, None
+        if len(routes) + len(entries) > limit and span is not None:
+            routes.extend(_routes(model, via, entries[: limit - len(routes)]))
+            diagnostics.append(
+                Diagnostic(
+                    "limit-exceeded",
+                    f"{via}: only the first {limit} table entries are judged as outbound "
+                    "routes (raise with --limit postfix_routes=N)",
+                    span,
+                    data={"limit": "postfix_routes", "bound": limit},
+                )
+            )
+            return routes, diagnostics
+        routes.extend(_routes(model, via, entries))
+    return routes, diagnostics
 
 
-def _routes(
-    model: PostfixModel, via: str, entries: list[tuple[str, str]], span: Span | None
-) -> list[Route]:
+def _routes(model: PostfixModel, via: str, entries: list[_Entry]) -> list[Route]:
     routes: list[Route] = []
-    for key, answer in entries:
+    for key, answer, span in entries:
         if via == "sender_dependent_relayhost_maps":
             if answer.upper() == "DUNNO":
                 continue  # use the global relayhost (postconf(5))

@@ -656,22 +656,30 @@ def _label(rel: str) -> str:
     return f"{macro}(`{name}')" if macro else rel
 
 
-# sendmail's daemon.c reads DaemonPortOptions keys by their first letter
-_DAEMON_KEYS = {
+# sendmail's daemon.c (setsockaddroptions) reads DaemonPortOptions keys by their first
+# letter. Built without _FFR_DPO_CS, as Debian's 8.17 is, it takes the lower-case letter
+# of most keys too (OpenBSD's LOCALHOST_ONLY writes "address=127.0.0.1", and the daemon
+# binds loopback only: tests/mta/sendmail/test_daemon_keys.py); c, d, q and r are keys
+# of their own, D and R have no lower-case form.
+_CASE_BLIND_KEYS = {
     "A": "Addr",
-    "c": "children",
-    "D": "DeliveryMode",
-    "d": "delayLA",
     "F": "Family",
     "I": "InputMailFilters",
     "L": "Listen",
     "M": "Modifier",
     "N": "Name",
     "P": "Port",
+    "S": "SndBufSize",
+}
+_DAEMON_KEYS = {
+    **_CASE_BLIND_KEYS,
+    **{letter.lower(): name for letter, name in _CASE_BLIND_KEYS.items()},
+    "c": "children",
+    "D": "DeliveryMode",
+    "d": "delayLA",
     "q": "queueLA",
     "R": "RcvBufSize",
     "r": "refuseLA",
-    "S": "SndBufSize",
 }
 
 

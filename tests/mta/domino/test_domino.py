@@ -266,6 +266,134 @@ def test_secrets_are_not_printed_by_parse(tmp_path):
     assert doc["posture"]["listeners"][0]["port"] == 25
 
 
+# --- ports and outbound (HCL's REST API item names, data/reference.json) --------------
+
+
+def _setup(tmp_path: Path, server_items: dict, *documents: dict) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    server = {**SERVER_ON, "items": {**SERVER_ON["items"], **server_items}}
+    (folder / "setup.json").write_text(ots(server, *documents))
+    return folder
+
+
+SITE = {
+    "action": "create",
+    "items": {
+        "Form": "SMTPInboundSite",
+        "TCPNameAndPwd": "0",
+        "TCPAnonymous": "1",
+        "SSLNameAndPwd": "1",
+        "SSLAnonymous": "0",
+    },
+}
+CONFIG_STARTTLS = {"action": "create", "items": {"Form": "ServerConfig", "SMTP_NegotiatedSSL": "1"}}
+
+
+@pytest.mark.parametrize(
+    ("items", "ports"),
+    [
+        ({}, [25]),  # the documented default once the SMTP task runs
+        ({"SMTP_PortStatus": "1"}, [25]),
+        ({"SMTP_PortStatus": "0"}, []),
+        ({"SMTP_PortStatus": "{{ SMTP_PORT }}"}, []),
+        ({"SMTP_PortStatus": "2"}, []),
+        ({"SMTP_SSLStatus": "1"}, [25, 465]),
+        ({"SMTP_SSLStatus": "0"}, [25]),
+        ({"SMTP_PortStatus": "0", "SMTP_SSLStatus": "1"}, [465]),
+        ({"SMTP_SSLStatus": "${TLS}"}, [25]),
+    ],
+)
+def test_inbound_port_status_items(tmp_path, items, ports):
+    posture, _ = posture_of(_setup(tmp_path, items, CONFIG_STARTTLS, SITE))
+    assert [listener.port for listener in posture.listeners] == ports
+    if items.get("SMTP_PortStatus", "1") not in ("0", "1"):
+        assert any(n.startswith("SMTP_PortStatus is") for n in posture.notes)
+
+
+def test_the_tls_port_takes_the_site_documents_tls_options(tmp_path):
+    folder = _setup(tmp_path, {"SMTP_SSLStatus": "1"}, CONFIG_STARTTLS, SITE)
+    posture, _ = posture_of(folder)
+    plain, tls = posture.listeners
+    assert (plain.port, plain.tls, plain.auth) == (25, "optional", "none")
+    assert (tls.port, tls.tls, tls.auth, tls.role) == (465, "implicit", "required", "smtp")
+    assert tls.auth_before_tls is False
+    assert finding_ids(folder) == []
+
+
+def test_the_tls_port_without_the_site_document_makes_no_auth_claim(tmp_path):
+    posture, _ = posture_of(_setup(tmp_path, {"SMTP_SSLStatus": "1", "LdISite": "0"}, SITE))
+    assert [(lsn.port, lsn.auth) for lsn in posture.listeners] == [(25, "none"), (465, "none")]
+    assert any("AUTH is not checked" in n for n in posture.notes)
+
+
+def _outbound(external: str | None, status: str | None, ssl: str | None = None):
+    config: dict = {"Form": "ServerConfig"}
+    if external is not None:
+        config["MailExternalSMTP"] = external
+    server: dict = {}
+    if status is not None:
+        server["Router_PortStatus"] = status
+    if ssl is not None:
+        server["Router_SSLStatus"] = ssl
+    return server, {"action": "create", "items": config}
+
+
+@pytest.mark.parametrize(
+    ("external", "status", "ssl", "tls", "mta019"),
+    [
+        ("1", "1", None, "none", True),
+        ("1", "2", None, "opportunistic", False),
+        ("1", "1", "0", "none", True),
+        # no claim: Internet mail not routed over SMTP, another value, a placeholder,
+        # or the TLS port (tried first, values unpublished) also set
+        (None, "1", None, "opportunistic", False),
+        ("0", "1", None, "opportunistic", False),
+        ("1", None, None, "opportunistic", False),
+        ("1", "0", None, "opportunistic", False),
+        ("1", "{{ OUT }}", None, "opportunistic", False),
+        ("{{ EXT }}", "1", None, "opportunistic", False),
+        ("1", "1", "1", "opportunistic", False),
+    ],
+)
+def test_outbound_tls_from_the_smtp_outbound_port_status(
+    tmp_path, external, status, ssl, tls, mta019
+):
+    server, config = _outbound(external, status, ssl)
+    folder = _setup(tmp_path, server, config)
+    posture, _ = posture_of(folder)
+    assert posture.outbound.tls == tls
+    assert posture.outbound.relayhost is None  # its item name is not established
+    assert ("MTA019" in finding_ids(folder)) is mta019
+    if tls == "opportunistic" and status != "2":
+        assert posture.outbound.tls_level == "not in the input (not checked)"
+
+
+def test_outbound_finding_points_at_router_port_status(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = ots(
+        {
+            "action": "update",
+            "findDocument": {"Type": "Server"},
+            "items": {"SMTPListenerEnabled": "1", "Router_PortStatus": "1"},
+        },
+        {"action": "create", "items": {"Form": "ServerConfig", "MailExternalSMTP": "1"}},
+    ).replace('"Router_PortStatus"', '\n"Router_PortStatus"')
+    (folder / "setup.json").write_text(text)
+    result = check([folder], RULES, Selection(), Options())
+    [finding] = [f for f in result.findings if f.rule == "MTA019"]
+    assert finding.span.line == 2
+    assert "Router_PortStatus=1" in finding.message
+
+
+def test_the_public_samples_make_no_outbound_claim():
+    # HCL's sample sets Router_PortStatus 2 but not MailExternalSMTP
+    posture, _ = posture_of(FIXTURES / "ots-inetsites")
+    assert posture.outbound.tls_level == "not in the input (not checked)"
+    assert any("MailExternalSMTP" in n for n in posture.notes)
+
+
 # --- relay controls (documented semantics; no input reaches them yet) ---------------
 
 
@@ -434,6 +562,9 @@ def test_explain_lists_what_is_not_established():
     )
     assert "Domino items no public source establishes" in proc.stdout
     assert "inbound relay controls" in proc.stdout
+    # what was searched for the items that stay unknown
+    assert "searched: the Notes C API headers" in proc.stdout
+    assert "relay host for messages leaving the local Internet domain" in proc.stdout
 
 
 def test_many_notes_ini_settings_stay_bounded(tmp_path):
@@ -476,6 +607,13 @@ def test_every_name_read_is_in_the_reference_and_only_established_ones_decide():
         "SMTP_NegotiatedSSL",
         "TCPNameAndPwd",
         "TCPAnonymous",
+        "SSLNameAndPwd",
+        "SSLAnonymous",
+        "LdISite",
+        "SMTP_PortStatus",
+        "SMTP_SSLStatus",
+        "Router_PortStatus",
+        "MailExternalSMTP",
         "ServerTasks",
         *DEBUG_SETTINGS,
     }
@@ -492,6 +630,13 @@ def test_every_name_read_is_in_the_reference_and_only_established_ones_decide():
         "TCPAnonymous",
         "LdISite",
         "SMTPFullHostDomain",
+        "SMTP_PortStatus",
+        "SMTP_SSLStatus",
+        "SSLNameAndPwd",
+        "SSLAnonymous",
+        "Router_PortStatus",
+        "Router_SSLStatus",
+        "MailExternalSMTP",
     ):
         assert f'"{name}"' in source and name in entries, name
 

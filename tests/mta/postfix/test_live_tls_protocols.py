@@ -8,6 +8,10 @@ file, in a private network namespace) offers STARTTLS at security level may with
 self-signed certificate, and OpenSSL's s_client tries each protocol version (TLS 1.0 to 1.3) with
 the client's own security level lowered, so that only the server decides. The versions
 that complete a handshake must be exactly posture.tls.server_protocols.
+
+A service's own ``-o smtpd_tls_protocols=...`` in master.cf replaces main.cf's list for
+that service: the versions its smtpd completes must be exactly the listener's
+``protocols.opportunistic`` fact, the list PF047 and PF048 judge.
 """
 
 from __future__ import annotations
@@ -78,9 +82,10 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return cert, key
 
 
-def accepted(settings: str) -> list[str]:
-    """The protocol versions a live smtpd with these main.cf settings completes."""
-    server = PostfixServer(settings, smtpd_service() + "\n" + TLSMGR, sasl_users={})
+def accepted(settings: str, options: tuple[str, ...] = ()) -> list[str]:
+    """The protocol versions a live smtpd with these main.cf settings (and these -o
+    options on its master.cf service) completes."""
+    server = PostfixServer(settings, smtpd_service(options=options) + "\n" + TLSMGR, sasl_users={})
     root = server.build()
     try:
         script = SCRIPT.format(
@@ -115,3 +120,46 @@ def test_server_protocols_match_smtpd(name: str, certificate: tuple[Path, Path])
     config_set = discover([folder])[0][0]
     posture = analyse(config_set, Options()).facts.get("posture")
     assert got == posture["tls"]["server_protocols"], f"{name}: smtpd accepted {got}"
+
+
+# (main.cf list, the service's -o list): the -o wins for that service
+OVERRIDES = {
+    "-o >=TLSv1.2 over the default": ("", "smtpd_tls_protocols=>=TLSv1.2"),
+    # the legacy floor mtalint's fixes give for Postfix before 3.6 (postfix.protocol_floor)
+    "-o !SSLv2,!SSLv3,!TLSv1,!TLSv1.1 over the default": (
+        "",
+        "smtpd_tls_protocols=!SSLv2,!SSLv3,!TLSv1,!TLSv1.1",
+    ),
+    "-o !SSLv2,!SSLv3 over >=TLSv1.2": (
+        "smtpd_tls_protocols = >=TLSv1.2\n",
+        "smtpd_tls_protocols=!SSLv2,!SSLv3",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(OVERRIDES))
+def test_service_override_protocols_match_smtpd(name: str, certificate: tuple[Path, Path]) -> None:
+    cert, key = certificate
+    main_list, option = OVERRIDES[name]
+    settings = (
+        "compatibility_level = 3.6\nsmtpd_tls_security_level = may\n"
+        f"smtpd_tls_cert_file = {cert}\nsmtpd_tls_key_file = {key}\n" + main_list
+    )
+    got = accepted(settings, (option,))
+    folder = cert.parent / ("o-" + "".join(c if c.isalnum() else "-" for c in name))
+    folder.mkdir(exist_ok=True)
+    (folder / "main.cf").write_text(settings)
+    (folder / "master.cf").write_text(smtpd_service(options=(option,)) + "\n" + TLSMGR + "\n")
+    config_set = discover([folder])[0][0]
+    facts = analyse(config_set, Options()).facts
+    listeners = facts.get("posture.listeners")
+    assert [li["name"] for li in listeners] == [f"127.0.0.1:{DEFAULT_PORT}/inet"]
+    assert got == facts.get("posture.listeners[0].protocols.opportunistic"), (
+        f"{name}: smtpd accepted {got}"
+    )
+    # the -o really decides: main.cf's list (what PF047/PF048 read before) says otherwise
+    assert got != facts.get("posture.tls.server_protocols")
+    # the list is located at the -o line of the service (master.cf line 2), where the fix goes
+    span = facts.located_span("posture.listeners[0].protocols.opportunistic")
+    assert span is not None
+    assert (span.path.rsplit("/", 1)[-1], span.line) == ("master.cf", 2)

@@ -223,19 +223,20 @@ def listeners(cf: str) -> list[tuple[int, str, bool]]:
 
     found = []
     for text in cf_options(cf).get("DaemonPortOptions", []) or [None]:  # type: ignore[union-attr]
+        # daemon.c knows a key by its first letter, A F M P in either case
         fields: dict[str, str] = {}
         for part in (text or "").split(","):
             key, eq, value = part.strip().partition("=")
-            if eq:
-                fields[key.strip()[:1].upper() + key.strip()[1:].lower()] = value.strip()
-        if fields.get("Family", "inet").lower() in ("local", "unix"):
+            if eq and key.strip()[:1].upper() in ("A", "F", "M", "P"):
+                fields[key.strip()[:1].upper()] = value.strip()
+        if fields.get("F", "inet").lower() in ("local", "unix"):
             continue
-        port_text = fields.get("Port", "smtp") or "smtp"
+        port_text = fields.get("P", "smtp") or "smtp"
         port = int(port_text) if port_text.isdigit() else socket.getservbyname(port_text, "tcp")
-        address = fields.get("Addr", "") or SERVER_ADDR
+        address = fields.get("A", "") or SERVER_ADDR
         if address in ("0.0.0.0", "::", "INADDR_ANY"):
             address = SERVER_ADDR
-        found.append((port, address, "s" in fields.get("M", fields.get("Modifier", ""))))
+        found.append((port, address, "s" in fields.get("M", "")))
     return found
 
 
@@ -298,6 +299,52 @@ def run(
         ]
         ports.append(Port(**item, sessions=sessions))
     return Report(ports, data["stderr"])
+
+
+def listening(mc: Path, folder: Path) -> list[tuple[str, int]]:
+    """(address, port) of each TCP socket the daemon listens on for mc's .cf, as the
+    kernel reports them (``ss -ltn`` in the daemon's network namespace)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _sasl(folder, False)
+    build_cf(mc, folder)
+    argv = ["unshare", "--pid", "--fork", "--kill-child", "-u", "-n", "-m"]
+    argv += ["--propagation", "private", sys.executable, str(Path(__file__).resolve())]
+    argv += ["--listening", str(folder)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"runner failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return [(address, port) for address, port in json.loads(done.stdout)]
+
+
+def _sockets() -> list[tuple[str, int]]:
+    shown = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True, check=True)
+    found = []
+    for line in shown.stdout.splitlines():
+        address, _, port = line.split()[3].rpartition(":")  # State Recv-Q Send-Q Local Peer
+        found.append((address.strip("[]"), int(port)))
+    return found
+
+
+def listening_inside(folder: Path) -> None:
+    _network()
+    _private_etc(folder, FOREIGN_NAME)
+    log = (folder / "daemon.log").open("w")
+    daemon = subprocess.Popen(_daemon_argv(folder, []), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline and not _sockets():
+            time.sleep(0.1)
+        time.sleep(0.5)  # the daemon opens all its sockets together: let the last one come
+        sockets = _sockets()
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(5)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+        log.close()
+    print(json.dumps(sorted(sockets)))
 
 
 def _sasl(folder: Path, users: bool) -> None:
@@ -482,5 +529,7 @@ def inside(folder: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--inside":
         inside(Path(sys.argv[2]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--listening":
+        listening_inside(Path(sys.argv[2]))
     else:
-        sys.exit("usage: daemon.py --inside FOLDER (run by daemon.run)")
+        sys.exit("usage: daemon.py --inside|--listening FOLDER (run by daemon.run, listening)")
