@@ -18,13 +18,16 @@ Layout (what rules in ``rules/dns/`` read):
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter.dns import DnsOptions, mtasts, records
 from linter.dns.inputs import DnsInputs, inputs_from
 from linter.dns.resolver import Answer, Resolver
 from linter.dns.spf import all_qualifier, analyse, evaluate, spf_records
 from linter.posture import is_ip_address
+
+if TYPE_CHECKING:
+    from linter.posture import Posture
 
 
 class _Run:
@@ -321,7 +324,7 @@ def _reverse_octets(address: str) -> str:
     return ".".join(reversed(ip.exploded.replace(":", "")))
 
 
-def dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
+def dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
     """The ``dns`` facts for one config set's posture.
 
     What DNS answers is input like a configuration file: should reading it still fail
@@ -347,7 +350,7 @@ def dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) 
         }
 
 
-def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
+def _dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
     inputs = inputs_from(posture, options)
     run = _Run(resolver, inputs, options)
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from linter.discover import ConfigSet
     from linter.dns import DnsOptions
     from linter.facts import Facts
+    from linter.posture import Posture
 
 from linter.limits import DEFAULT_LIMITS, Limits
 
@@ -54,6 +55,8 @@ class Analysis:
     model: dict[str, Any]  # what ``mtalint parse`` prints
     diagnostics: list[Diagnostic] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    # the typed posture the facts' ``posture`` was flattened from (the DNS stage reads it)
+    posture: Posture | None = None
 
 
 def analyser(mta: str) -> Callable[[ConfigSet, Options], Analysis]:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 def read_model(config_set: ConfigSet, options: Options) -> ExchangeModel:
     from linter.mta.exchange.model import ExchangeModel, build_model
     from linter.mta.exchange.records import Records, read_format_list, read_json
-    from linter.mta.hmailserver.text import decode_export
+    from linter.mta.text import decode_export
 
     merged = ExchangeModel()
     for cf in config_set.files:
@@ -177,7 +177,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         "accepted_domains": model.accepted_domains,
     }
     model_dict = parse_document(config_set, "exchange", shown, posture_dict, diagnostics)
-    return Analysis("exchange", facts, model_dict, diagnostics, [])
+    return Analysis("exchange", facts, model_dict, diagnostics, [], posture)
 
 
 __all__: list[str] = ["analyse"]

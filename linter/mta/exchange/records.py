@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.mta.hmailserver.export import Locations, load_json
+from linter.mta.jsontext import Locations, load_json
 from linter.source import InputError, Span
 
 # collections of the JSON export, and the kind of object each holds

@@ -14,6 +14,7 @@ from linter.mta.assemble import (
     input_error,
     parse_document,
     put_diagnostics,
+    put_posture,
     start_facts,
 )
 from linter.source import InputError, SourceFile, Span, read_limited
@@ -90,8 +91,6 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     apply_roles(posture, options)
 
     facts = start_facts("sendmail", posture, Span(cf.display, 1, 1))
-    posture_dict = posture.to_dict()
-    facts.set("posture", posture_dict)
     for i, listener in enumerate(posture.listeners[: len(spans.listeners)]):
         fields = spans.field_spans(i)
         for fact, option in LISTENER_OPTIONS.items():
@@ -105,7 +104,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         relay_span = _relay_span(model)
         if relay_span is not None:
             fields["relay"] = relay_span
-    spans.record(facts)
+    posture_dict = put_posture(facts, posture, spans)
     from linter.blocklists import put_facts
     from linter.mta.sendmail.blocklists import blocklists
 
@@ -153,7 +152,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         ],
     }
     model_dict = parse_document(config_set, "sendmail", document, posture_dict, diagnostics)
-    return Analysis("sendmail", facts, model_dict, diagnostics, comments)
+    return Analysis("sendmail", facts, model_dict, diagnostics, comments, posture)
 
 
 def _relay_span(model: SendmailModel) -> Span | None:
