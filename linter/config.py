@@ -55,6 +55,12 @@ class Config:
     # limit name → value, checked against linter.limits.Limits
     limits: dict[str, int] = field(default_factory=dict)
 
+    def flag_values(self) -> dict[str, str]:
+        """The MTA options this file sets, by the field of the flag that sets them on the
+        command line (an MTA's CliFlag.field)."""
+        given = {"postfix_version": self.postfix_version}
+        return {name: value for name, value in given.items() if value is not None}
+
 
 def project_root(folder: Path) -> Path:
     """The folder above which no configuration is looked for (see the module docstring)."""
