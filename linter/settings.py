@@ -285,7 +285,7 @@ class RunSettings:
                 "('mtalint rules' lists them)"
             )
         disabled = disabled_by_config(config, rules, selection, self.select, self.ignore)
-        flags = mta_flags(self.flags, config.flag_values())
+        flags = mta_flags(self.flags, config.flags)
         limits = limits_in_force(config.limits, self.max_file_size, self.limits)
         options = Options(
             roles=list(self.roles) or None,

@@ -30,7 +30,6 @@ ALLOWED = {
         "explain lists the Domino items no public source establishes (an MtaSpec hook "
         "for such notes would remove it)"
     ),
-    "linter/config.py": "the postfix_version key of .mtalint.yaml (the --postfix-version flag's)",
     "linter/docs.py": "a rule test case's postfix_version (rules/schema.json), shown as a flag",
     "linter/limits.py": "the limits are one flat namespace users set (exim_includes, ...)",
 }
