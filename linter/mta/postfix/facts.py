@@ -178,7 +178,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             for s in model.services
         ),
     }
-    postfix_facts["protocol_floor"] = protocol_floor(options.postfix_version)
+    postfix_facts["protocol_floor"] = protocol_floor(version_in(options))
     postfix_facts["compat_backwards"] = _compat_backwards(model)
     postfix_facts["permit_mynetworks_reached"] = permit_mynetworks_reached(model)
     if master_only:
