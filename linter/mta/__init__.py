@@ -21,20 +21,15 @@ if TYPE_CHECKING:
 from linter.limits import DEFAULT_LIMITS, Limits
 
 
-def _postfix_default() -> tuple[int, int, int]:
-    from linter.mta.postfix.params import DEFAULT_VERSION
-
-    return DEFAULT_VERSION
-
-
 @dataclass
 class Options:
-    # the Postfix release whose defaults apply (linter.mta.postfix.params.DEFAULT_VERSION)
-    postfix_version: tuple[int, int, int] = field(default_factory=_postfix_default)
+    """What a run asks of every MTA's analysis."""
+
     roles: list[str] | None = None  # overrides the inferred roles
     max_file_size: int = 10 * 1024 * 1024
-    # Exim macros given on the command line (exim -D NAME=VALUE): they override the file's
-    exim_defines: dict[str, str] = field(default_factory=dict)
+    # each MTA's own options (its registry entry's CliFlag.field → the value the flag's
+    # ``parse`` made): the MTA reads its own, and its default applies to one not here
+    flags: dict[str, object] = field(default_factory=dict)
     # --online: DNS checks with these settings; None keeps mtalint off the network
     online: DnsOptions | None = None
     # bounds on the work one input may cause (linter/limits.py)

@@ -23,7 +23,7 @@ from linter.mta.assemble import (
     put_posture,
     start_facts,
 )
-from linter.mta.exim.detect import display_path, split_files
+from linter.mta.exim.detect import defines_in, display_path, split_files
 from linter.posture import PostureSpans, tls_listeners
 from linter.source import InputError, Span
 
@@ -75,7 +75,7 @@ def read_model(
         return None, [input_error(exc)], [cf.display]
     reader = Reader(top, opener, limits=options.limits)
     reader.add_builtins(table.BUILTIN_MACROS)
-    for name, value in options.exim_defines.items():
+    for name, value in defines_in(options).items():
         reader.define_command_line(name, value)
     model = EximModel()
     builder = Builder(reader, model)

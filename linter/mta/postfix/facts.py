@@ -17,6 +17,7 @@ from linter.mta.assemble import (
     put_posture,
     start_facts,
 )
+from linter.mta.postfix.detect import version_in
 from linter.source import InputError, SourceFile, Span, read_source
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         else:
             master = tree
 
-    model = build_model(main, master, options.postfix_version, options.limits)  # type: ignore[arg-type]
+    model = build_model(main, master, version_in(options), options.limits)  # type: ignore[arg-type]
     posture, spans = build_posture(model)
     # after the posture: an expansion limit it reached is reported too
     diagnostics = input_errors + model.diagnostics
@@ -150,7 +151,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     put_facts(facts, blocklists(model))
     put_diagnostics(facts, diagnostics)
     postfix_facts: dict[str, Any] = {
-        "version": ".".join(str(p) for p in options.postfix_version),
+        "version": ".".join(str(p) for p in version_in(options)),
         "compatibility_level": model.compatibility_level,
         "has_main_cf": main is not None,
         "has_master_cf": master is not None,
@@ -160,7 +161,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             for s in model.services
         ),
     }
-    postfix_facts["protocol_floor"] = protocol_floor(options.postfix_version)
+    postfix_facts["protocol_floor"] = protocol_floor(version_in(options))
     postfix_facts["compat_backwards"] = _compat_backwards(model)
     postfix_facts["permit_mynetworks_reached"] = permit_mynetworks_reached(model)
     if master_only:
@@ -184,7 +185,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         facts.add_resolver("postfix.explicit", lambda name: _explicit(model, name))
 
     document = {
-        "version": ".".join(str(p) for p in options.postfix_version),
+        "version": ".".join(str(p) for p in version_in(options)),
         "compatibility_level": model.compatibility_level,
         "main": {
             # "value" as postconf -n prints it (runs of whitespace, continuation

@@ -42,10 +42,10 @@ def test_example_weak_protocol_list_is_one_finding_whose_fix_removes_tls_1_0():
 
 def test_fix_uses_the_exclusion_syntax_before_postfix_3_6(tmp_path: Path):
     (tmp_path / "main.cf").write_text(SSL_ON)
-    by_rule = {f.rule: f for f in _findings(tmp_path, postfix_version=(3, 5, 25))}
+    by_rule = {f.rule: f for f in _findings(tmp_path, flags={"postfix_version": (3, 5, 25)})}
     assert "smtpd_tls_protocols = !SSLv2,!SSLv3,!TLSv1,!TLSv1.1" in by_rule["MTA012"].fix
     assert ">=" not in by_rule["MTA012"].fix
-    by_rule = {f.rule: f for f in _findings(tmp_path, postfix_version=(3, 6, 0))}
+    by_rule = {f.rule: f for f in _findings(tmp_path, flags={"postfix_version": (3, 6, 0)})}
     assert "smtpd_tls_protocols = >=TLSv1.2" in by_rule["MTA012"].fix
 
 
