@@ -374,8 +374,11 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
 
     # warm the cache: the first round of questions, asked concurrently
     first: list[tuple[str, str]] = []
+    provider = _provider_of(inputs.relayhost)
     for d in inputs.sending_domains:
         first += [(d, "TXT"), (f"_dmarc.{d}", "TXT")]
+        for selector in provider.dkim_selectors if provider is not None else ():
+            first.append((f"{selector}._domainkey.{d}", "TXT"))
     for d in inputs.receiving_domains:
         first += [(d, "MX"), (f"_mta-sts.{d}", "TXT"), (f"_smtp._tls.{d}", "TXT")]
     if inputs.hostname:
@@ -401,7 +404,6 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
 
     # the addresses mail leaves from: the relay's when mail goes through one; a relay
     # provider sends from its own pool, which its SPF include stands for (checked below)
-    provider = _provider_of(inputs.relayhost)
     senders = list(inputs.outbound_addresses)
     if provider is not None:
         senders = []
