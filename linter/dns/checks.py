@@ -572,20 +572,25 @@ def _dkim_text(
 ) -> str:
     """One sentence on DKIM through the provider, for the messages of the rules that
     judge the paths by which DMARC can pass through it."""
+    # the messages cite the SPF page already; the DKIM page only where it is another
+    cite = "" if provider.dkim_source == provider.spf_source else provider.dkim_source
     if not dkim:
-        how = f" ({provider.dkim_note})" if provider.dkim_note else ""
+        parts = [provider.dkim_note, f"source: {cite}" if cite else ""]
+        said = "; ".join(p for p in parts if p)
         return (
-            f"{provider.name} names its DKIM records per domain{how}, so whether the domain "
-            f"publishes them could not be checked (source: {provider.dkim_source})"
+            f"{provider.name} names its DKIM records per domain"
+            + (f" ({said})" if said else "")
+            + ", so whether the domain publishes them could not be checked"
         )
     if published:
         found = next(d for d in dkim if d["status"] in ("key", "cname"))
         kind = "a key" if found["status"] == "key" else f"a CNAME to {found['target']}"
         return f"DKIM can still align: {found['name']} publishes {kind}"
     if published is False:
+        source = f", source: {cite}" if cite else ""
         return (
-            f"no DKIM key or CNAME is published at {looked_for} either (the selectors "
-            f"{provider.name}'s documentation names, source: {provider.dkim_source})"
+            f"no DKIM key or CNAME is published at {looked_for} either (where "
+            f"{provider.name}'s documentation puts the DKIM record{source})"
         )
     return f"the DKIM lookup of {looked_for} went unanswered"
 

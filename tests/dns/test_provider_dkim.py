@@ -165,3 +165,58 @@ def test_unanswered_dns_is_no_dkim_finding(tmp_path: Path) -> None:
     rules = {f["rule"] for f in json.loads(result.output)["findings"]}
     assert "DNS045" not in rules
     assert "DNS028" in rules  # what went unanswered is reported as such
+
+
+# ---------------------------------------------------------------- a provider with both paths
+# No provider of the catalogue documents both an SPF include and fixed selectors yet; the
+# facts for one are proven here with an entry made for the test, against NSD.
+
+
+def _both_paths_provider() -> Any:
+    from linter.providers import parse_provider
+
+    page = "https://provider.example/docs"
+    return parse_provider(
+        {
+            "id": "both",
+            "name": "Both Paths Mail",
+            "source": page,
+            "read_on": "2026-12-05",
+            "hosts": [{"pattern": "smtp.provider.example"}],
+            "ports": {"source": page, "served": [{"port": 587, "tls": "starttls"}]},
+            "auth": {"source": page, "required": "always"},
+            "spf": {"source": page, "include": "spf.provider.example"},
+            "dkim": {"source": page + "/dkim", "selectors": ["s1", "s2"]},
+        },
+        "test",
+    )
+
+
+def _alignment(zone: str) -> dict[str, Any]:
+    from linter.dns import parse_resolver
+    from linter.dns.checks import _provider_alignment, _Run
+    from linter.dns.resolver import Resolver, ResolverSettings
+
+    with nsd({"example.com": zone}) as address:
+        host, port = parse_resolver(address)
+        run = _Run(Resolver(ResolverSettings(host, port)), None, None)  # type: ignore[arg-type]
+        spf = {"status": "ok", "walked": ["example.com"]}
+        return _provider_alignment(_both_paths_provider(), spf, run, "example.com")
+
+
+def test_every_documented_selector_is_looked_for_and_named() -> None:
+    fact = _alignment('@ IN TXT "v=spf1 -all"\n')
+    assert fact["dkim_published"] is False
+    assert fact["spf_includes_provider"] is False
+    assert fact["dkim_looked_for"] == "s1._domainkey.example.com, s2._domainkey.example.com"
+    assert "either" in fact["dkim_text"]
+    assert "https://provider.example/docs/dkim" in fact["dkim_text"]
+
+
+def test_one_published_selector_of_several_is_enough() -> None:
+    fact = _alignment('@ IN TXT "v=spf1 -all"\ns2._domainkey IN CNAME s2.dkim.provider.example.\n')
+    assert fact["dkim_published"] is True
+    assert fact["dkim_text"] == (
+        "DKIM can still align: s2._domainkey.example.com publishes a CNAME to "
+        "s2.dkim.provider.example."
+    )
