@@ -140,6 +140,8 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
                 options.max_file_size,
             )
         routes, routes_notes = outbound_routes(model, options.limits.postfix_routes, tables)
+        if tables is not None:
+            comments.extend(c for found in tables.comments.values() for c in found)
         diagnostics.extend(routes_notes)
         facts.set("posture.outbound.routes", [r.to_fact() for r in routes])
         for i, route in enumerate(routes):

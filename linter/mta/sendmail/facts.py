@@ -37,6 +37,9 @@ LISTENER_OPTIONS = {
     "banner_expanded": "SmtpGreetingMessage",
 }
 
+# the option behind each set-wide fact, so a finding's evidence names its line
+SET_OPTIONS = {"auth_options": "AuthOptions", "auth_mechanisms": "AuthMechanisms"}
+
 
 def _global_default(fact: str, listener: Listener) -> bool:
     """Whether a listener fact left at sendmail's default is the same for every daemon:
@@ -113,6 +116,11 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     sendmail = _sendmail_facts(model)
     sendmail["local_rulesets"] = sorted(local_rulesets)
     facts.set("sendmail", sendmail)
+    for fact, option in SET_OPTIONS.items():
+        # the AUTH lists rest on their define, or on sendmail.cf's default: the file's
+        # first line, where LISTENER_OPTIONS puts a listener fact that rests on the same
+        # default (a finding about the list and one about the listener share that line)
+        facts.locate(f"sendmail.{fact}", model.option_span(option) or Span(cf.display, 1, 1))
     for i, f in enumerate(model.features):
         if f.span is not None:
             facts.locate(f"sendmail.features[{i}]", f.span)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from linter.check import check
 from linter.engine.rules import builtin_rules
 from linter.engine.runner import Selection
@@ -98,11 +96,6 @@ def test_ssl_let_in_by_the_mandatory_list_is_one_finding_at_that_line(tmp_path: 
     assert _weak(tmp_path) == [("MTA012", "main.cf", 5)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="supersedes is set-wide for a rule without for_each (linter/engine/runner.py "
-    "_drop_superseded); scoping it to the same line lets this pass: then drop this marker",
-)
 def test_mta012_about_the_client_leaves_the_server_list_finding(tmp_path: Path):
     # MTA012 is about smtp_tls_protocols (the client, line 5); PF048 about smtpd's
     # default list (a line to add to main.cf): two settings, two findings
