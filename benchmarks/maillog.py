@@ -8,12 +8,20 @@ deliveries succeed; the rest fail in the ways the catalogue knows (time-out, ref
 DNSBL, TLS not offered) and one it does not (user unknown). Every 97th message has a
 ``NOQUEUE: reject`` for relaying, every 501st a smtpd warning. Seeded: the same size
 gives the same file.
+
+A deferred message stays in the queue, as on a real relay, until a later retry: after
+``RETRY_AFTER`` further messages it is either delivered or expires (qmgr's ``from=<...>,
+status=expired, returned to sender``), then ``removed``. With ``leave_queue=False`` it
+never leaves: a log cut from a server whose queue only grows.
 """
 
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Iterator
+
+RETRY_AFTER = 500  # messages logged between a deferral and its last retry
 
 FAILURES = (
     (
@@ -51,9 +59,10 @@ FAILURES = (
 )
 
 
-def blocks(seed: int = 1) -> Iterator[str]:
+def blocks(seed: int = 1, leave_queue: bool = True) -> Iterator[str]:
     """The log, one message's lines at a time, without end."""
     rnd = random.Random(seed)
+    queued: deque[tuple[int, str, str, str]] = deque()  # (due, queue id, to=<...>, from)
     n = 0
     while True:
         n += 1
@@ -85,12 +94,23 @@ def blocks(seed: int = 1) -> Iterator[str]:
                 f"{head}, relay={relay.format(d=d, h=h)}, delay=30, delays=0.01/0.01/30/0, "
                 f"dsn={dsn}, status={status} ({why.format(d=d, h=h)})"
             )
+            if status == "deferred" and leave_queue:
+                queued.append(
+                    (
+                        n + RETRY_AFTER,
+                        qid,
+                        head.rsplit(": ", 1)[1],
+                        f"sender{n % 300}@client{d}.example.org",
+                    )
+                )
             if status == "bounced":
                 lines.append(
                     f"{t} mx postfix/bounce[{pid + 3}]: {qid}: sender non-delivery notification: "
                     f"{rnd.getrandbits(40):010X}"
                 )
                 lines.append(f"{t} mx postfix/qmgr[999]: {qid}: removed")
+        while queued and queued[0][0] <= n:
+            lines.extend(_last_retry(t, pid, queued.popleft(), rnd))
         if n % 97 == 0:
             lines.append(
                 f"{t} mx postfix/smtpd[{pid}]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 554 "
@@ -103,6 +123,24 @@ def blocks(seed: int = 1) -> Iterator[str]:
                 f"resolve to address 192.0.2.{n % 250 + 1}: Name or service not known"
             )
         yield "".join(line + "\n" for line in lines)
+
+
+def _last_retry(
+    t: str, pid: int, entry: tuple[int, str, str, str], rnd: random.Random
+) -> list[str]:
+    """A deferred message leaving the queue: delivered at last, or expired and returned."""
+    due, qid, to, sender = entry
+    if due % 2:
+        last = (
+            f"{t} mx postfix/smtp[{pid + 2}]: {qid}: {to}, relay=mx.example.net[203.0.113.9]:25, "
+            f"delay=3600, delays=3599/0.01/0.1/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued "
+            f"as {rnd.getrandbits(36):09X})"
+        )
+    else:
+        last = (
+            f"{t} mx postfix/qmgr[999]: {qid}: from=<{sender}>, status=expired, returned to sender"
+        )
+    return [last, f"{t} mx postfix/qmgr[999]: {qid}: removed"]
 
 
 def write_log(path: str, target_bytes: int, seed: int = 1) -> int:

@@ -543,6 +543,70 @@ def diagnose_throughput(size_mb: float, repeat: int) -> None:
     table(("command", "wall s", "CPU s", "MB per CPU s", "peak MB"), rows)
 
 
+def _streamed(cmd: Sequence[str], target_bytes: int) -> tuple[float, float, int, int, int]:
+    """``cmd`` reading a generated log from a pipe (no file on disk): wall and CPU seconds,
+    peak resident KiB and exit status of ``cmd`` alone, and the bytes it was given."""
+    from maillog import blocks
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    assert proc.stdin is not None
+    written = 0
+    try:
+        for block in blocks(seed=1):
+            data = block.encode()
+            proc.stdin.write(data)
+            written += len(data)
+            if written >= target_bytes:
+                break
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - start, cpu, usage.ru_maxrss, proc.returncode, written
+
+
+def diagnose_stream(sizes_mb: Sequence[float]) -> None:
+    """``mtalint diagnose -`` and ``pflogsumm`` (which reads standard input too) on logs
+    streamed from the generator through a pipe: sizes beyond what a test may write to
+    disk or wait for (the test suite goes to 160 MB). The generator's own time is not
+    counted; the peak memory is the reader's alone."""
+    print(f"\nDiagnose, streamed through a pipe ({', '.join(f'{s:g} MB' for s in sizes_mb)})")
+    pflogsumm = shutil.which("pflogsumm")
+    rows = []
+    for size in sizes_mb:
+        commands = [
+            (
+                "mtalint diagnose --format json -",
+                [*mtalint_command(), "diagnose", "--format", "json", "-"],
+            )
+        ]
+        if pflogsumm:
+            commands.append(("pflogsumm", [pflogsumm]))
+        for label, cmd in commands:
+            wall, cpu, peak, status, written = _streamed(cmd, int(size * 1024 * 1024))
+            if status not in (0, 1):
+                print(f"  ! {label}: exit {status}")
+                continue
+            megabytes = written / 1_000_000
+            rows.append(
+                (
+                    f"{label} ({megabytes:.0f} MB)",
+                    f"{wall:.1f}",
+                    f"{cpu:.1f}",
+                    f"{megabytes / cpu:.1f}",
+                    f"{peak / 1024:.0f}",
+                )
+            )
+    if not pflogsumm:
+        print("  pflogsumm not installed (Debian package pflogsumm): no reference")
+    table(("command", "wall s", "CPU s", "MB per CPU s", "peak MB"), rows)
+
+
 # --------------------------------------------------------------------------- imports
 
 
@@ -727,6 +791,11 @@ def main(argv: list[str] | None = None) -> None:
         "--online", action="store_true", help="also time 200 domains' DNS checks (needs NSD)"
     )
     parser.add_argument(
+        "--stream-gb",
+        type=float,
+        help="diagnose also streams a generated log of 20 MB and this many GB (e.g. 2)",
+    )
+    parser.add_argument(
         "--only",
         choices=["cold-start", "throughput", "formats", "fleet", "diagnose"],
         help="run one section (with its reference) and nothing else",
@@ -745,8 +814,10 @@ def main(argv: list[str] | None = None) -> None:
         "fleet": lambda: fleet(args.fleet or (100 if args.quick else 500), 2),
         "diagnose": lambda: diagnose_throughput(2 * size, repeat),
     }
+    if args.stream_gb:
+        sections["diagnose-stream"] = lambda: diagnose_stream((20, args.stream_gb * 1024))
     for name, section in sections.items():
-        if args.only in (None, name):
+        if args.only in (None, name) or (args.only == "diagnose" and name == "diagnose-stream"):
             section()
     if args.only:
         return

@@ -3,10 +3,10 @@
     python fuzz/fuzz_formats.py FORMAT [atheris/libFuzzer options] [CORPUS_DIR ...]
 
 FORMAT is one of postfix-main, postfix-master, exim, sendmail-mc, hmailserver-ini,
-hmailserver-xml, hmailserver-json, notes-ini, domino-ots. Each input is written as that
-format's file and checked with every rule, read as that format whatever its content (as a user's
-``formats:`` mapping would have it): discovery alone would skip most inputs, a .mc file
-without a sendmail macro call for one.
+hmailserver-xml, hmailserver-json, notes-ini, domino-ots, exchange-json, exchange-fl. Each
+input is written as that format's file and checked with every rule, read as that format
+whatever its content (as a user's ``formats:`` mapping would have it): discovery alone
+would skip most inputs, a .mc file without a sendmail macro call for one.
 
 An input fails (libFuzzer stops and saves it as a crash file) when it
 
@@ -56,6 +56,8 @@ FILE_NAMES = {
     "hmailserver-json": "export.json",
     "notes-ini": "notes.ini",
     "domino-ots": "setup.json",
+    "exchange-json": "ExchangeSettings.json",
+    "exchange-fl": "ReceiveConnectors.txt",
 }
 TIME_LIMIT = float(os.environ.get("FUZZ_TIME_LIMIT", "10"))
 MEMORY_MB = int(os.environ.get("FUZZ_MEMORY_MB", "1024"))

@@ -10,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECONDS_EACH=${1:-60}
 shift || true
-ALL_FORMATS="postfix-main postfix-master exim sendmail-mc hmailserver-ini hmailserver-xml hmailserver-json notes-ini domino-ots"
+ALL_FORMATS="postfix-main postfix-master exim sendmail-mc hmailserver-ini hmailserver-xml hmailserver-json notes-ini domino-ots exchange-json exchange-fl"
 FORMATS=${*:-$ALL_FORMATS}
 PYTHON=${PYTHON:-python}
 $PYTHON -c 'import atheris' 2>/dev/null || { echo "pip install atheris first" >&2; exit 2; }
@@ -26,6 +26,8 @@ declare -A SEEDS=(
   [hmailserver-json]="tests/fixtures/hmailserver"
   [notes-ini]="tests/fixtures/domino"
   [domino-ots]="tests/fixtures/domino"
+  [exchange-json]="tests/fixtures/exchange"
+  [exchange-fl]="tests/fixtures/exchange"
 )
 mkdir -p fuzz/results
 printf '%-17s %8s %7s %16s %22s %9s  %s\n' format inputs crashes "slowest s (B)" "largest output B (n)" "RSS+ MB" result

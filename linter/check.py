@@ -299,7 +299,9 @@ def check_set(
     if resolver is not None and options.online is not None:
         from linter.dns.session import add_dns_facts
 
-        add_dns_facts(analysis.facts, options.online, resolver)
+        if analysis.posture is None:  # every MTA's analysis carries its posture
+            raise TypeError(f"the {analysis.mta} analysis carries no posture")
+        add_dns_facts(analysis.facts, analysis.posture, options.online, resolver)
     findings = _judge(analysis, rules, selection)
     suppressions = suppressions_in(analysis.comments)
     kept, suppressed = apply_suppressions(findings, suppressions, rules, selection, today)

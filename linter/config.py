@@ -3,7 +3,8 @@
 Keys: ``select``, ``ignore`` (rule ids, id prefixes or tags), ``severity`` (id or tag →
 error/warning/note), ``rules`` (extra rule folders, relative to the config file),
 ``formats`` (file-name glob → format), ``roles`` (path glob → list of roles),
-``postfix_version``, ``fail_on``, ``limits`` (limit name → number, see linter/limits.py).
+``fail_on``, ``limits`` (limit name → number, see linter/limits.py), and the MTAs'
+options under their flag's field (``postfix_version``, as --postfix-version).
 
 The file is searched from the checked path upwards, but never above the project: the
 folder holding ``.git`` (a folder or a file), or, outside a git work tree, the current
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from linter.limits import DEFAULT_LIMITS, LimitError
+from linter.mta.registry import cli_flags
 from linter.mta.registry import formats as known_formats
 from linter.posture import Role
 
@@ -30,7 +32,6 @@ KNOWN_KEYS = {
     "rules",
     "formats",
     "roles",
-    "postfix_version",
     "fail_on",
     "limits",
 }
@@ -50,10 +51,16 @@ class Config:
     rule_folders: list[Path] = field(default_factory=list)
     formats: dict[str, str] = field(default_factory=dict)
     roles: dict[str, list[str]] = field(default_factory=dict)
-    postfix_version: str | None = None
     fail_on: str | None = None
     # limit name → value, checked against linter.limits.Limits
     limits: dict[str, int] = field(default_factory=dict)
+    # the MTAs' options this file sets, by their flag's field (an MTA's CliFlag.field)
+    flags: dict[str, str] = field(default_factory=dict)
+
+
+def flag_keys() -> frozenset[str]:
+    """The keys that set an MTA's option: the field of each flag that takes one value."""
+    return frozenset(flag.field for flag in cli_flags() if not flag.multiple)
 
 
 def project_root(folder: Path) -> Path:
@@ -130,9 +137,9 @@ def load_config(path: Path) -> Config:
             raise ConfigError(f"{path}: invalid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping")
-    unknown = set(data) - KNOWN_KEYS
+    unknown = set(data) - KNOWN_KEYS - flag_keys()
     if unknown:
-        known = ", ".join(sorted(KNOWN_KEYS))
+        known = ", ".join(sorted(KNOWN_KEYS | flag_keys()))
         raise ConfigError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; known: {known}")
     config = Config(path=path)
     config.select = _strings(data.get("select", []), "select", path)
@@ -164,8 +171,7 @@ def load_config(path: Path) -> Config:
             known = ", ".join(sorted(ROLES))
             raise ConfigError(f"{path}: unknown role(s) {', '.join(sorted(bad))}; known: {known}")
         config.roles[str(glob)] = names
-    if "postfix_version" in data:
-        config.postfix_version = str(data["postfix_version"])
+    config.flags = {key: str(data[key]) for key in sorted(flag_keys()) if key in data}
     if "fail_on" in data:
         if data["fail_on"] not in ("error", "warning", "note"):
             raise ConfigError(f"{path}: 'fail_on' must be error, warning or note")

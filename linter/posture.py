@@ -14,12 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from linter.facts import Facts, join_path, split_path
 from linter.source import Span
-
-if TYPE_CHECKING:
-    from linter.facts import Facts
 
 Role = Literal["null-client", "mx", "submission", "relay"]
 TlsMode = Literal["none", "optional", "required", "implicit"]
@@ -89,7 +87,11 @@ class Listener:
     address: str  # "*" for all interfaces
     port: int | None
     role: Literal["smtp", "submission", "submissions", "other"]
-    public: bool  # reachable from beyond this host (not loopback-only)
+    # reachable from beyond this host: worked out from ``exposure`` (not loopback), see
+    # :func:`reach`. Given (keyword only) as False by an MTA whose own access control
+    # admits only clients on private networks (hMailServer's IP ranges, Exchange's
+    # RemoteIPRanges): the listener is then not public and its exposure at most private.
+    public: bool = field(default=True, kw_only=True)
     tls: TlsMode
     auth: AuthMode
     # AUTH (with plaintext mechanisms) can be used before TLS is in place
@@ -111,13 +113,8 @@ class Listener:
     exposure: Exposure | None = None
 
     def __post_init__(self) -> None:
-        if self.exposure is None:
-            exposure = exposure_of(self.address)
-            if exposure in ("public", "unknown") and not self.public:
-                # the MTA's posture knows that only nearby clients may connect (hMailServer
-                # IP ranges); a loopback address it calls public stays loopback
-                exposure = "private"
-            self.exposure = exposure
+        exposure, self.public = reach(self.address, self.public, self.exposure)
+        self.exposure = exposure
 
 
 @dataclass
@@ -188,9 +185,43 @@ class Posture:
     tls: TlsSettings
     identity: Identity
     notes: list[str] = field(default_factory=list)
+    # paths under ``posture.`` (``outbound.relayhost``, ``listeners[0].tls``) whose value
+    # rests on something mtalint could not work out: left out of the facts document, so
+    # rules see them absent, and not used by the DNS stage (see :meth:`forget`)
+    unknown: set[str] = field(default_factory=set)
+
+    def forget(self, path: str) -> None:
+        """Mark the fact at ``path`` (and everything below it) as not known."""
+        self.unknown.add(path)
+
+    def known(self, path: str) -> bool:
+        """Whether the fact at ``path`` is known: neither it nor a fact above it was
+        forgotten."""
+        parts = split_path(path)
+        return not any(join_path(parts[:n]) in self.unknown for n in range(1, len(parts) + 1))
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "tls_listeners": tls_listeners(self.listeners)}
+        """The posture as the facts document holds it under ``posture.``: every field,
+        the listeners by what TLS protects there (``tls_listeners``), and no fact that
+        was forgotten. The one place a posture becomes facts."""
+        data = {**asdict(self), "tls_listeners": tls_listeners(self.listeners)}
+        del data["unknown"]
+        for path in sorted(self.unknown):
+            _drop(data, split_path(path))
+        return data
+
+
+def _drop(data: dict[str, Any], parts: list[str | int]) -> None:
+    """Remove the value at ``parts`` from ``data`` (nothing when it is not there)."""
+    node: Any = data
+    for p in parts[:-1]:
+        if isinstance(p, int):
+            node = node[p] if isinstance(node, list) and p < len(node) else None
+        else:
+            node = node.get(p) if isinstance(node, dict) else None
+    last = parts[-1]
+    if isinstance(node, dict) and isinstance(last, str):
+        node.pop(last, None)
 
 
 def tls_listeners(listeners: list[Listener]) -> dict[str, list[str]]:
@@ -287,6 +318,33 @@ def exposure_of(address: str) -> Exposure:
     parts = [p for p in address.replace(",", " ").split()] or ["*"]
     found = {address_exposure(p) for p in parts}
     return next(e for e in _EXPOSURE_ORDER if e in found)
+
+
+def loopback_only(address: str) -> bool:
+    """Whether every address of ``address`` is this host's own (127.0.0.1, ::1,
+    ``localhost``): what listens there, or is sent there, stays on this host."""
+    return exposure_of(address) == "loopback"
+
+
+def reach(
+    address: str, strangers_admitted: bool = True, exposure: Exposure | None = None
+) -> tuple[Exposure, bool]:
+    """A listener's exposure and whether it is public (reachable from beyond this host),
+    the one place both are decided for every MTA.
+
+    The exposure is ``address``'s (:func:`exposure_of`) unless ``exposure`` is given. An
+    MTA whose access control admits only clients on private networks says so with
+    ``strangers_admitted`` False: the exposure is then at most private (a loopback address
+    stays loopback). Public means not loopback, and strangers admitted: a listener on a
+    private address is public (port forwarding may bring the Internet to it), one whose
+    address is a name mtalint cannot resolve (exposure unknown) is too, as the posture
+    rules assume such a listener reachable and say so.
+    """
+    if exposure is None:
+        exposure = exposure_of(address)
+        if exposure in ("public", "unknown") and not strangers_admitted:
+            exposure = "private"
+    return exposure, exposure != "loopback" and strangers_admitted
 
 
 def infer_roles(

@@ -1,29 +1,26 @@
 """What a run was asked to do, read once from the command line into typed settings.
 
-The CLI declares the options; ``from_cli`` reads click's parameters (a mapping of
-option name to the value click converted) into the settings below, grouped by what they
-are about. :meth:`RunSettings.plan` then turns them, with the configuration file, into
-what :func:`linter.check.check` takes: the rules, the selection and the
+The CLI (:mod:`linter.cli`) declares the options; ``from_cli`` reads click's parameters
+(a mapping of option name to the value click converted) into the settings below, grouped
+by what they are about. :meth:`RunSettings.plan` then turns them, with the configuration
+file, into what :func:`linter.check.check` takes: the rules, the selection and the
 :class:`~linter.mta.Options`. A request that cannot be met raises :class:`CommandError`,
 which the CLI prints as one line.
 
-The option groups that ``check`` and ``report`` share (``SETUP_OPTIONS``,
-``ONLINE_OPTIONS``, and ``KNOWN_OPTIONS`` for the baseline) are declared at the end of
-this module, beside the ``from_cli`` that reads them.
+The MTAs' own options (``--postfix-version``, ``--define``) are read by their
+:class:`~linter.mta.registry.CliFlag`: this module passes them on by the flag's field and
+names no MTA.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, get_args
-
-import click
+from typing import TYPE_CHECKING, TypeVar
 
 from linter.output import say, shown
-from linter.posture import Role
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -92,6 +89,24 @@ class CliParams:
 
     def paths(self, name: str) -> tuple[Path, ...]:
         return tuple(Path(v) for v in self._get(name, tuple) or ())
+
+    def argument(self, name: str) -> Path:
+        """A required PATH argument (click refuses the command without it)."""
+        value = self.path(name)
+        if value is None:
+            raise TypeError(f"argument {name} missing")
+        return value
+
+    def mta_flags(self) -> dict[str, str | tuple[str, ...]]:
+        """The MTAs' own options given, by their CliFlag.field (those not given left out)."""
+        from linter.mta.registry import cli_flags
+
+        given: dict[str, str | tuple[str, ...]] = {}
+        for flag in cli_flags():
+            value = self.texts(flag.field) if flag.multiple else self.text(flag.field)
+            if value is not None and value != ():
+                given[flag.field] = value
+        return given
 
 
 def split(values: tuple[str, ...]) -> list[str]:
@@ -206,9 +221,8 @@ class RunSettings:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
-    # MTA-specific options, as given (--postfix-version, --define)
-    postfix_version: str | None = None
-    defines: tuple[str, ...] = ()
+    # each MTA's own options as given (CliFlag.field → the text, or texts when repeatable)
+    flags: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     max_file_size: int | None = None
     limits: tuple[str, ...] = ()
     online: OnlineSettings = OnlineSettings()
@@ -231,8 +245,7 @@ class RunSettings:
             select=params.texts("select"),
             ignore=params.texts("ignore"),
             roles=params.texts("roles"),
-            postfix_version=params.text("postfix_version"),
-            defines=params.texts("defines"),
+            flags=params.mta_flags(),
             max_file_size=params.integer("max_file_size"),
             limits=params.texts("limit_args"),
             online=OnlineSettings.from_cli(params),
@@ -272,34 +285,17 @@ class RunSettings:
                 "('mtalint rules' lists them)"
             )
         disabled = disabled_by_config(config, rules, selection, self.select, self.ignore)
-        given = self.postfix_version
-        version = postfix_version(given if given is not None else config.postfix_version)
+        flags = mta_flags(self.flags, config.flags)
         limits = limits_in_force(config.limits, self.max_file_size, self.limits)
         options = Options(
-            postfix_version=version,
             roles=list(self.roles) or None,
             max_file_size=limits.max_file_size,
-            exim_defines=exim_defines(self.defines),
+            flags=flags,
             limits=limits,
         )
         options.online = self.online.dns_options()
         role_map = {} if self.roles else dict(config.roles)
         return Plan(config, rules, selection, options, role_map, disabled)
-
-
-def model_options(
-    version: str | None, defines: tuple[str, ...], limits: tuple[str, ...]
-) -> Options:
-    """The options of ``mtalint parse`` (no configuration file, no roles, offline)."""
-    from linter.mta import Options
-
-    in_force = limits_in_force({}, None, limits)
-    return Options(
-        postfix_version=postfix_version(version),
-        exim_defines=exim_defines(defines),
-        max_file_size=in_force.max_file_size,
-        limits=in_force,
-    )
 
 
 def load_configuration(
@@ -372,27 +368,26 @@ def limits_in_force(
     return limits
 
 
-def exim_defines(values: tuple[str, ...]) -> dict[str, str]:
-    """``--define NAME=VALUE``: parsed by the MTA that declares the flag (linter/mta)."""
-    return dict(_mta_flag("--define", values))
-
-
-def postfix_version(text: str | None) -> tuple[int, int, int]:
-    """--postfix-version: the release whose defaults apply, parsed by the MTA that
-    declares the flag (linter/mta)."""
-    version: tuple[int, int, int] = _mta_flag("--postfix-version", text)
-    return version
-
-
-def _mta_flag(flag: str, value: Any) -> Any:
-    """The value of an MTA's command-line option, parsed by its registry entry."""
+def mta_flags(
+    given: Mapping[str, str | tuple[str, ...]], configured: Mapping[str, str]
+) -> dict[str, object]:
+    """Each MTA's options for :class:`~linter.mta.Options`: the value given on the command
+    line, else the configuration file's key of that name, parsed by the MTA that declares
+    the flag (its default when neither says)."""
     from linter.mta.registry import cli_flags
 
-    parse = next(f.parse for f in cli_flags() if f.flag == flag)
-    try:
-        return parse(value)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    values: dict[str, object] = {}
+    for flag in cli_flags():
+        value = given.get(flag.field)
+        if value is None:
+            value = configured.get(flag.field)
+        if value is None:
+            value = () if flag.multiple else None
+        try:
+            values[flag.field] = flag.parse(value)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+    return values
 
 
 @dataclass(frozen=True)
@@ -537,6 +532,40 @@ class ReportSettings:
         )
 
 
+@dataclass(frozen=True)
+class ParseSettings:
+    """Everything ``mtalint parse`` was asked to do (no configuration file, no roles,
+    offline)."""
+
+    path: Path
+    fmt: str = "json"
+    output: Path | None = None
+    flags: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    limits: tuple[str, ...] = ()
+
+    @classmethod
+    def from_cli(cls, values: Mapping[str, object]) -> ParseSettings:
+        params = CliParams(values)
+        return cls(
+            path=params.argument("path"),
+            fmt=params.text("fmt") or "json",
+            output=params.path("output"),
+            flags=params.mta_flags(),
+            limits=params.texts("limit_args"),
+        )
+
+    def options(self) -> Options:
+        """The options of the model's reading; CommandError for a value that cannot be used."""
+        from linter.mta import Options
+
+        in_force = limits_in_force({}, None, self.limits)
+        return Options(
+            flags=mta_flags(self.flags, {}),
+            max_file_size=in_force.max_file_size,
+            limits=in_force,
+        )
+
+
 def iso_time(value: str | None, option: str) -> datetime | None:
     """An ISO 8601 date or time for --since/--until; a time without a zone is UTC."""
     if value is None:
@@ -550,115 +579,3 @@ def iso_time(value: str | None, option: str) -> datetime | None:
             f"{option} {value!r}: expected an ISO 8601 date or time (2026-12-05T14:00)"
         ) from None
     return when.astimezone(UTC) if when.tzinfo else when
-
-
-# ---------------------------------------------------------------- the options
-# The options of the groups above that more than one place declares the same way, each
-# beside the settings that read it (the names click passes are the keys from_cli reads).
-
-F = TypeVar("F", bound=Callable[..., object])
-
-
-def options(*options: Callable[[F], F]) -> Callable[[F], F]:
-    """Several options as one decorator, in the order given (as --help lists them)."""
-
-    def apply(command: F) -> F:
-        for option in reversed(options):
-            command = option(command)
-        return command
-
-    return apply
-
-
-# --config, --no-config, --rules, --role (RunSettings): shared by check and report
-SETUP_OPTIONS = options(
-    click.option(
-        "--config",
-        "config_file",
-        type=click.Path(path_type=Path, dir_okay=False, exists=True),
-        help="Configuration file (.mtalint.yaml or pyproject.toml).",
-    ),
-    click.option("--no-config", is_flag=True, help="Ignore configuration files."),
-    click.option(
-        "--rules",
-        "rule_dirs",
-        multiple=True,
-        type=click.Path(path_type=Path, file_okay=False, exists=True),
-        help="Extra rule folder (repeatable).",
-    ),
-    click.option(
-        "--role",
-        "roles",
-        multiple=True,
-        type=click.Choice(get_args(Role)),
-        help="Set the host's role(s) instead of inferring them.",
-    ),
-)
-
-# --online and its options (OnlineSettings): shared by check and report
-ONLINE_OPTIONS = options(
-    click.option(
-        "--online",
-        is_flag=True,
-        help="Also check DNS: SPF, DKIM, DMARC, MX, reverse DNS, MTA-STS, TLS-RPT, DANE.",
-    ),
-    click.option(
-        "--resolver",
-        metavar="IP[:PORT]",
-        default="",
-        help="DNS server to ask (with --online)  [default: the system's resolvers].",
-    ),
-    click.option(
-        "--dns-timeout",
-        type=click.FloatRange(min=0.1, max=600),
-        default=10.0,
-        show_default=True,
-        metavar="SECONDS",
-        help="Time budget for all DNS lookups of the run.",
-    ),
-    click.option(
-        "--public-ip",
-        "public_ips",
-        multiple=True,
-        metavar="IP",
-        help="An address mail leaves from, when the configuration does not say (repeatable).",
-    ),
-    click.option(
-        "--dkim-selector",
-        "dkim_selectors",
-        multiple=True,
-        metavar="NAME",
-        help="A DKIM selector the signer uses (repeatable).",
-    ),
-    click.option(
-        "--dnsbl",
-        "dnsbl_zones",
-        multiple=True,
-        metavar="ZONE",
-        help="A DNS blocklist zone to look sending addresses up in (repeatable).",
-    ),
-)
-
-# --write-baseline, --baseline, --diff-base, --show-stale (KnownSettings): check
-KNOWN_OPTIONS = options(
-    click.option(
-        "--write-baseline",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="Record today's findings in FILE (by fingerprint) and exit 0.",
-    ),
-    click.option(
-        "--baseline",
-        type=click.Path(path_type=Path, dir_okay=False),
-        help="Report only findings not in this baseline file; list entries no longer seen.",
-    ),
-    click.option(
-        "--diff-base",
-        metavar="GIT_REF",
-        help="Report only findings that the files did not have at this git commit.",
-    ),
-    click.option(
-        "--show-stale",
-        is_flag=True,
-        help="With --baseline: list the entries that no longer occur (else only counted).",
-    ),
-)

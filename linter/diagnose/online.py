@@ -8,7 +8,7 @@ the receiver did: ``7.100.51.198.LIST A``. An answer means still listed, NXDOMAI
 longer listed; anything else (time-out, SERVFAIL, a list that answers nothing) is said
 as it is.
 
-For an SPF rejection (``spf-dmarc-rejection``) whose reply carries the sending domain and
+For an SPF rejection (``spf-rejection``) whose reply carries the sending domain and
 address, as policyd-spf's does (``Please see http://www.openspf.net/Why?s=mfrom;
 id=sender@example.com;ip=203.0.113.5;...``), the domain's SPF is evaluated now for that
 address (RFC 7208 check_host through :mod:`linter.dns.spf`). For a reverse DNS rejection
@@ -202,6 +202,6 @@ def _ptr(incident: Incident, resolver: Any) -> dict[str, Any]:
 
 _CHECKS: dict[str, Any] = {
     "dnsbl-rejection": None,  # recheck() asks the list itself
-    "spf-dmarc-rejection": _spf,
+    "spf-rejection": _spf,
     "ptr-rejection": _ptr,
 }

@@ -6,7 +6,8 @@ of the message's last deferral, which is why the tracker remembers it.
 
 Memory is bounded: at most :data:`MAX_TRACKED` messages are followed at a time (Postfix
 logs ``QUEUEID: removed`` when a message leaves the queue, which frees its entry); beyond
-that the oldest are forgotten and the report says so.
+that the oldest are forgotten and the report says so; a forgotten message is counted
+with its last outcome, as if it had left the queue.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from linter.diagnose.events import EXPIRED, Event
 MAX_TRACKED = 200_000
 
 
-@dataclass
+@dataclass(slots=True)  # one per queued message: up to MAX_TRACKED of them
 class MessageState:
     outcome: str
     cause_key: tuple[str, str] | None = None  # the incident of its last failure
@@ -39,7 +40,7 @@ class Tracker:
         if state is None:
             if len(self.messages) >= MAX_TRACKED:
                 oldest = next(iter(self.messages))
-                del self.messages[oldest]
+                self.outcomes[self.messages.pop(oldest).outcome] += 1
                 self.forgotten += 1
             state = MessageState(event.status)
             self.messages[event.queue_id] = state

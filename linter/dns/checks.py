@@ -5,7 +5,9 @@ Layout (what rules in ``rules/dns/`` read):
 * ``dns.domains[]``: ``name``, ``sending``, ``receiving``, and per check a dict with a
   ``status`` (``ok``, ``missing``, ``invalid``, ... or ``unverified``) and ``evidence``:
   ``spf`` (record, all qualifier, per-address results, lookup counts), ``dmarc``,
-  ``mx`` (hosts, whether one is this host), ``mta_sts``, ``tlsrpt``;
+  ``mx`` (hosts, whether one is this host), ``mta_sts``, ``tlsrpt``; behind a relay
+  provider of the catalogue, ``provider``: its SPF include and DKIM selectors and whether
+  the sending domain publishes them (the paths by which DMARC can pass through it);
 * ``dns.addresses[]``: the addresses mail leaves from, with ``ptr``, ``fcrdns``,
   ``listed`` (DNSBL zones), ``source``;
 * ``dns.dkim[]``: per selector and sending domain, the key's ``status``, type and size;
@@ -18,13 +20,16 @@ Layout (what rules in ``rules/dns/`` read):
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linter.dns import DnsOptions, mtasts, records
 from linter.dns.inputs import DnsInputs, inputs_from
 from linter.dns.resolver import Answer, Resolver
 from linter.dns.spf import all_qualifier, analyse, evaluate, spf_records
 from linter.posture import is_ip_address
+
+if TYPE_CHECKING:
+    from linter.posture import Posture
 
 
 class _Run:
@@ -287,6 +292,25 @@ class _Run:
             }
         return {"selector": selector, "domain": domain, **records.dkim(texts), "evidence": evidence}
 
+    def provider_dkim(self, selector: str, domain: str) -> dict[str, Any]:
+        """A provider's documented selector at a sending domain: published as a key (TXT,
+        directly or through a CNAME the resolver followed) or as a CNAME handing the
+        selector to the provider (whose target need not resolve for us: the provider
+        publishes the key there once the domain is verified)."""
+        name = f"{selector}._domainkey.{domain}"
+        why = f"DKIM selector {selector} of {domain}"
+        answer, texts = self.txt(name, why)
+        evidence = [answer.to_evidence()]
+        entry = {"selector": selector, "name": name}
+        if records.dkim(texts)["status"] != "missing":
+            return {**entry, "status": "key", "evidence": evidence}
+        cname = self.ask(name, "CNAME", why)
+        evidence.append(cname.to_evidence())
+        if cname.ok:
+            return {**entry, "status": "cname", "target": cname.records[0], "evidence": evidence}
+        unanswered = answer.unverified or cname.unverified
+        return {**entry, "status": "unverified" if unanswered else "missing", "evidence": evidence}
+
     def addresses_of(self, name: str, why: str) -> list[str]:
         out: list[str] = []
         for answer in self.resolver.lookup_many([(name, "A"), (name, "AAAA")]):
@@ -321,7 +345,7 @@ def _reverse_octets(address: str) -> str:
     return ".".join(reversed(ip.exploded.replace(":", "")))
 
 
-def dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
+def dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
     """The ``dns`` facts for one config set's posture.
 
     What DNS answers is input like a configuration file: should reading it still fail
@@ -347,14 +371,17 @@ def dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) 
         }
 
 
-def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
+def _dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
     inputs = inputs_from(posture, options)
     run = _Run(resolver, inputs, options)
 
     # warm the cache: the first round of questions, asked concurrently
     first: list[tuple[str, str]] = []
+    provider = _provider_of(inputs.relayhost)
     for d in inputs.sending_domains:
         first += [(d, "TXT"), (f"_dmarc.{d}", "TXT")]
+        for selector in provider.dkim_selectors if provider is not None else ():
+            first.append((f"{selector}._domainkey.{d}", "TXT"))
     for d in inputs.receiving_domains:
         first += [(d, "MX"), (f"_mta-sts.{d}", "TXT"), (f"_smtp._tls.{d}", "TXT")]
     if inputs.hostname:
@@ -380,7 +407,6 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
 
     # the addresses mail leaves from: the relay's when mail goes through one; a relay
     # provider sends from its own pool, which its SPF include stands for (checked below)
-    provider = _provider_of(inputs.relayhost)
     senders = list(inputs.outbound_addresses)
     if provider is not None:
         senders = []
@@ -413,7 +439,7 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
             entry["dmarc"] = run.dmarc(name)
             entry["bimi"] = run.bimi(name, entry["dmarc"])
             if provider is not None:
-                entry["provider"] = _provider_alignment(provider, entry["spf"])
+                entry["provider"] = _provider_alignment(provider, entry["spf"], run, name)
         if entry["receiving"]:
             entry["mx"] = run.mx(name, here)
             entry["mta_sts"] = run.simple(f"_mta-sts.{name}", f"MTA-STS of {name}", records.mta_sts)
@@ -433,6 +459,14 @@ def _dns_facts(posture: dict[str, Any], options: DnsOptions, resolver: Resolver)
         for selector in inputs.dkim_selectors:
             for domain in inputs.sending_domains:
                 dkim.append(run.dkim(selector, domain))
+
+    # a key for a selector this host signs with is an aligned DKIM path of its own, which
+    # survives the relay: the provider's selectors are then not needed
+    for entry in domains:
+        if "provider" in entry:
+            entry["provider"]["signed_here"] = any(
+                d["domain"] == entry["name"] and d.get("status") == "ok" for d in dkim
+            )
 
     tlsa: list[dict[str, Any]] = []
     if inputs.dane:
@@ -481,12 +515,25 @@ def _provider_of(relayhost: str) -> Any:
     return found[0] if found is not None else None
 
 
-def _provider_alignment(provider: Any, spf: dict[str, Any]) -> dict[str, Any]:
+def _provider_alignment(
+    provider: Any, spf: dict[str, Any], run: _Run, domain: str
+) -> dict[str, Any]:
     """What the provider's documentation asks of a sending domain's DNS for DMARC to pass
-    through it, and whether the domain publishes it. Only the SPF include is checked: no
-    provider in the catalogue documents fixed DKIM selectors (see providers/data)."""
+    through it, and whether the domain publishes it: the SPF include (in the domain's
+    record or one it reaches) and the DKIM selectors (a key or a CNAME at each). Only
+    what the catalogue documents is looked for; a provider whose selectors are named per
+    domain is not guessed at (``dkim_published`` stays None, ``dkim_text`` says why)."""
     include = provider.spf_include
     walked = spf.get("walked") if spf.get("status") == "ok" else None
+    selectors = list(provider.dkim_selectors)
+    dkim = [run.provider_dkim(s, domain) for s in selectors]
+    published: bool | None = None
+    if dkim:
+        if any(d["status"] in ("key", "cname") for d in dkim):
+            published = True
+        elif all(d["status"] == "missing" for d in dkim):
+            published = False
+    looked_for = ", ".join(d["name"] for d in dkim)
     return {
         "name": provider.name,
         "source": provider.spf_source,
@@ -496,7 +543,59 @@ def _provider_alignment(provider: Any, spf: dict[str, Any]) -> dict[str, Any]:
         "spf_includes_provider": None
         if not include or walked is None
         else include.lower() in walked,
+        "dkim_selectors": list(selectors),
+        "dkim_source": provider.dkim_source,
+        "dkim_note": provider.dkim_note,
+        "dkim": dkim,
+        # True: a key or CNAME at one of the documented selectors; False: none at any;
+        # None: no selector documented, or DNS did not answer
+        "dkim_published": published,
+        "dkim_looked_for": looked_for,
+        "dkim_text": _dkim_text(provider, dkim, published, looked_for),
+        "spf_text": _spf_text(provider, spf, walked, domain),
     }
+
+
+def _spf_text(provider: Any, spf: dict[str, Any], walked: Any, domain: str) -> str:
+    """One sentence on the SPF path through the provider (its documented include)."""
+    if not provider.spf_include:
+        return (
+            f"{provider.name}'s documentation read names no SPF include, so whether the SPF "
+            f"record of {domain} authorises it was not checked"
+        )
+    if walked is None:
+        return f"the SPF record of {domain} could not be judged ({spf.get('status')})"
+    if provider.spf_include.lower() in walked:
+        return f"the SPF record of {domain} reaches include:{provider.spf_include}"
+    return f"the SPF record of {domain} does not reach include:{provider.spf_include} either"
+
+
+def _dkim_text(
+    provider: Any, dkim: list[dict[str, Any]], published: bool | None, looked_for: str
+) -> str:
+    """One sentence on DKIM through the provider, for the messages of the rules that
+    judge the paths by which DMARC can pass through it."""
+    # the messages cite the SPF page already; the DKIM page only where it is another
+    cite = "" if provider.dkim_source == provider.spf_source else provider.dkim_source
+    if not dkim:
+        parts = [provider.dkim_note, f"source: {cite}" if cite else ""]
+        said = "; ".join(p for p in parts if p)
+        return (
+            f"{provider.name} names its DKIM records per domain"
+            + (f" ({said})" if said else "")
+            + ", so whether the domain publishes them could not be checked"
+        )
+    if published:
+        found = next(d for d in dkim if d["status"] in ("key", "cname"))
+        kind = "a key" if found["status"] == "key" else f"a CNAME to {found['target']}"
+        return f"DKIM can still align: {found['name']} publishes {kind}"
+    if published is False:
+        source = f", source: {cite}" if cite else ""
+        return (
+            f"no DKIM key or CNAME is published at {looked_for} either (where "
+            f"{provider.name}'s documentation puts the DKIM record{source})"
+        )
+    return f"the DKIM lookup of {looked_for} went unanswered"
 
 
 def _is_public(text: str) -> bool:

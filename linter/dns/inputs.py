@@ -5,9 +5,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from linter.dns import DnsOptions
+
+if TYPE_CHECKING:
+    from linter.posture import Posture
 
 _NAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
@@ -45,41 +48,54 @@ class DnsInputs:
     dane: bool = False
 
 
-def inputs_from(posture: dict[str, Any], options: DnsOptions) -> DnsInputs:
-    identity = posture.get("identity") or {}
-    outbound = posture.get("outbound") or {}
-    hostname = str(identity.get("hostname") or "").rstrip(".").lower()
+def inputs_from(posture: Posture, options: DnsOptions) -> DnsInputs:
+    """What to ask DNS about for one config set: the names and addresses its posture
+    knows (a fact the MTA could not work out is not asked about), and those of the
+    command line (``--public-ip``, ``--dkim-selector``)."""
+    known = posture.known
+    identity = posture.identity
+
+    def names(path: str, values: list[str]) -> list[str]:
+        return values if known(f"identity.{path}") else []
+
+    def name(path: str, value: str) -> str:
+        return value if known(f"identity.{path}") else ""
+
+    hostname = name("hostname", identity.hostname).rstrip(".").lower()
     sending = [
         d.lower().rstrip(".")
-        for d in [*(identity.get("sending_domains") or []), identity.get("origin") or ""]
-        if is_domain(str(d))
+        for d in [
+            *names("sending_domains", identity.sending_domains),
+            name("origin", identity.origin),
+        ]
+        if is_domain(d)
     ]
     receiving = [
         d.lower().rstrip(".")
-        for d in identity.get("destinations") or []
-        if is_domain(str(d)) and d.lower().rstrip(".") != hostname
+        for d in names("destinations", identity.destinations)
+        if is_domain(d) and d.lower().rstrip(".") != hostname
     ]
-    domain = str(identity.get("domain") or "").lower().rstrip(".")
-    relay = outbound.get("relayhost") or {}
+    domain = name("domain", identity.domain).lower().rstrip(".")
+    relay = posture.outbound.relayhost if known("outbound.relayhost") else None
     addresses: dict[str, str] = {}
-    for a in identity.get("outbound_addresses") or []:
-        if is_address(str(a)):
-            addresses.setdefault(str(a).strip("[]"), "configuration")
+    for a in names("outbound_addresses", identity.outbound_addresses):
+        if is_address(a):
+            addresses.setdefault(a.strip("[]"), "configuration")
     for a in options.public_ips:
         addresses.setdefault(a, "--public-ip")
     selectors = list(
-        dict.fromkeys([*(identity.get("dkim_selectors") or []), *options.dkim_selectors])
+        dict.fromkeys([*names("dkim_selectors", identity.dkim_selectors), *options.dkim_selectors])
     )
     return DnsInputs(
         hostname=hostname if is_domain(hostname) else "",
         sending_domains=list(dict.fromkeys(sending)),
         receiving_domains=list(dict.fromkeys(receiving)),
         organisation_domain=domain if is_domain(domain) else "",
-        relayhost=str(relay.get("host") or "") if relay else "",
-        relayhost_mx=bool(relay.get("mx_lookup")) if relay else False,
+        relayhost=relay.host if relay is not None else "",
+        relayhost_mx=relay.mx_lookup if relay is not None else False,
         outbound_addresses=list(addresses),
         address_sources=addresses,
-        dkim_signing=str(identity.get("dkim_signing") or "no"),
+        dkim_signing=name("dkim_signing", identity.dkim_signing) or "no",
         dkim_selectors=[s for s in selectors if s and "$" not in s],
-        dane=outbound.get("tls") == "dane",
+        dane=known("outbound.tls") and posture.outbound.tls == "dane",
     )

@@ -13,6 +13,7 @@ from linter.dns.resolver import Resolver, ResolverSettings
 
 if TYPE_CHECKING:
     from linter.facts import Facts
+    from linter.posture import Posture
 
 
 def open_resolver(options: DnsOptions) -> Resolver:
@@ -23,10 +24,9 @@ def open_resolver(options: DnsOptions) -> Resolver:
     return Resolver(ResolverSettings(address, port, budget=options.budget))
 
 
-def add_dns_facts(facts: Facts, options: DnsOptions, resolver: Resolver) -> None:
+def add_dns_facts(facts: Facts, posture: Posture, options: DnsOptions, resolver: Resolver) -> None:
     """The ``dns`` facts of one config set, asked about the names and addresses of the
-    posture its MTA recorded (as the rules see it, ``posture`` in ``facts``)."""
+    posture its MTA built (the typed posture ``posture`` in ``facts`` was flattened from)."""
     from linter.dns.checks import dns_facts
 
-    posture = facts.get("posture") or {}
     facts.set("dns", dns_facts(posture, options, resolver))

@@ -257,11 +257,14 @@ def _judge(mta: str, facts: Facts, rule: Rule, scope: _Scope, selection: Selecti
 def _drop_superseded(
     hits_by_rule: list[tuple[Rule, list[_Hit]]],
 ) -> list[tuple[Rule, list[_Hit]]]:
-    """Leave out a finding when a rule that supersedes its rule spoke of the same thing:
-    the same subject (listener, route) or the same line. A superseding finding about the
-    whole set (no subject) speaks for every subject; one about a subject speaks for a
-    whole-set finding only where that finding rests on the subject's lines (a relayhost
-    finding is not superseded by a provider finding on another route)."""
+    """Leave out a finding when a rule that supersedes its rule spoke of the same thing.
+
+    A superseding finding about a subject (listener, route) speaks for findings about the
+    same subject or the same line, and for a whole-set finding only where that finding
+    rests on the subject's lines (a relayhost finding is not superseded by a provider
+    finding on another route). A superseding finding about the whole set (no subject)
+    speaks only for findings that rest on a line it rests on (its own or one of the facts
+    it matched): SSL let in by the client's protocol list says nothing of the server's."""
     speaking: dict[str, list[_Hit]] = {}
     for rule, rule_hits in hits_by_rule:
         for superseded in rule.supersedes:
@@ -271,24 +274,28 @@ def _drop_superseded(
     out: list[tuple[Rule, list[_Hit]]] = []
     for rule, rule_hits in hits_by_rule:
         over = speaking.get(rule.id)
-        if over and any(h.subject is None for h in over):
-            rule_hits = []
-        elif over:
-            subjects = {h.subject for h in over}
-            lines = {_place(h.finding.span) for h in over}
-            places = lines.union(*(_subject_places(h) for h in over))
-            rule_hits = [
-                h
-                for h in rule_hits
-                if not (
-                    h.subject in subjects or _place(h.finding.span) in lines
-                    if h.subject is not None
-                    else _rests_on(h) & places
-                )
-            ]
+        if over:
+            rule_hits = [h for h in rule_hits if not _spoken_for(h, over)]
         if rule_hits:
             out.append((rule, rule_hits))
     return out
+
+
+def _spoken_for(hit: _Hit, over: list[_Hit]) -> bool:
+    """Whether one of the superseding findings ``over`` speaks for ``hit``."""
+    rests_on = _rests_on(hit)
+    for sup in over:
+        if sup.subject is None:
+            # about the whole set: a line both rest on (the same setting is the same
+            # line, a setting left at its default the same default place)
+            if rests_on & _rests_on(sup):
+                return True
+        elif hit.subject is not None:
+            if hit.subject == sup.subject or _place(hit.finding.span) == _place(sup.finding.span):
+                return True
+        elif rests_on & ({_place(sup.finding.span)} | _subject_places(sup)):
+            return True
+    return False
 
 
 def _place(span: Span) -> tuple[str, int]:

@@ -2,21 +2,22 @@
 
 The project's own test suite runs every built-in rule through this, and
 ``mtalint test-rules DIR`` (:func:`test_rules`) runs it for a user's rules. Each case is
-checked by the whole pipeline, :func:`linter.check.check`: this module sits above it
-(nothing under ``linter.check`` imports it).
+checked by the whole pipeline, which the caller hands in (:func:`linter.check.check`):
+the engine does not import the pipeline built on it.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
-from linter.check import check
 from linter.engine.rules import Rule
 from linter.engine.runner import Selection
+from linter.findings import Finding
 from linter.mta import Options
 
 
@@ -37,6 +38,17 @@ class CaseResult:
 DnsServer = Callable[[str, dict[str, str]], AbstractContextManager[str]]
 
 
+class CheckOutcome(Protocol):
+    """What a case needs of a check's result."""
+
+    @property
+    def findings(self) -> Sequence[Finding]: ...
+
+
+# the whole pipeline: paths, all rules, the selection, the options → the findings
+Check = Callable[[list[Path], list[Rule], Selection, Options], CheckOutcome]
+
+
 def _safe_name(name: str) -> PurePosixPath:
     p = PurePosixPath(name)
     if p.is_absolute() or ".." in p.parts or not p.parts:
@@ -49,6 +61,7 @@ def run_case(
     case: dict[str, object],
     all_rules: list[Rule],
     index: int,
+    check: Check,
     dns_server: DnsServer | None = None,
 ) -> CaseResult:
     """Run case ``index`` of ``rule``: check the case's files, written to a temporary
@@ -81,11 +94,10 @@ def run_case(
             return CaseResult(rule.id, name, expect, False, str(exc))
         roles = case.get("roles")
         options = Options(roles=list(roles) if isinstance(roles, list) else None)
-        version = case.get("postfix_version")
-        if version:
-            from linter.mta.postfix.model import parse_version
-
-            options.postfix_version = parse_version(str(version))
+        try:
+            options.flags = case_flags(case)
+        except ValueError as exc:
+            return CaseResult(rule.id, name, expect, False, str(exc))
         with server as address:
             if isinstance(dns, dict) and address is not None:
                 from linter.dns import DnsOptions
@@ -123,17 +135,33 @@ def run_case(
     return CaseResult(rule.id, name, expect, ok, detail)
 
 
+def case_flags(case: dict[str, object]) -> dict[str, object]:
+    """The MTA options a case sets under a flag's field (``postfix_version: "3.9"``),
+    parsed by the MTA that declares the flag; ValueError for a value it refuses."""
+    from linter.mta.registry import cli_flags
+
+    flags: dict[str, object] = {}
+    for flag in cli_flags():
+        value = case.get(flag.field)
+        if value:
+            given = tuple(map(str, value)) if isinstance(value, list) else str(value)
+            flags[flag.field] = flag.parse(given)
+    return flags
+
+
 def run_rule_tests(
-    rule: Rule, all_rules: list[Rule], dns_server: DnsServer | None = None
+    rule: Rule, all_rules: list[Rule], check: Check, dns_server: DnsServer | None = None
 ) -> list[CaseResult]:
     """Every ``tests:`` case of ``rule``, in order."""
-    return [run_case(rule, case, all_rules, i, dns_server) for i, case in enumerate(rule.tests)]
+    return [
+        run_case(rule, case, all_rules, i, check, dns_server) for i, case in enumerate(rule.tests)
+    ]
 
 
-def test_rules(folder: Path | None, verbose: bool) -> int:
+def test_rules(folder: Path | None, verbose: bool, check: Check) -> int:
     """``mtalint test-rules``: run the tests of the built-in rules, or of the rules in
-    ``folder``, printing each failure (each case with ``verbose``) and a summary line;
-    the exit status (1 when a case failed)."""
+    ``folder`` with ``check``, printing each failure (each case with ``verbose``) and a
+    summary line; the exit status (1 when a case failed)."""
     import click
 
     from linter.engine.rules import RuleError, builtin_rules, load_folder
@@ -159,7 +187,7 @@ def test_rules(folder: Path | None, verbose: bool) -> int:
             click.echo(printable(f"FAIL {rule.id}: rule has no tests"))
             failed += 1
             continue
-        for case in run_rule_tests(rule, all_rules):
+        for case in run_rule_tests(rule, all_rules, check):
             total += 1
             if case.skipped:
                 skipped += 1

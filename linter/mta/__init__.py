@@ -16,24 +16,20 @@ if TYPE_CHECKING:
     from linter.discover import ConfigSet
     from linter.dns import DnsOptions
     from linter.facts import Facts
+    from linter.posture import Posture
 
 from linter.limits import DEFAULT_LIMITS, Limits
 
 
-def _postfix_default() -> tuple[int, int, int]:
-    from linter.mta.postfix.params import DEFAULT_VERSION
-
-    return DEFAULT_VERSION
-
-
 @dataclass
 class Options:
-    # the Postfix release whose defaults apply (linter.mta.postfix.params.DEFAULT_VERSION)
-    postfix_version: tuple[int, int, int] = field(default_factory=_postfix_default)
+    """What a run asks of every MTA's analysis."""
+
     roles: list[str] | None = None  # overrides the inferred roles
     max_file_size: int = 10 * 1024 * 1024
-    # Exim macros given on the command line (exim -D NAME=VALUE): they override the file's
-    exim_defines: dict[str, str] = field(default_factory=dict)
+    # each MTA's own options (its registry entry's CliFlag.field → the value the flag's
+    # ``parse`` made): the MTA reads its own, and its default applies to one not here
+    flags: dict[str, object] = field(default_factory=dict)
     # --online: DNS checks with these settings; None keeps mtalint off the network
     online: DnsOptions | None = None
     # bounds on the work one input may cause (linter/limits.py)
@@ -54,6 +50,8 @@ class Analysis:
     model: dict[str, Any]  # what ``mtalint parse`` prints
     diagnostics: list[Diagnostic] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    # the typed posture the facts' ``posture`` was flattened from (the DNS stage reads it)
+    posture: Posture | None = None
 
 
 def analyser(mta: str) -> Callable[[ConfigSet, Options], Analysis]:

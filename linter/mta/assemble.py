@@ -2,9 +2,10 @@
 facts document the rules judge, and the document ``mtalint parse`` prints.
 
 An MTA's ``facts.py`` reads its files into a model, builds its posture
-(``posture.py``), then calls :func:`start_facts`, records the posture's spans
-(:class:`linter.posture.PostureSpans`), adds its own ``<mta>.*`` facts, and ends with
-:func:`put_diagnostics` and :func:`parse_document`.
+(``posture.py``), then calls :func:`start_facts`, :func:`put_posture` (the posture
+flattened once, with its spans, :class:`linter.posture.PostureSpans`), adds its own
+``<mta>.*`` facts, and ends with :func:`put_diagnostics` and :func:`parse_document`; its
+:class:`~linter.mta.Analysis` carries the typed posture on to the DNS stage.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from linter.source import InputError, Span
 if TYPE_CHECKING:
     from linter.discover import ConfigSet
     from linter.mta import Options
-    from linter.posture import Posture
+    from linter.posture import Posture, PostureSpans
 
 
 def input_error(exc: InputError) -> Diagnostic:
@@ -41,6 +42,16 @@ def start_facts(mta: str, posture: Posture, default_span: Span | None) -> Facts:
     facts.set("mta", mta)
     facts.set("roles", list(posture.roles))
     return facts
+
+
+def put_posture(facts: Facts, posture: Posture, spans: PostureSpans) -> dict[str, Any]:
+    """``posture``: the posture flattened (:meth:`Posture.to_dict`, after the MTA has
+    forgotten what it does not know), with the positions ``spans`` recorded; returns
+    the flattened posture for the parse document."""
+    flat = posture.to_dict()
+    facts.set("posture", flat)
+    spans.record(facts)
+    return flat
 
 
 def put_diagnostics(facts: Facts, diagnostics: list[Diagnostic]) -> None:

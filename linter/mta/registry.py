@@ -34,8 +34,10 @@ class CliFlag:
     """A command-line option of one MTA (``--postfix-version``, ``--define``).
 
     ``parse`` turns what click collected (a string or None, a tuple when ``multiple``)
-    into the value stored in :class:`linter.mta.Options` under ``field``; it raises
-    ValueError with the message to show for a bad value.
+    into the value stored in :attr:`linter.mta.Options.flags` under ``field``, which only
+    the MTA's own package reads; it raises ValueError with the message to show for a bad
+    value. ``field`` is also the option's key in ``.mtalint.yaml`` and in a rule's test
+    case (for a flag taking one value).
     """
 
     flag: str

@@ -35,7 +35,10 @@ def render(result: CheckResult, rules: list[Rule], colour: bool = False) -> str:
         s: sum(1 for f in result.findings if f.severity == s) for s in ("error", "warning", "note")
     }
     total = len(result.findings)
-    files = len(result.files)
+    # the files of the config sets and any other file a finding sits in (a lookup
+    # table read beside main.cf): each was read and checked
+    located = [f.span.path for f in (*result.findings, *result.suppressed_findings)]
+    files = len({*result.files, *located})
     summary = (
         f"{total} finding{'s' if total != 1 else ''} "
         f"({counts['error']} error, {counts['warning']} warning, {counts['note']} note) "

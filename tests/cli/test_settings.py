@@ -31,7 +31,7 @@ def test_run_settings_read_every_group_from_the_cli_parameters() -> None:
             "select": ("pf010,PF011",),
             "roles": ("mx",),
             "postfix_version": "3.9",
-            "defines": ("FOO=1",),
+            "exim_defines": ("FOO=1",),
             "limit_args": ("max_file_size=1000",),
             "online": True,
             "resolver": "192.0.2.53:5353",
@@ -46,6 +46,8 @@ def test_run_settings_read_every_group_from_the_cli_parameters() -> None:
     assert settings.select == ("pf010,PF011",)
     assert settings.roles == ("mx",)
     assert settings.jobs == 2
+    # each MTA's flag by its field, as given (its MTA parses it in plan())
+    assert settings.flags == {"postfix_version": "3.9", "exim_defines": ("FOO=1",)}
     assert settings.online == OnlineSettings(
         enabled=True, resolver="192.0.2.53:5353", budget=2.5, public_ips=("192.0.2.10",)
     )
@@ -63,25 +65,40 @@ def test_plan_turns_the_settings_into_selection_and_options() -> None:
         paths=(EXAMPLE,),
         no_config=True,
         select=("pf010",),
-        postfix_version="3.9",
-        defines=("FOO=1",),
+        flags={"postfix_version": "3.9", "exim_defines": ("FOO=1",)},
         limits=("max_file_size=1000",),
     ).plan()
     assert plan.selection.select == ["PF010"]  # an id in any case
-    assert plan.options.postfix_version == (3, 9, 0)
-    assert plan.options.exim_defines == {"FOO": "1"}
+    assert plan.options.flags == {"postfix_version": (3, 9, 0), "exim_defines": {"FOO": "1"}}
     assert plan.options.max_file_size == 1000 == plan.options.limits.max_file_size
     assert plan.options.online is None
     assert plan.disabled == []
+
+
+def test_an_mta_option_comes_from_the_configuration_unless_given(tmp_path: Path) -> None:
+    config = tmp_path / ".mtalint.yaml"
+    config.write_text('postfix_version: "3.6"\n', encoding="utf-8")
+    from_file = RunSettings(paths=(EXAMPLE,), config_file=config, quiet=True).plan()
+    assert from_file.options.flags["postfix_version"] == (3, 6, 0)
+    given = RunSettings(
+        paths=(EXAMPLE,), config_file=config, quiet=True, flags={"postfix_version": "3.9"}
+    ).plan()
+    assert given.options.flags["postfix_version"] == (3, 9, 0)
 
 
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
         (RunSettings(paths=(EXAMPLE,), no_config=True, select=("NOPE",)), "no rule id"),
-        (RunSettings(paths=(EXAMPLE,), no_config=True, postfix_version="x"), "Postfix version"),
+        (
+            RunSettings(paths=(EXAMPLE,), no_config=True, flags={"postfix_version": "x"}),
+            "Postfix version",
+        ),
         (RunSettings(paths=(EXAMPLE,), no_config=True, limits=("foo",)), "invalid --limit"),
-        (RunSettings(paths=(EXAMPLE,), no_config=True, defines=("foo=1",)), "invalid --define"),
+        (
+            RunSettings(paths=(EXAMPLE,), no_config=True, flags={"exim_defines": ("foo=1",)}),
+            "invalid --define",
+        ),
         (
             RunSettings(
                 paths=(EXAMPLE,), no_config=True, online=OnlineSettings(resolver="192.0.2.1")

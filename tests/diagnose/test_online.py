@@ -123,7 +123,7 @@ def test_online_evaluates_spf_now_for_the_address_the_receiver_saw(tmp_path):
         log.write_text(spf_bounce("3F2A1B2C3D", f"sender@{domain}", "203.0.113.5"))
         with nsd(SPF_ZONES) as address:
             (incident,) = online_json(log, address)
-        assert incident["cause"] == "spf-dmarc-rejection"
+        assert incident["cause"] == "spf-rejection"
         online = incident["online"]
         assert online["check"] == "spf" and online["domain"] == domain
         assert online["address"] == "203.0.113.5"
@@ -148,7 +148,7 @@ def test_online_spf_verdicts_in_text(tmp_path):
         )
     assert "now (--online): SPF of fixed.test now passes for 203.0.113.5" in text.output
     # the Markdown page says it in the cause's cell
-    row = next(r for r in page.output.splitlines() if r.startswith("| **spf-dmarc-rejection**"))
+    row = next(r for r in page.output.splitlines() if r.startswith("| **spf-rejection**"))
     assert "— now (--online): SPF of fixed.test now passes for 203.0.113.5 |" in row, row
 
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from linter.cli import main
 from linter.dns import parse_resolver
+from linter.dns.inputs import DnsInputs
 from linter.dns.records import dkim, dmarc, rsa_key_bits, tags
 from linter.dns.resolver import Resolver, ResolverSettings
 from tests.dns.server import nsd, nsd_missing, servfail, silent
@@ -294,7 +295,8 @@ def dns_inputs(tmp_path: Path, files: dict[str, str], **options: object) -> obje
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     sets, _ = discover([tmp_path])
-    posture = analyse_set(sets[0], Options()).facts.get("posture")
+    posture = analyse_set(sets[0], Options()).posture
+    assert posture is not None
     return inputs_from(posture, DnsOptions(**options))  # type: ignore[arg-type]
 
 
@@ -331,3 +333,46 @@ def test_inputs_from_exim(tmp_path: Path) -> None:
     assert inputs.outbound_addresses == ["192.0.2.20"]  # type: ignore[attr-defined]
     assert inputs.dkim_selectors == ["s2026", "extra"]  # type: ignore[attr-defined]
     assert inputs.dkim_signing == "yes"  # type: ignore[attr-defined]
+
+
+# a value whose expansion passes Postfix's size limit (10 characters, ten times over six
+# times): mtalint does not know it
+UNKNOWN = "a0 = 0123456789\n" + "".join(f"a{i} = {f'$a{i - 1}' * 10}\n" for i in range(1, 7))
+
+
+def test_inputs_leave_out_what_postfix_could_not_work_out(tmp_path: Path) -> None:
+    # the posture forgets the relayhost and the source address: neither is asked about,
+    # nor is the unexpanded text taken for a name
+    inputs = dns_inputs(
+        tmp_path,
+        {
+            "main.cf": POSTFIX
+            + UNKNOWN
+            + "relayhost = [$a6.example.net]\nsmtp_bind_address = 192.0.2.$a6\n"
+            "masquerade_domains = $a6.example.org\n"
+        },
+        public_ips=["192.0.2.30"],
+    )
+    assert inputs.hostname == "mx.example.com"  # type: ignore[attr-defined]
+    assert inputs.relayhost == ""  # type: ignore[attr-defined]
+    assert inputs.outbound_addresses == ["192.0.2.30"]  # type: ignore[attr-defined]
+    assert inputs.sending_domains == ["example.com"]  # type: ignore[attr-defined]
+
+
+def test_inputs_of_a_master_cf_alone_are_the_command_line_s(tmp_path: Path) -> None:
+    # the identity and outbound path are main.cf's, which was not read: not even the
+    # client's own -o settings make them known (its relayhost could be in main.cf)
+    inputs = dns_inputs(
+        tmp_path,
+        {
+            "master.cf": "smtp inet n - y - - smtpd\n"
+            "smtp unix - - y - - smtp\n  -o smtp_tls_security_level=dane\n"
+        },
+        public_ips=["192.0.2.30"],
+        dkim_selectors=["s1"],
+    )
+    assert inputs == DnsInputs(  # type: ignore[comparison-overlap]
+        outbound_addresses=["192.0.2.30"],
+        address_sources={"192.0.2.30": "--public-ip"},
+        dkim_selectors=["s1"],
+    )

@@ -15,6 +15,7 @@ import pytest
 from linter.dns import DnsOptions, parse_resolver
 from linter.dns.checks import dns_facts
 from linter.dns.resolver import Resolver, ResolverSettings
+from tests.dns.postures import posture
 from tests.dns.server import nsd, nsd_missing
 
 pytestmark = pytest.mark.skipif(nsd_missing() is not None, reason=nsd_missing() or "")
@@ -80,12 +81,8 @@ def facts() -> Any:
     with nsd(ZONES) as address:
         host, port = parse_resolver(address)
         resolver = Resolver(ResolverSettings(host, port, budget=30.0))
-        posture = {
-            "identity": {"hostname": "mx.example.com", "sending_domains": SENDING},
-            "outbound": {},
-            "roles": [],
-        }
-        yield dns_facts(posture, DnsOptions(public_ips=["192.0.2.10"]), resolver)
+        identity = {"hostname": "mx.example.com", "sending_domains": SENDING}
+        yield dns_facts(posture(identity), DnsOptions(public_ips=["192.0.2.10"]), resolver)
 
 
 def domain(facts: Any, name: str) -> dict[str, Any]:
@@ -248,17 +245,15 @@ def inbound() -> Any:
     with nsd(INBOUND) as address:
         host, port = parse_resolver(address)
         resolver = Resolver(ResolverSettings(host, port, budget=30.0))
-        posture = {
-            "identity": {
-                "hostname": "mx.example.org",
-                "destinations": list(INBOUND),
-                "sending_domains": ["mxok.test"],
-                "dkim_selectors": ["bad", "dsa"],
-            },
-            "outbound": {"tls": "dane"},
-            "roles": ["mx"],
+        identity = {
+            "hostname": "mx.example.org",
+            "destinations": list(INBOUND),
+            "sending_domains": ["mxok.test"],
+            "dkim_selectors": ["bad", "dsa"],
         }
-        yield dns_facts(posture, DnsOptions(public_ips=["192.0.2.10"]), resolver)
+        yield dns_facts(
+            posture(identity, outbound_tls="dane"), DnsOptions(public_ips=["192.0.2.10"]), resolver
+        )
 
 
 def test_mx_naming_an_address_or_an_alias(inbound: Any) -> None:
@@ -341,12 +336,8 @@ def sts_facts(urls_trusted: bool = True) -> Any:
     with https_policies(urls, trust=urls_trusted), nsd(zones) as address:
         host, port = parse_resolver(address)
         resolver = Resolver(ResolverSettings(host, port, budget=30.0))
-        posture = {
-            "identity": {"hostname": "mx.example.org", "destinations": list(zones)},
-            "outbound": {},
-            "roles": ["mx"],
-        }
-        return dns_facts(posture, DnsOptions(), resolver)
+        identity = {"hostname": "mx.example.org", "destinations": list(zones)}
+        return dns_facts(posture(identity), DnsOptions(), resolver)
 
 
 @pytest.fixture(scope="module")

@@ -22,25 +22,15 @@ LINTER = ROOT / "linter"
 # string literals; comments and docstrings are prose and may), and why.
 ALLOWED = {
     "linter/mta/registry.py": "PACKAGES, the one list of MTA packages",
-    "linter/mta/__init__.py": (
-        "Options carries postfix_version and exim_defines (the fields the registry's "
-        "CliFlag.field names) until the run settings are split per MTA"
-    ),
-    "linter/cli.py": (
-        "the click decorators of --postfix-version and --define, until the CLI builds "
-        "them from registry.cli_flags() (the values are parsed by the MTA packages)"
-    ),
-    "linter/settings.py": (
-        "the run settings carry postfix_version and exim_defines into Options (parsed by "
-        "the MTA packages' CliFlag.parse)"
+    "linter/cli/diagnose.py": (
+        "the help of diagnose --config, which joins incidents with a Postfix configuration "
+        "(as linter/diagnose/ does)"
     ),
     "linter/explain.py": (
         "explain lists the Domino items no public source establishes (an MtaSpec hook "
         "for such notes would remove it)"
     ),
-    "linter/config.py": "the postfix_version key of .mtalint.yaml (the --postfix-version flag's)",
     "linter/docs.py": "a rule test case's postfix_version (rules/schema.json), shown as a flag",
-    "linter/engine/selftest.py": "a rule test case's postfix_version, parsed as Postfix does",
     "linter/limits.py": "the limits are one flat namespace users set (exim_includes, ...)",
 }
 # folders whose every module may name an MTA, and why
@@ -198,10 +188,11 @@ def test_cli_flags_keep_working(tmp_path: Path) -> None:
 
 def test_one_default_postfix_version() -> None:
     from linter.mta import Options
+    from linter.mta.postfix.detect import version_in
     from linter.mta.postfix.params import DEFAULT_VERSION
     from linter.mta.registry import cli_flags
 
-    assert Options().postfix_version == DEFAULT_VERSION
+    assert version_in(Options()) == DEFAULT_VERSION
     flag = next(f for f in cli_flags() if f.flag == "--postfix-version")
     assert flag.parse(None) == DEFAULT_VERSION
     # the help states it without importing the parameter tables at start-up

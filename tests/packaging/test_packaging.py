@@ -81,7 +81,7 @@ def test_wheel_holds_grammars_rules_and_entry_point(wheel):
         scripts = archive.read(entry_points).decode()
     for required in (
         "linter/__init__.py",
-        "linter/cli.py",
+        "linter/cli/__init__.py",
         "linter/grammars/postfix_main.lark",
         "linter/grammars/postfix_master.lark",
         "linter/rules/schema.json",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from linter.check import check
 from linter.engine.rules import builtin_rules, read_rule_file, rule_files, validate
 from linter.engine.selftest import run_case
 from linter.resources import rules_dir
@@ -90,7 +91,7 @@ def test_rule_case(rule, index):
     case = rule.tests[index]
     if "dns" in case and nsd_missing():
         pytest.skip(nsd_missing())
-    result = run_case(rule, case, list(builtin_rules()), index, dns_server)
+    result = run_case(rule, case, list(builtin_rules()), index, check, dns_server)
     assert not result.skipped, result.detail
     assert result.passed, f"{rule.id} [{result.expect}] {result.name}: {result.detail}"
 

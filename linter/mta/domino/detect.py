@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from linter.mta.hmailserver.detect import _head
+from linter.mta.text import head_text as _head
 
 SUFFIXES = (".ini", ".json")
 _SERVER_SETUP = re.compile(r'"serverSetup"\s*:\s*\{')

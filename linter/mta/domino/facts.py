@@ -32,7 +32,7 @@ def read_model(config_set: ConfigSet, options: Options) -> DominoModel:
     from linter.mta.domino.model import DominoModel
     from linter.mta.domino.notes_ini import parse_notes_ini
     from linter.mta.domino.ots import encoding_problem, read_ots
-    from linter.mta.hmailserver.text import decode_export
+    from linter.mta.text import decode_export
 
     model = DominoModel()
     for cf in config_set.files:
@@ -99,7 +99,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         ],
     }
     model_dict = parse_document(config_set, "domino", shown, posture_dict, diagnostics)
-    return Analysis("domino", facts, model_dict, diagnostics, [])
+    return Analysis("domino", facts, model_dict, diagnostics, [], posture)
 
 
 __all__: list[str] = ["analyse"]

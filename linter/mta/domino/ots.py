@@ -28,8 +28,8 @@ from typing import Any
 from linter.diagnostics import Diagnostic
 from linter.mta.domino.notes_ini import add_setting
 from linter.mta.domino.values import Value, make_value
-from linter.mta.hmailserver.export import Locations, get_ignoring_case, load_json
-from linter.mta.hmailserver.text import utf16_kind
+from linter.mta.jsontext import Locations, get_ignoring_case, load_json
+from linter.mta.text import utf16_kind
 from linter.source import InputError, Span
 
 MAX_DOCUMENTS = 10000

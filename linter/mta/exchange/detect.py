@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from linter.mta.hmailserver.detect import _head
+from linter.mta.text import head_text as _head
 
 SUFFIXES = (".json", ".txt", ".log")
 _JSON_KEYS = re.compile(r'"(ReceiveConnectors|SendConnectors)"\s*:', re.IGNORECASE)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 def read_model(config_set: ConfigSet, options: Options) -> ExchangeModel:
     from linter.mta.exchange.model import ExchangeModel, build_model
     from linter.mta.exchange.records import Records, read_format_list, read_json
-    from linter.mta.hmailserver.text import decode_export
+    from linter.mta.text import decode_export
 
     merged = ExchangeModel()
     for cf in config_set.files:
@@ -100,7 +100,10 @@ def exchange_facts(model: ExchangeModel, facts: Facts) -> dict[str, Any]:
             {
                 **{k: v for k, v in c.to_dict().items() if k != "line"},
                 # chosen for strangers: public addresses of an entry of half the space or more
-                "internet_facing": c.enabled
+                # None: another connector's list cut short may take those clients away
+                "internet_facing": None
+                if cov.uncertain
+                else c.enabled
                 and any(whole_space(r) and r.text in cov.public_ranges for r in c.ranges),
                 "public": c.enabled and cov.public,
                 "ports": sorted({b.port for b in c.bindings}),
@@ -174,7 +177,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         "accepted_domains": model.accepted_domains,
     }
     model_dict = parse_document(config_set, "exchange", shown, posture_dict, diagnostics)
-    return Analysis("exchange", facts, model_dict, diagnostics, [])
+    return Analysis("exchange", facts, model_dict, diagnostics, [], posture)
 
 
 __all__: list[str] = ["analyse"]

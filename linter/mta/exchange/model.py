@@ -25,12 +25,30 @@ from linter.mta.exchange.reference import (
     RECEIVE_AUTH,
     RECEIVE_AUTH_BITS,
     SEND_AUTH,
+    SEND_AUTH_NUMBERS,
+    TLS_AUTH_LEVEL_NUMBERS,
     TLS_AUTH_LEVELS,
+    TRANSPORT_ROLE_NUMBERS,
     TRANSPORT_ROLES,
 )
 from linter.source import Span
 
 MAX_LIST = 4096  # items of one list property
+# what a receive connector's verdicts rest on: a Format-List paste of chosen properties
+# without one of these leaves them unknown (the JSON exporter always writes them)
+FL_DECISIVE = ("Bindings", "RemoteIPRanges", "AuthMechanism", "PermissionGroups")
+# what outbound verdicts rest on (relay host, its port, TLS, credentials in clear)
+FL_SEND_DECISIVE = (
+    "AddressSpaces",
+    "DNSRoutingEnabled",
+    "SmartHosts",
+    "Port",
+    "RequireTLS",
+    "SmartHostAuthMechanism",
+)
+# left out of a paste, these only keep a verdict from being drawn (the greeting, TLS
+# required before AUTH)
+FL_SHOWN = ("Banner", "RequireTLS")
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,22 @@ class ReceiveConnector:
     span: Span
     fields: dict[str, Span] = field(default_factory=dict)
     truncated: list[str] = field(default_factory=list)  # lists Format-List cut short
+    # properties a Format-List paste leaves out (Format-List Name, Bindings, ...): their
+    # values are not known, whatever the defaults
+    absent: list[str] = field(default_factory=list)
+    # properties given but not readable (a diagnostic says why): not known either
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def unknown(self) -> set[str]:
+        return {*self.absent, *self.unreadable}
+
+    @property
+    def partial_lists(self) -> bool:
+        """Its Bindings or RemoteIPRanges show only some entries (cut short with "...",
+        or an entry that cannot be read)."""
+        names = {n.lower() for n in (*self.truncated, *self.unreadable)}
+        return bool(names & {"bindings", "remoteipranges"})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +163,8 @@ class SendConnector:
     fqdn: str
     span: Span
     fields: dict[str, Span] = field(default_factory=dict)
+    # what a Format-List paste of chosen properties leaves out (see FL_SEND_DECISIVE)
+    absent: list[str] = field(default_factory=list)
 
     @property
     def internet(self) -> bool:
@@ -356,7 +392,8 @@ class Reader:
                 self.invalid(v, f"a combination of {', '.join(members)}")
                 return None
             return {m for m, bit in bits.items() if raw & bit}
-        names = self.items(name)
+        # member names have no spaces: one a console wrap split is joined again
+        names = [n.replace(" ", "") for n in self.items(name)]
         lookup = {m.lower(): m for m in members}
         out: set[str] = set()
         for n in names:
@@ -378,7 +415,8 @@ class Reader:
         if isinstance(raw, int) and not isinstance(raw, bool):
             if numbers is not None and raw in numbers:
                 return numbers[raw]
-            self.invalid(v, f"one of {', '.join(members)} by name")
+            known = ", ".join(f"{n} ({m})" for n, m in (numbers or {}).items())
+            self.invalid(v, f"one of {known}" if known else f"one of {', '.join(members)}")
             return default
         text = self.text(name)
         lookup = {m.lower(): m for m in members}
@@ -395,10 +433,12 @@ def _fields(record: Record, names: tuple[str, ...]) -> dict[str, Span]:
 def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
     r = Reader(model, record)
     bindings: list[Binding] = []
+    unreadable: list[str] = []
     for text in r.items("Bindings"):
-        b = parse_binding(text)
+        b = parse_binding(text.replace(" ", ""))  # a console wrap may split one
         if b is None:
             r.invalid(record.get("Bindings"), "a list of address:port bindings")  # type: ignore[arg-type]
+            unreadable.append("Bindings")
         else:
             bindings.append(b)
     ranges: list[IPRange] = []
@@ -406,10 +446,15 @@ def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
         rng = parse_range(text.replace(" ", ""))
         if rng is None:
             r.invalid(record.get("RemoteIPRanges"), "a list of IP addresses, ranges or networks")  # type: ignore[arg-type]
+            unreadable.append("RemoteIPRanges")
         else:
             ranges.append(rng)
     auth = r.flags("AuthMechanism", RECEIVE_AUTH, RECEIVE_AUTH_BITS)
     groups = r.flags("PermissionGroups", PERMISSION_GROUPS, PERMISSION_GROUP_BITS)
+    for prop, value in (("AuthMechanism", auth), ("PermissionGroups", groups)):
+        given = record.get(prop)
+        if value is None and given is not None and given.value is not None:
+            unreadable.append(prop)  # a diagnostic says why; not Exchange's default
     name = r.text("Name") or r.text("Identity") or f"receive connector at line {record.span.line}"
     identity = r.text("Identity") or name
     server = r.text("Server")
@@ -419,7 +464,7 @@ def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
         name=name,
         identity=identity,
         server=server,
-        role=r.choice("TransportRole", TRANSPORT_ROLES, None, ""),
+        role=r.choice("TransportRole", TRANSPORT_ROLES, TRANSPORT_ROLE_NUMBERS, ""),
         enabled=r.flag("Enabled", True),
         bindings=bindings,
         ranges=ranges,
@@ -451,7 +496,10 @@ def receive_connector(model: ExchangeModel, record: Record) -> ReceiveConnector:
             ),
         ),
         truncated=[v.written for v in record.values.values() if v.truncated],
+        unreadable=list(dict.fromkeys(unreadable)),
     )
+    if model.form == "fl":
+        connector.absent = [n for n in (*FL_DECISIVE, *FL_SHOWN) if record.get(n) is None]
     permissions = record.get("ADPermissions") or record.get("Permissions")
     if permissions is not None:
         connector.permissions = read_permissions(model, record, permissions)
@@ -490,7 +538,7 @@ def permission(model: ExchangeModel, record: Record) -> Permission | None:
 
 def send_connector(model: ExchangeModel, record: Record) -> SendConnector:
     r = Reader(model, record)
-    return SendConnector(
+    connector = SendConnector(
         name=r.text("Name") or r.text("Identity") or f"send connector at line {record.span.line}",
         enabled=r.flag("Enabled", True),
         address_spaces=r.items("AddressSpaces"),
@@ -498,8 +546,8 @@ def send_connector(model: ExchangeModel, record: Record) -> SendConnector:
         dns_routing=r.flag("DNSRoutingEnabled", True),
         port=r.number("Port", 25),
         require_tls=r.flag("RequireTLS", False),
-        tls_auth_level=r.choice("TlsAuthLevel", TLS_AUTH_LEVELS, None, ""),
-        smart_host_auth=r.choice("SmartHostAuthMechanism", SEND_AUTH, None, "None"),
+        tls_auth_level=r.choice("TlsAuthLevel", TLS_AUTH_LEVELS, TLS_AUTH_LEVEL_NUMBERS, ""),
+        smart_host_auth=r.choice("SmartHostAuthMechanism", SEND_AUTH, SEND_AUTH_NUMBERS, "None"),
         ignore_starttls=r.flag("IgnoreSTARTTLS", False),
         fqdn=r.text("Fqdn"),
         span=record.span,
@@ -517,6 +565,9 @@ def send_connector(model: ExchangeModel, record: Record) -> SendConnector:
             ),
         ),
     )
+    if model.form == "fl":
+        connector.absent = [n for n in FL_SEND_DECISIVE if record.get(n) is None]
+    return connector
 
 
 def build_model(records: Records) -> ExchangeModel:
@@ -558,7 +609,33 @@ def build_model(records: Records) -> ExchangeModel:
                 if ident.lower() in (connector.identity.lower(), connector.name.lower())
             ]
             connector.permissions = (connector.permissions or []) + mine
+    for s in model.send:
+        if s.absent:
+            model.diagnostics.append(
+                Diagnostic(
+                    "missing-property",
+                    f"{s.name}: the Format-List output has no {', '.join(s.absent)}: how "
+                    "this send connector delivers is not judged; paste the whole "
+                    "Get-SendConnector | Format-List output",
+                    s.span,
+                    False,
+                    {"parameter": s.absent[0]},
+                )
+            )
     for c in model.receive:
+        decisive = [n for n in c.absent if n in FL_DECISIVE]
+        if decisive:
+            model.diagnostics.append(
+                Diagnostic(
+                    "missing-property",
+                    f"{c.name}: the Format-List output has no {', '.join(decisive)}: "
+                    "who may connect and relay through this connector is not known; paste "
+                    "the whole Get-ReceiveConnector | Format-List output",
+                    c.span,
+                    False,
+                    {"parameter": decisive[0]},
+                )
+            )
         if c.truncated:
             model.diagnostics.append(
                 Diagnostic(

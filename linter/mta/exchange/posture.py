@@ -83,10 +83,24 @@ def anonymous_relay(connector: ReceiveConnector) -> tuple[bool | None, str, Span
             "ExternalAuthoritative treats every client as an authenticated Exchange server",
             connector.fields.get("AuthMechanism", connector.span),
         )
+    if "AuthMechanism" in connector.unknown:
+        # ExternalAuthoritative would grant every client the right to relay
+        return None, "its AuthMechanism is not in the input", None
     granted, span = rights(connector, "anonymous")
     if granted is None:
         if "AnonymousUsers" in connector.groups:
-            return None, "the AD permissions (Get-ADPermission) are not in the input", None
+            return (
+                None,
+                "it admits anonymous clients and the AD permissions (Get-ADPermission) are not "
+                "in the input",
+                None,
+            )
+        if "PermissionGroups" in connector.unknown:
+            return (
+                None,
+                "neither its PermissionGroups nor its AD permissions are in the input",
+                None,
+            )
         return False, "", None
     if ACCEPT_ANY_RECIPIENT in granted:
         return True, "NT AUTHORITY\\ANONYMOUS LOGON holds Ms-Exch-SMTP-Accept-Any-Recipient", span
@@ -111,9 +125,23 @@ def anonymous_authoritative_sender(connector: ReceiveConnector) -> bool:
 def relay_policy(connector: ReceiveConnector, cov: Coverage) -> tuple[RelayPolicy, Span | None]:
     anonymous, why, span = anonymous_relay(connector)
     ranges = [r.text for r in connector.ranges]
+    if anonymous is not False and "RemoteIPRanges" in connector.absent:
+        return RelayPolicy(
+            "unknown",
+            reason=f"receive connector {connector.name!r} may admit anonymous clients and its "
+            "RemoteIPRanges are not in the input",
+        ), None
     if anonymous:
         wide = [r for r in connector.ranges if whole_space(r) and r.text in cov.public_ranges]
-        if cov.public and wide:
+        opens = bool(cov.public and wide)
+        if cut := _cut_short(connector, cov, opens):
+            return RelayPolicy(
+                "unknown",
+                reason=f"anonymous clients may relay through receive connector "
+                f"{connector.name!r} ({why}), but {cut}: whether strangers are among them "
+                "is not known",
+            ), span
+        if opens:
             return RelayPolicy(
                 "open",
                 ranges,
@@ -132,7 +160,8 @@ def relay_policy(connector: ReceiveConnector, cov: Coverage) -> tuple[RelayPolic
     if anonymous is None:
         return RelayPolicy(
             "unknown",
-            reason=f"receive connector {connector.name!r} admits anonymous clients and {why}",
+            reason=f"whether anonymous clients may relay through receive connector "
+            f"{connector.name!r} is not known: {why}",
         ), None
     authenticated, _ = rights(connector, "authenticated")
     if "ExchangeUsers" in connector.groups or (
@@ -140,6 +169,21 @@ def relay_policy(connector: ReceiveConnector, cov: Coverage) -> tuple[RelayPolic
     ):
         return RelayPolicy("authenticated", reason="authenticated users may relay"), None
     return RelayPolicy("closed", reason="no client of this connector may relay"), None
+
+
+def _cut_short(connector: ReceiveConnector, cov: Coverage, opens: bool) -> str:
+    """Why the verdict on a connector anonymous clients may relay through cannot be drawn,
+    or "".
+
+    Its own RemoteIPRanges cut short may hide an entry that reaches the Internet: only
+    "networks" is in doubt (what it shows already opens it to strangers stays so). Another
+    connector's list cut short may hide narrower entries that take the Internet away from
+    it: only "open" is in doubt."""
+    if connector.partial_lists and not opens:
+        return "its RemoteIPRanges show only some entries ('...' or one that cannot be read)"
+    if cov.uncertain and opens:
+        return "another connector of the server shows only some entries of its list"
+    return ""
 
 
 def default_banner(connector: ReceiveConnector) -> str:
@@ -154,8 +198,11 @@ def greeting(connector: ReceiveConnector, port: int, cov: Coverage) -> str:
     space or more. A Banner the administrator wrote is judged wherever it is."""
     if connector.banner:
         return connector.banner
+    if "Banner" in connector.absent:
+        return ""  # a Format-List paste without it: the greeting is not known
     internet = (
-        connector.role == "FrontendTransport"
+        not cov.uncertain
+        and connector.role == "FrontendTransport"
         and port == 25
         and cov.public
         and any(whole_space(r) and r.text in cov.public_ranges for r in connector.ranges)
@@ -184,7 +231,10 @@ def build_listeners(model: ExchangeModel, spans: PostureSpans) -> list[Listener]
         basic = "BasicAuth" in c.auth or "BasicAuthRequireTLS" in c.auth
         offered = basic or "Integrated" in c.auth
         before_tls = (
-            "BasicAuth" in c.auth and "BasicAuthRequireTLS" not in c.auth and not c.require_tls
+            "BasicAuth" in c.auth
+            and "BasicAuthRequireTLS" not in c.auth
+            and not c.require_tls
+            and "RequireTLS" not in c.absent  # not shown: TLS may be required
         )
         auth = "none" if not offered else "offered" if anonymous_submit(c) else "required"
         ports = sorted({b.port for b in c.bindings})
@@ -196,7 +246,8 @@ def build_listeners(model: ExchangeModel, spans: PostureSpans) -> list[Listener]
                     address=addresses,
                     port=port,
                     role=_role(c, port, frontend),  # type: ignore[arg-type]
-                    public=cov.public,
+                    # hidden entries elsewhere may take its public clients away
+                    public=cov.public and not cov.uncertain,
                     tls=tls,  # type: ignore[arg-type]
                     auth=auth,  # type: ignore[arg-type]
                     auth_before_tls=before_tls,
@@ -234,6 +285,16 @@ def build_outbound(model: ExchangeModel, spans: PostureSpans) -> Outbound:
     s = internet_connector(model)
     if s is None:
         return Outbound(None, "opportunistic", "no send connector for *", False, False, False)
+    if s.absent:
+        # a paste of chosen properties: as little is claimed as with no connector at all
+        return Outbound(
+            None,
+            "opportunistic",
+            f"send connector {s.name!r}: {', '.join(s.absent)} not in the input, not judged",
+            False,
+            False,
+            False,
+        )
     relayhost = None
     if not s.dns_routing and s.smart_hosts:
         host = s.smart_hosts[0].strip("[]")

@@ -6,8 +6,10 @@
   parsing (the hMailServer reader's guard, reused).
 * ``Get-ReceiveConnector | fl`` / ``Get-SendConnector | fl`` text pasted into tickets:
   ``Name : value`` lines, a value continued on the next lines by indentation, objects
-  separated by blank lines. What kind of object a block is follows from its properties
-  (``Bindings`` → receive connector, ``AddressSpaces`` → send connector, ...).
+  separated by blank lines (or, in a paste copied from a web page with a blank line
+  after every line, by a property that comes again). What kind of object a block is
+  follows from its properties (``Bindings`` → receive connector, ``AddressSpaces`` →
+  send connector, ...).
 
 Both give :class:`Record` objects: property name (compared without case, as PowerShell
 does) → value and span. Values stay as written; :mod:`.model` reads them.
@@ -19,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from linter.mta.hmailserver.export import Locations, load_json
+from linter.mta.jsontext import Locations, load_json
 from linter.source import InputError, Span
 
 # collections of the JSON export, and the kind of object each holds
@@ -132,10 +134,35 @@ def read_json(path: str, text: str) -> Records:
 _FL_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*)[ \t]*:(?:[ \t](.*))?$")
 
 
+def _double_spaced(lines: list[str]) -> bool:
+    """No ``Name : value`` line is followed by another one, but by a blank line (or the
+    rest of its wrapped value): a paste from a web page (Microsoft Q&A, forums) that
+    turned each console line into a paragraph. There a blank line does not end an
+    object."""
+    props = [
+        i
+        for i, line in enumerate(lines)
+        if line[:1] not in ("", " ", "\t") and _FL_LINE.match(line)
+    ]
+    if len(props) < 2:
+        return False
+    after = [lines[i + 1] for i in props if i + 1 < len(lines)]
+    return all(not n.strip() or n[0] in " \t" for n in after) and any(not n.strip() for n in after)
+
+
 def read_format_list(path: str, text: str) -> Records:
-    """``Get-ReceiveConnector | fl`` text: blocks of ``Name : value`` lines."""
+    """``Get-ReceiveConnector | fl`` text: blocks of ``Name : value`` lines.
+
+    An object ends at a blank line (not in a double-spaced paste), at a line that is not
+    ``Name : value`` (a prompt, a heading, prose around a paste) and where a property it
+    already has comes again. An indented line continues the value above it (the console
+    wraps long values at its width) only right below it, or, in a double-spaced paste,
+    after one blank line while a ``{`` list is still open; indented text anywhere else
+    (an SMTP transcript pasted below) belongs to no property.
+    """
     out = Records("fl", path)
     block: list[tuple[int, str, str, list[str]]] = []  # (line, name, first part, rest)
+    seen: set[str] = set()
 
     def flush() -> None:
         if not block:
@@ -149,23 +176,58 @@ def read_format_list(path: str, text: str) -> Records:
             record.values[name.lower()] = Value(
                 name, value, Span(path, line, 1, line, len(name) + 1), truncated
             )
-        if len(out.records) < MAX_RECORDS:
-            out.records.append(record)
+        out.records.append(record)
         block.clear()
+        seen.clear()
 
-    for number, raw in enumerate(text.split("\n"), 1):
-        line = raw[:MAX_FL_LINE].rstrip()
+    lines = [raw[:MAX_FL_LINE].rstrip() for raw in text.split("\n")]
+    double = _double_spaced(lines)
+    continues = False  # the line above is a property line or its continuation
+    blank_run = 0
+    for number, line in enumerate(lines, 1):
+        if len(out.records) >= MAX_RECORDS:
+            out.problems.append(
+                (
+                    "limit-exceeded",
+                    f"more than {MAX_RECORDS} objects: the rest is not read",
+                    Span(path, number, 1),
+                )
+            )
+            return out
         if not line.strip():
-            flush()
+            blank_run += 1
+            if not double:
+                flush()
+            continues = continues and double and blank_run == 1 and _open_list(block)
             continue
+        blank_run = 0
         if line[0] in " \t":
-            if block:
+            if block and continues:
                 block[-1][3].append(line.strip())
             continue
         m = _FL_LINE.match(line)
         if m is None:
-            # a heading, a prompt ("[PS] C:\>Get-ReceiveConnector | fl") or a stray line
+            # a prompt ("[PS] C:\>Get-ReceiveConnector | fl"), a heading or prose
+            flush()
+            continues = False
             continue
-        block.append((number, m.group(1), (m.group(2) or "").strip(), []))
+        name = m.group(1)
+        if name.lower() in seen:
+            flush()  # the next object of a double-spaced paste
+        seen.add(name.lower())
+        block.append((number, name, (m.group(2) or "").strip(), []))
+        continues = True
     flush()
     return out
+
+
+def _open_list(block: list[tuple[int, str, str, list[str]]]) -> bool:
+    """The last value so far opens a ``{`` list that it does not close (looking at its
+    first and last parts only: a value may have a great many)."""
+    if not block:
+        return False
+    _, _, first, rest = block[-1]
+    parts = [first, *rest[:1]] if not first else [first]
+    start = next((p for p in parts if p), "")
+    end = rest[-1] if rest else first
+    return start.startswith("{") and not end.endswith("}")

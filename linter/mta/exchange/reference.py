@@ -3,11 +3,11 @@
 Names, types and enum members come from the Exchange PowerShell reference
 (``data/reference.json`` names the page for each property and the date it was read).
 The exporter writes every enum by its name; Windows PowerShell's ``ConvertTo-Json``
-writes the underlying number instead. The reference lists the members of the [Flags]
-enums below in declaration order with ``None`` first, which for a .NET [Flags] enum
-means ``None = 0`` and one bit per member in that order: that is how numbers are read
-(``data/reference.json`` records that the numbers themselves are not printed on the
-pages). An enum whose numbers cannot be derived that way is accepted by name only.
+writes the underlying number instead. The reference pages do not print those numbers;
+they are read from Exchange's own enum definitions as published in decompiled form in
+two public repositories (``data/reference.json``, ``enum_numbers``, names each file and
+commit). A number that is no member (or, for a [Flags] enum, no combination of members)
+is a diagnostic and is not used.
 """
 
 from __future__ import annotations
@@ -19,43 +19,51 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
 
-# Set-ReceiveConnector -AuthMechanism <AuthMechanisms>
-RECEIVE_AUTH = (
-    "Tls",
-    "Integrated",
-    "BasicAuth",
-    "BasicAuthRequireTLS",
-    "ExchangeServer",
-    "ExternalAuthoritative",
-)
-# Set-ReceiveConnector -PermissionGroups <PermissionGroups>
-PERMISSION_GROUPS = (
-    "AnonymousUsers",
-    "ExchangeUsers",
-    "ExchangeServers",
-    "ExchangeLegacyServers",
-    "Partners",
-    "Custom",
-)
+# Set-ReceiveConnector -AuthMechanism <AuthMechanisms> ([Flags];
+# Microsoft.Exchange.Data.Directory.SystemConfiguration.AuthMechanisms)
+RECEIVE_AUTH_BITS = {
+    "Tls": 1,
+    "Integrated": 2,
+    "BasicAuth": 4,
+    "BasicAuthRequireTLS": 8,
+    "ExchangeServer": 16,
+    "ExternalAuthoritative": 32,
+}
+RECEIVE_AUTH = tuple(RECEIVE_AUTH_BITS)
+# Set-ReceiveConnector -PermissionGroups <PermissionGroups> ([Flags];
+# Microsoft.Exchange.Data.PermissionGroups)
+PERMISSION_GROUP_BITS = {
+    "AnonymousUsers": 1,
+    "ExchangeUsers": 2,
+    "ExchangeServers": 4,
+    "ExchangeLegacyServers": 8,
+    "Partners": 16,
+    "Custom": 32,
+}
+PERMISSION_GROUPS = tuple(PERMISSION_GROUP_BITS)
 # Set-SendConnector -SmartHostAuthMechanism: one value, not flags
-SEND_AUTH = ("None", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer", "ExternalAuthoritative")
-# Set-SendConnector -TlsAuthLevel (empty: not set)
-TLS_AUTH_LEVELS = ("EncryptionOnly", "CertificateValidation", "DomainValidation")
-# -ProtocolLoggingLevel <None | Verbose>
-PROTOCOL_LOGGING = ("None", "Verbose")
-# the TransportRole of a receive connector on a Mailbox server
-TRANSPORT_ROLES = ("FrontendTransport", "HubTransport")
-
-
-def flag_values(members: tuple[str, ...]) -> dict[str, int]:
-    """None = 0, then one bit per member in declaration order."""
-    return {name: 1 << i for i, name in enumerate(members)}
-
-
-RECEIVE_AUTH_BITS = flag_values(RECEIVE_AUTH)
-PERMISSION_GROUP_BITS = flag_values(PERMISSION_GROUPS)
-# plain enums: the position in the reference's list is the number
+# (SmtpSendConnectorConfig.AuthMechanisms, a different enum from the receive side's)
+SEND_AUTH_NUMBERS = {
+    0: "None",
+    2: "BasicAuth",
+    4: "BasicAuthRequireTLS",
+    8: "ExchangeServer",
+    16: "ExternalAuthoritative",
+}
+SEND_AUTH = tuple(SEND_AUTH_NUMBERS.values())
+# Set-SendConnector -TlsAuthLevel (Microsoft.Exchange.Data.TlsAuthLevel; null: not set).
+# DomainValidation is 4, not 3: the transport's internal RequiredTlsAuthLevel numbers 1-3
+# are a different enum
+TLS_AUTH_LEVEL_NUMBERS = {1: "EncryptionOnly", 2: "CertificateValidation", 4: "DomainValidation"}
+TLS_AUTH_LEVELS = tuple(TLS_AUTH_LEVEL_NUMBERS.values())
+# -ProtocolLoggingLevel (Microsoft.Exchange.Data.ProtocolLoggingLevel)
 PROTOCOL_LOGGING_NUMBERS = {0: "None", 1: "Verbose"}
+PROTOCOL_LOGGING = tuple(PROTOCOL_LOGGING_NUMBERS.values())
+# a receive connector's TransportRole is a ServerRole
+# (Microsoft.Exchange.Data.Directory.SystemConfiguration.ServerRole, [Flags]); a receive
+# connector on a Mailbox server holds one of these two
+TRANSPORT_ROLE_NUMBERS = {16384: "FrontendTransport", 32: "HubTransport"}
+TRANSPORT_ROLES = tuple(TRANSPORT_ROLE_NUMBERS.values())
 
 # the extended rights that decide relaying and sender spoofing (Get-ADPermission)
 ACCEPT_ANY_RECIPIENT = "ms-exch-smtp-accept-any-recipient"

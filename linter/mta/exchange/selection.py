@@ -34,6 +34,10 @@ class Coverage:
     intervals: list[tuple[int, int, int]] = field(default_factory=list)  # (version, lo, hi)
     public: bool = False  # some of them are globally routable
     public_ranges: list[str] = field(default_factory=list)  # RemoteIPRanges entries that win them
+    # another connector of the server shows only part of its Bindings or RemoteIPRanges
+    # ("...", or an entry that cannot be read): its hidden entries may take some of these
+    # addresses away
+    uncertain: bool = False
 
 
 def _winners(
@@ -107,7 +111,18 @@ def coverage(connectors: list[ReceiveConnector]) -> dict[int, Coverage]:
                     cov.public = True
                     if r.text not in cov.public_ranges:
                         cov.public_ranges.append(r.text)
+    _mark_uncertain(connectors, result)
     return result
+
+
+def _mark_uncertain(connectors: list[ReceiveConnector], result: dict[int, Coverage]) -> None:
+    """A list Format-List cut short (or with an entry that cannot be read) hides entries:
+    the connector that shows it can only win more than computed, every other connector of
+    that server perhaps less."""
+    cut = [c for c in connectors if c.enabled and c.partial_lists]
+    for c in connectors:
+        if any(o is not c and o.server.lower() == c.server.lower() for o in cut):
+            result[id(c)].uncertain = True
 
 
 def _overlay(specific, wildcard, version):  # type: ignore[no-untyped-def]

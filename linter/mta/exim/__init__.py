@@ -39,7 +39,7 @@ MTA = MtaSpec(
     cli_flags=(
         CliFlag(
             flag="--define",
-            field="exim_defines",
+            field=detect.DEFINES_FIELD,
             help="Define an Exim macro as exim -D does, overriding the file (repeatable).",
             metavar="NAME=VALUE",
             parse=detect.parse_defines,

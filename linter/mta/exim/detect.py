@@ -7,10 +7,16 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linter.source import InputError, read_head
 
+if TYPE_CHECKING:
+    from linter.mta import Options
+
 FILE_NAMES = {"exim.conf": "exim", "exim4.conf": "exim", "exim4.conf.template": "exim"}
+# --define's key in Options.flags
+DEFINES_FIELD = "exim_defines"
 # Exim's build-time name for its configuration, which autoconf's script has too
 GENERIC_NAMES = {"configure": "an Exim configuration"}
 
@@ -122,3 +128,11 @@ def parse_defines(values: tuple[str, ...]) -> dict[str, str]:
             )
         out[name] = value.strip()
     return out
+
+
+def defines_in(options: Options) -> dict[str, str]:
+    """The macros --define gives a run (none when it gives none)."""
+    given = options.flags.get(DEFINES_FIELD, {})
+    if not isinstance(given, dict):
+        raise TypeError(f"Options.flags[{DEFINES_FIELD!r}] is {given!r}, not parsed macros")
+    return given

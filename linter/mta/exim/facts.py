@@ -20,9 +20,10 @@ from linter.mta.assemble import (
     input_error,
     parse_document,
     put_diagnostics,
+    put_posture,
     start_facts,
 )
-from linter.mta.exim.detect import display_path, split_files
+from linter.mta.exim.detect import defines_in, display_path, split_files
 from linter.posture import PostureSpans, tls_listeners
 from linter.source import InputError, Span
 
@@ -74,7 +75,7 @@ def read_model(
         return None, [input_error(exc)], [cf.display]
     reader = Reader(top, opener, limits=options.limits)
     reader.add_builtins(table.BUILTIN_MACROS)
-    for name, value in options.exim_defines.items():
+    for name, value in defines_in(options).items():
         reader.define_command_line(name, value)
     model = EximModel()
     builder = Builder(reader, model)
@@ -111,18 +112,17 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     apply_roles(posture, options)
     shown = primary.display if primary.format == "exim" else files[0] if files else primary.display
     facts = start_facts("exim", posture, Span(shown, 1, 1))
-    posture_dict = posture.to_dict()
-    facts.set("posture", posture_dict)
     # a span without a file or line (a default, an ACL given inline) is no place for a fix:
     # the finding then falls back to the fact above it or the file's first line
-    PostureSpans(
+    located = PostureSpans(
         listeners=[s if s is not None and _located(s) else None for s in spans.listeners],
         listener_fields=[
             {fact: s for fact, s in fields.items() if _located(s)}
             for fields in spans.listener_fields
         ],
         fields={path: s for path, s in spans.fields.items() if _located(s)},
-    ).record(facts)
+    )
+    posture_dict = put_posture(facts, posture, located)
     from linter.blocklists import put_facts
     from linter.mta.exim.blocklists import blocklists
 
@@ -183,7 +183,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     facts.add_resolver("exim.explicit", lambda name: _explicit(model, name))
     comments = [Comment(path, line, text) for path, line, text in model.comments]
     model_dict = parse_document(config_set, "exim", exim_doc, posture_dict, diagnostics, files)
-    return Analysis("exim", facts, model_dict, diagnostics, comments)
+    return Analysis("exim", facts, model_dict, diagnostics, comments, posture)
 
 
 def _located(span: Span) -> bool:

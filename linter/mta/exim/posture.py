@@ -138,13 +138,6 @@ class Authenticator:
         }
 
 
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address.strip("[]")).is_loopback
-    except ValueError:
-        return address.lower() == "localhost"
-
-
 def interface(item: str) -> tuple[str, int | None]:
     """A ``local_interfaces`` item as (address, port or None)."""
     item = item.strip()
@@ -375,7 +368,6 @@ class _Builder:
         out: list[Listener] = []
         for addresses, port in groups:
             everywhere = any(a in WILDCARDS for a in addresses)
-            public = everywhere or not all(_is_loopback(a) for a in addresses)
             address = "*" if everywhere else ", ".join(addresses)
             spans: dict[str, Span] = {}
             # unset local_interfaces is "<; ::0 ; 0.0.0.0": both families
@@ -383,16 +375,14 @@ class _Builder:
             if model.value("disable_ipv6") == "true":
                 families = {4}  # no IPv6 socket at all
             self.family = families.pop() if len(families) == 1 else None
-            out.append(self.listener(address, port, public, port in tls_ports, spans))
+            out.append(self.listener(address, port, port in tls_ports, spans))
             self.spans.listeners.append(
                 self.span("local_interfaces") if port in dict(own_ports).values() else listen_span
             )
             self.spans.listener_fields.append(spans)
         return out
 
-    def listener(
-        self, address: str, port: int, public: bool, implicit: bool, spans: dict[str, Span]
-    ) -> Listener:
+    def listener(self, address: str, port: int, implicit: bool, spans: dict[str, Span]) -> Listener:
         model = self.model
         role = (
             "smtp"
@@ -471,16 +461,13 @@ class _Builder:
             spans["banner"] = spans["banner_expanded"] = banner.span
         vrfy = self.chain(Client(port=port, domain_in="local_domains"), "acl_smtp_vrfy")
         expn = self.chain(Client(port=port, domain_in="local_domains"), "acl_smtp_expn")
-        if public and expn.outcome == "accept":
-            self.spans.expn_listeners.append(f"{address}:{port}")
         if self.span("acl_smtp_vrfy") is not None:
             spans["vrfy"] = self.span("acl_smtp_vrfy")  # type: ignore[assignment]
-        return Listener(
+        listener = Listener(
             name=f"{address}:{port}",
             address=address,
             port=port,
             role=role,  # type: ignore[arg-type]
-            public=public,
             tls=tls,  # type: ignore[arg-type]
             auth=auth,  # type: ignore[arg-type]
             auth_before_tls=bool(before_tls),
@@ -494,6 +481,9 @@ class _Builder:
             banner=banner.value,
             banner_expanded=self.expand_banner(banner.value),
         )
+        if listener.public and expn.outcome == "accept":
+            self.spans.expn_listeners.append(f"{address}:{port}")
+        return listener
 
     def for_port(self, option: str, port: int) -> str:
         """A main option's value on this port (``${if eq{$received_port}{25}{*}{}}``)."""

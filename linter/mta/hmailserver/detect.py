@@ -12,10 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from linter.mta.hmailserver.text import utf16_kind
-from linter.source import read_head
-
-HEAD_BYTES = 256 * 1024
+from linter.mta.text import head_text
 
 _INI_MARKERS = (
     re.compile(r"^[ \t]*AdministratorPassword[ \t]*=", re.IGNORECASE | re.MULTILINE),
@@ -35,18 +32,6 @@ _JSON_PROPERTIES = re.compile(
 )
 
 
-def _head(path: Path) -> str | None:
-    data = read_head(path, HEAD_BYTES)  # never blocks on a FIFO
-    if data is None:
-        return None
-    kind = utf16_kind(data)
-    if kind is not None:
-        codec = "utf-16-le" if kind.startswith("utf-16-le") else "utf-16-be"
-        body = data[2:] if kind.endswith("-bom") else data
-        return body[: len(body) - len(body) % 2].decode(codec, errors="replace")
-    return data.decode("utf-8", errors="replace")
-
-
 def detect(path: Path) -> str | None:
     name = path.name.lower()
     if name == "hmailserver.ini":
@@ -63,7 +48,7 @@ def detect(path: Path) -> str | None:
 
 def detect_content(path: Path, kinds: tuple[str, ...] = ("ini", "xml", "json")) -> str | None:
     """The hMailServer format of ``path`` by its content alone, among ``kinds``."""
-    head = _head(path)
+    head = head_text(path)
     if head is None:
         return None
     if "ini" in kinds and (

@@ -20,6 +20,7 @@ from linter.mta.assemble import (
     input_error,
     parse_document,
     put_diagnostics,
+    put_posture,
     start_facts,
 )
 from linter.source import InputError, Span, read_limited
@@ -39,7 +40,7 @@ def read_database(model: HMailModel, cf: ConfigFile, options: Options) -> None:
     """Fill ``model`` from one export of the database settings (or raise InputError)."""
     from linter.mta.hmailserver.backup import load_backup, read_archive
     from linter.mta.hmailserver.export import load_export
-    from linter.mta.hmailserver.text import decode_export
+    from linter.mta.text import decode_export
 
     if cf.format == "hmailserver-7z":
         data = read_archive(cf.path, cf.display, options.max_file_size, cf.root)
@@ -55,7 +56,7 @@ def read_database(model: HMailModel, cf: ConfigFile, options: Options) -> None:
 def read_model(config_set: ConfigSet, options: Options) -> HMailModel:
     from linter.mta.hmailserver.ini import parse_ini
     from linter.mta.hmailserver.model import HMailModel
-    from linter.mta.hmailserver.text import decode_ini
+    from linter.mta.text import decode_ini
 
     model = HMailModel()
     # hMailServer reads hMailServer.INI by that name: another INI in the folder (a copy,
@@ -126,9 +127,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
 
     primary = model.database_path or (model.ini.path if model.ini else config_set.files[0].display)
     facts = start_facts("hmailserver", posture, Span(primary, 1, 1))
-    posture_dict = posture.to_dict()
-    facts.set("posture", posture_dict)
-    spans.record(facts)
+    posture_dict = put_posture(facts, posture, spans)
     put_diagnostics(facts, diagnostics)
     document = hmailserver_facts(model, analysis, facts)
     facts.set("hmailserver", document)
@@ -137,7 +136,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         config_set, "hmailserver", model_document(model, analysis), posture_dict, diagnostics
     )
     comments = [Comment(path, line, text) for path, line, text in model.comments]
-    return Analysis("hmailserver", facts, model_dict, diagnostics, comments)
+    return Analysis("hmailserver", facts, model_dict, diagnostics, comments, posture)
 
 
 def _ini_facts(model: HMailModel, facts: Facts) -> dict[str, Any]:

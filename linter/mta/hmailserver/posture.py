@@ -12,7 +12,6 @@ by the IP ranges (:mod:`.ranges`), the same for every port.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from linter.mta.hmailserver.model import HMailModel, Port, SecurityRange
@@ -28,6 +27,7 @@ from linter.posture import (
     RelayPolicy,
     TlsSettings,
     infer_roles,
+    loopback_only,
     weak_protocols,
 )
 from linter.source import Span
@@ -67,13 +67,6 @@ def auth_disabled_ports(model: HMailModel) -> tuple[list[int], Span | None]:
         return [], None
     ports = [int(p) for p in re.split(r"[\s,;]+", entry.value) if p.isascii() and p.isdecimal()]
     return ports, entry.value_span
-
-
-def is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def banner(welcome: str, computer_name: str = "<computer name>") -> str:
@@ -124,7 +117,7 @@ def port_ranges(
         r for r in model.ranges if analysis.of(r).effective and flag is not None and r.flag(flag)
     ]
     wide = [r for r in allowed if analysis.of(r).effective_public]
-    public = bool(wide) and not is_loopback(port.address)
+    public = bool(wide) and not loopback_only(port.address)
     return public, (wide if public else allowed)
 
 

@@ -25,7 +25,7 @@ MTA = MtaSpec(
     cli_flags=(
         CliFlag(
             flag="--postfix-version",
-            field="postfix_version",
+            field=detect.VERSION_FIELD,
             help="Postfix release whose defaults apply  [default: 3.7.11].",
             metavar="X.Y",
             parse=detect.parse_version,

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linter.mta import Options
 
 FILE_NAMES = {"main.cf": "postfix-main", "master.cf": "postfix-master"}
+# --postfix-version's key in Options.flags, as in .mtalint.yaml and a rule test case
+VERSION_FIELD = "postfix_version"
 
 # master.cf: service type private unpriv chroot wakeup maxproc command
 _MASTER_SERVICE = re.compile(
@@ -44,3 +50,13 @@ def parse_version(text: str | None) -> tuple[int, int, int]:
             f"invalid Postfix version {text!r}: use a release number such as 3.7.11 or 3.9"
         )
     return params.compat_level_tuple(text)
+
+
+def version_in(options: Options) -> tuple[int, int, int]:
+    """The release whose defaults apply to a run: --postfix-version, else the default."""
+    given = options.flags.get(VERSION_FIELD)
+    if given is None:
+        return parse_version(None)
+    if not (isinstance(given, tuple) and len(given) == 3):
+        raise TypeError(f"Options.flags[{VERSION_FIELD!r}] is {given!r}, not a parsed version")
+    return given

@@ -14,13 +14,17 @@ from linter.mta.assemble import (
     input_error,
     parse_document,
     put_diagnostics,
+    put_posture,
     start_facts,
 )
+from linter.mta.postfix.detect import version_in
 from linter.source import InputError, SourceFile, Span, read_source
 
 if TYPE_CHECKING:
-    from linter.discover import ConfigSet
+    from linter.discover import ConfigFile, ConfigSet
+    from linter.facts import Facts
     from linter.mta.postfix.model import PostfixModel, Service
+    from linter.posture import Posture, PostureSpans
 
 # The setting that decides each listener fact, so a finding points at that setting.
 LISTENER_SETTINGS = {
@@ -82,7 +86,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         else:
             master = tree
 
-    model = build_model(main, master, options.postfix_version, options.limits)  # type: ignore[arg-type]
+    model = build_model(main, master, version_in(options), options.limits)  # type: ignore[arg-type]
     posture, spans = build_posture(model)
     # after the posture: an expansion limit it reached is reported too
     diagnostics = input_errors + model.diagnostics
@@ -111,14 +115,17 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     listener_services = [
         _service_for(model, services_by_key.get(x.name)) for x in posture.listeners
     ]
-    posture_dict = posture.to_dict()
-    mask_unknown(model, posture_dict, listener_services)
     if master_only:
         # listeners, outbound path, TLS and identity all read main.cf parameters
-        posture_dict = {"mta": "postfix", "roles": posture_dict["roles"], "listeners": []}
+        _forget_main_cf(posture)
         spans = PostureSpans()
+    else:
+        # the settings behind each listener fact, read before what is not known is
+        # forgotten (a relay verdict's reason names the list that decides it)
+        _listener_spans(model, posture, spans, listener_services, main_file, facts)
+    mask_unknown(model, posture, listener_services)
     attach_edits(model, diagnostics, main_source)
-    facts.set("posture", posture_dict)
+    posture_dict = put_posture(facts, posture, spans)
     if not master_only:
         # next hops of in-line relay/transport tables, judged like the relayhost
         from linter.mta.postfix.routes import TableFiles, outbound_routes
@@ -133,41 +140,20 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
                 options.max_file_size,
             )
         routes, routes_notes = outbound_routes(model, options.limits.postfix_routes, tables)
+        if tables is not None:
+            comments.extend(c for found in tables.comments.values() for c in found)
         diagnostics.extend(routes_notes)
         facts.set("posture.outbound.routes", [r.to_fact() for r in routes])
         for i, route in enumerate(routes):
             if route.span is not None:
                 facts.locate(f"posture.outbound.routes[{i}]", route.span)
-    for i in range(len(spans.listeners)):
-        service = listener_services[i]
-        fields = spans.field_spans(i)
-        for fact_name, setting_name in LISTENER_SETTINGS.items():
-            setting = model.setting(setting_name, service)
-            if setting.span is not None:
-                fields[fact_name] = setting.span
-            elif fact_name in _MAIN_CF_DEFAULTS and main_file is not None:
-                # left at Postfix's default for every service: the fix is one line in
-                # main.cf, so the services it affects share one finding there
-                fields[fact_name] = Span(main_file.display, 1, 1)
-        tls_span = _first_span(model, service, _TLS_SETTINGS[posture.listeners[i].tls])
-        if tls_span is not None:
-            fields["tls"] = tls_span
-        # item.param.NAME: the value this listener's smtpd sees (main.cf + its -o options)
-        facts.add_resolver(f"posture.listeners[{i}].param", _param_resolver(model, service))
-        # item.protocols.opportunistic / .mandatory: the TLS protocols this listener's
-        # smtpd negotiates, located where its list is set (a -o of its service, main.cf)
-        facts.add_resolver(f"posture.listeners[{i}].protocols", _protocols_resolver(model, service))
-        relay_span = _relay_span(model, service, posture.listeners[i].relay.reason)
-        if relay_span is not None:
-            fields["relay"] = relay_span
-    spans.record(facts)
     from linter.blocklists import put_facts
     from linter.mta.postfix.blocklists import blocklists
 
     put_facts(facts, blocklists(model))
     put_diagnostics(facts, diagnostics)
     postfix_facts: dict[str, Any] = {
-        "version": ".".join(str(p) for p in options.postfix_version),
+        "version": ".".join(str(p) for p in version_in(options)),
         "compatibility_level": model.compatibility_level,
         "has_main_cf": main is not None,
         "has_master_cf": master is not None,
@@ -177,7 +163,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
             for s in model.services
         ),
     }
-    postfix_facts["protocol_floor"] = protocol_floor(options.postfix_version)
+    postfix_facts["protocol_floor"] = protocol_floor(version_in(options))
     postfix_facts["compat_backwards"] = _compat_backwards(model)
     postfix_facts["permit_mynetworks_reached"] = permit_mynetworks_reached(model)
     if master_only:
@@ -201,7 +187,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         facts.add_resolver("postfix.explicit", lambda name: _explicit(model, name))
 
     document = {
-        "version": ".".join(str(p) for p in options.postfix_version),
+        "version": ".".join(str(p) for p in version_in(options)),
         "compatibility_level": model.compatibility_level,
         "main": {
             # "value" as postconf -n prints it (runs of whitespace, continuation
@@ -214,7 +200,50 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         "master": {"services": [s.to_dict() for s in model.services]},
     }
     model_dict = parse_document(config_set, "postfix", document, posture_dict, diagnostics)
-    return Analysis("postfix", facts, model_dict, diagnostics, comments)
+    return Analysis("postfix", facts, model_dict, diagnostics, comments, posture)
+
+
+def _forget_main_cf(posture: Posture) -> None:
+    """A master.cf alone: what the posture says comes from main.cf parameters (every
+    listener's, the outbound path, TLS and identity), none of which were read."""
+    posture.listeners = []
+    for path in ("outbound", "tls", "identity", "notes", "tls_listeners"):
+        posture.forget(path)
+
+
+def _listener_spans(
+    model: PostfixModel,
+    posture: Posture,
+    spans: PostureSpans,
+    services: list[Service | None],
+    main_file: ConfigFile | None,
+    facts: Facts,
+) -> None:
+    """Locate each listener's facts at the setting that decides them (``spans``), and
+    give each listener the parameters and TLS protocols its smtpd sees (``item.param.NAME``,
+    ``item.protocols.KIND``)."""
+    for i in range(len(spans.listeners)):
+        service = services[i]
+        fields = spans.field_spans(i)
+        for fact_name, setting_name in LISTENER_SETTINGS.items():
+            setting = model.setting(setting_name, service)
+            if setting.span is not None:
+                fields[fact_name] = setting.span
+            elif fact_name in _MAIN_CF_DEFAULTS and main_file is not None:
+                # left at Postfix's default for every service: the fix is one line in
+                # main.cf, so the services it affects share one finding there
+                fields[fact_name] = Span(main_file.display, 1, 1)
+        tls_span = _first_span(model, service, _TLS_SETTINGS[posture.listeners[i].tls])
+        if tls_span is not None:
+            fields["tls"] = tls_span
+        # item.param.NAME: the value this listener's smtpd sees (main.cf + its -o options)
+        facts.add_resolver(f"posture.listeners[{i}].param", _param_resolver(model, service))
+        # item.protocols.opportunistic / .mandatory: the TLS protocols this listener's
+        # smtpd negotiates, located where its list is set (a -o of its service, main.cf)
+        facts.add_resolver(f"posture.listeners[{i}].protocols", _protocols_resolver(model, service))
+        relay_span = _relay_span(model, service, posture.listeners[i].relay.reason)
+        if relay_span is not None:
+            fields["relay"] = relay_span
 
 
 def protocol_floor(version: tuple[int, int, int]) -> dict[str, str]:

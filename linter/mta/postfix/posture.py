@@ -28,6 +28,7 @@ from linter.posture import (
     TlsSettings,
     infer_roles,
     is_ip_address,
+    loopback_only,
     weak_protocols,
 )
 from linter.posture import PostureSpans as SharedPostureSpans
@@ -62,16 +63,6 @@ def port_number(text: str) -> int | None:
     if text.isdecimal():
         return decimal(text)  # None when out of range (or not ASCII digits)
     return SERVICE_PORTS.get(text)
-
-
-def _is_loopback(address: str) -> bool:
-    address = address.strip("[]")
-    if address in ("localhost", "loopback-only"):
-        return True
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
 
 
 # ---------------------------------------------------------------- networks
@@ -299,7 +290,6 @@ def build_listeners(
         host, port_text = host_port(name)
         port = port_number(port_text)
         address = host or (addresses[0] if len(addresses) == 1 else ",".join(addresses))
-        public = not (_is_loopback(host) if host else all(_is_loopback(a) for a in addresses))
         role = {25: "smtp", 587: "submission", 465: "submissions"}.get(port or 0, "other")
         tls = _tls_mode(model, settings)
         discarded = ehlo_discards(model.value("smtpd_discard_ehlo_keywords", settings))
@@ -346,7 +336,6 @@ def build_listeners(
                 address=address,
                 port=port,
                 role=role,  # type: ignore[arg-type]
-                public=public,
                 tls=tls,  # type: ignore[arg-type]
                 auth="required" if sasl and auth_required else ("offered" if sasl else "none"),
                 auth_before_tls=before_tls,
@@ -567,7 +556,7 @@ def client_credentials_in_clear(model: PostfixModel, s: Service | None) -> str:
     if mechanisms and not tables and not mechanisms & {m.lower() for m in PLAINTEXT_MECHANISMS}:
         return ""
     relay = parse_relayhost(model.value("relayhost", s))
-    if relay is not None and _is_loopback(relay.host):
+    if relay is not None and loopback_only(relay.host):
         return ""  # the password stays on this host
     return (
         f'smtp_sasl_security_options = "{model.value("smtp_sasl_security_options", s)}" '

@@ -14,14 +14,21 @@ so the relay provider rules judge it like the relayhost.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from linter.diagnostics import Diagnostic
+from linter.mta import Comment
 from linter.mta.postfix.posture import CLIENT_TLS, client_tls_level, parse_relayhost
 from linter.mta.postfix.restrictions import tokens
-from linter.mta.postfix.tables import FILE_TYPES, parse_table, source_name, split_spec
+from linter.mta.postfix.tables import (
+    FILE_TYPES,
+    comment_lines,
+    parse_table,
+    source_name,
+    split_spec,
+)
 from linter.source import InputError, Span, read_source
 
 if TYPE_CHECKING:
@@ -91,6 +98,9 @@ class TableFiles:
     display: str  # main.cf's folder as the user named it ("" for the current one)
     root: Path | None  # the confinement root no read may leave
     max_bytes: int
+    # the comment lines of each file read, by its display name: an inline suppression
+    # in a table file silences a finding on its entries as one in main.cf does
+    comments: dict[str, list[Comment]] = field(default_factory=dict)
 
 
 # (key, answer, where the entry is written)
@@ -136,6 +146,7 @@ def _table_entries(
     except InputError as exc:
         return not_read(exc.message)
     entries, _ = parse_table(source.text, limit)
+    files.comments[display] = [Comment(display, n, t) for n, t in comment_lines(source.text)]
     return [(e.key, e.value, Span(display, e.line, e.column)) for e in entries], ""
 
 

@@ -108,6 +108,17 @@ def parse_table(text: str, limit: int) -> tuple[list[TableEntry], bool]:
     return entries, over
 
 
+def comment_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, text) of each line postmap skips as a comment: its first
+    non-whitespace character is ``#`` (a ``#`` later in a line is part of the value)."""
+    out = []
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.strip(_BLANKS)
+        if stripped.startswith("#"):
+            out.append((number, stripped))
+    return out
+
+
 def _split(logical: str, first: int) -> tuple[str, str, int]:
     """(lower-case key, value, column of the value on the first line, ``first``
     characters long); an empty key for a line postmap ignores. The key ends at the

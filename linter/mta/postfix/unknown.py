@@ -1,16 +1,21 @@
 """Posture facts that rest on a value mtalint could not work out.
 
 A parameter whose ``$name`` expansion reached a limit has no known value. Every posture
-fact computed from it is then removed from the facts (rules see it as absent and stay
-silent), or, for a relay verdict, made ``unknown``: unknown over wrong.
+fact computed from it is then forgotten (:meth:`linter.posture.Posture.forget`: left out of
+the facts, so rules see it as absent and stay silent, and of the DNS stage's inputs), or,
+for a relay verdict, made ``unknown``: unknown over wrong.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import fields
+from typing import TYPE_CHECKING
+
+from linter.posture import RelayPolicy
 
 if TYPE_CHECKING:
     from linter.mta.postfix.model import PostfixModel, Service
+    from linter.posture import Posture
 
 _TLS = (
     "smtpd_tls_wrappermode",
@@ -82,28 +87,28 @@ POSTURE_INPUTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def mask_unknown(
-    model: PostfixModel, posture: dict[str, Any], services: list[Service | None]
-) -> None:
-    """Remove from ``posture`` (``Posture.to_dict()``) what rests on an unknown value;
-    ``services[i]`` is the service whose settings listener ``i`` uses."""
+def mask_unknown(model: PostfixModel, posture: Posture, services: list[Service | None]) -> None:
+    """Forget in ``posture`` what rests on an unknown value (a relay verdict becomes
+    ``unknown``); ``services[i]`` is the service whose settings listener ``i`` uses."""
     if not model.has_unknown():
         return
-    for listener, service in zip(posture.get("listeners", []), services, strict=False):
+    for i, (listener, service) in enumerate(zip(posture.listeners, services, strict=False)):
         for fact, names in LISTENER_INPUTS.items():
             unknown = next((n for n in names if model.unknown(n, service)), None)
             if unknown is None:
                 continue
             if fact == "relay":
-                listener["relay"] = {
-                    "verdict": "unknown",
-                    "reason": f"the value of {unknown} is not known (an expansion limit)",
-                }
+                listener.relay = RelayPolicy(
+                    "unknown", reason=f"the value of {unknown} is not known (an expansion limit)"
+                )
+                # the verdict and its reason are all that is said about it
+                for name in _RELAY_DETAILS:
+                    posture.forget(f"listeners[{i}].relay.{name}")
             else:
-                listener.pop(fact, None)
+                posture.forget(f"listeners[{i}].{fact}")
     for path, names in POSTURE_INPUTS.items():
         if any(model.unknown(n) for n in names):
-            section, _, key = path.partition(".")
-            part = posture.get(section)
-            if isinstance(part, dict):
-                part.pop(key, None)
+            posture.forget(path)
+
+
+_RELAY_DETAILS = tuple(f.name for f in fields(RelayPolicy) if f.name not in ("verdict", "reason"))

@@ -14,6 +14,7 @@ from linter.mta.assemble import (
     input_error,
     parse_document,
     put_diagnostics,
+    put_posture,
     start_facts,
 )
 from linter.source import InputError, SourceFile, Span, read_limited
@@ -35,6 +36,9 @@ LISTENER_OPTIONS = {
     "banner": "SmtpGreetingMessage",
     "banner_expanded": "SmtpGreetingMessage",
 }
+
+# the option behind each set-wide fact, so a finding's evidence names its line
+SET_OPTIONS = {"auth_options": "AuthOptions", "auth_mechanisms": "AuthMechanisms"}
 
 
 def _global_default(fact: str, listener: Listener) -> bool:
@@ -90,8 +94,6 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     apply_roles(posture, options)
 
     facts = start_facts("sendmail", posture, Span(cf.display, 1, 1))
-    posture_dict = posture.to_dict()
-    facts.set("posture", posture_dict)
     for i, listener in enumerate(posture.listeners[: len(spans.listeners)]):
         fields = spans.field_spans(i)
         for fact, option in LISTENER_OPTIONS.items():
@@ -105,7 +107,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         relay_span = _relay_span(model)
         if relay_span is not None:
             fields["relay"] = relay_span
-    spans.record(facts)
+    posture_dict = put_posture(facts, posture, spans)
     from linter.blocklists import put_facts
     from linter.mta.sendmail.blocklists import blocklists
 
@@ -114,6 +116,11 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     sendmail = _sendmail_facts(model)
     sendmail["local_rulesets"] = sorted(local_rulesets)
     facts.set("sendmail", sendmail)
+    for fact, option in SET_OPTIONS.items():
+        # the AUTH lists rest on their define, or on sendmail.cf's default: the file's
+        # first line, where LISTENER_OPTIONS puts a listener fact that rests on the same
+        # default (a finding about the list and one about the listener share that line)
+        facts.locate(f"sendmail.{fact}", model.option_span(option) or Span(cf.display, 1, 1))
     for i, f in enumerate(model.features):
         if f.span is not None:
             facts.locate(f"sendmail.features[{i}]", f.span)
@@ -153,7 +160,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
         ],
     }
     model_dict = parse_document(config_set, "sendmail", document, posture_dict, diagnostics)
-    return Analysis("sendmail", facts, model_dict, diagnostics, comments)
+    return Analysis("sendmail", facts, model_dict, diagnostics, comments, posture)
 
 
 def _relay_span(model: SendmailModel) -> Span | None:

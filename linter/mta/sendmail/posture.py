@@ -37,16 +37,6 @@ def port_number(text: str) -> int | None:
     return service_port(text)
 
 
-def _is_loopback(address: str) -> bool:
-    address = address.strip("[]")
-    if address.lower() in ("localhost", "loopback"):
-        return True
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
-
-
 # ---------------------------------------------------------------- relay
 
 
@@ -211,7 +201,6 @@ def build_listeners(model: SendmailModel) -> tuple[list[Listener], list[Span | N
         mods = daemon.modifiers
         port = port_number(daemon.port_text)
         address = daemon.address or "*"
-        public = not (daemon.address and _is_loopback(daemon.address))
         if "s" in mods:
             tls = "implicit"
         elif cert and "S" not in mods:
@@ -230,7 +219,6 @@ def build_listeners(model: SendmailModel) -> tuple[list[Listener], list[Span | N
                 address=address,
                 port=port,
                 role=role,  # type: ignore[arg-type]
-                public=public,
                 tls=tls,  # type: ignore[arg-type]
                 auth="required" if offered and required else ("offered" if offered else "none"),
                 auth_before_tls=before_tls,

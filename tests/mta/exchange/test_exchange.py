@@ -1,12 +1,15 @@
 """Microsoft Exchange: the exporter's JSON and Format-List text → model → posture.
 
-No Exchange runs here: the fixtures are written from Microsoft's cmdlet reference
-(linter/mta/exchange/data/reference.json) and the default receive connectors Exchange
-2016/2019/SE creates. The connector selection cases follow the documented rule: a
-connector bound to the local address beats one bound to 0.0.0.0, and among those the
-RemoteIPRanges entry with the fewest addresses that holds the client wins (Microsoft,
-"Scenarios for custom Receive connectors": each connector is a unique combination of
-binding and remote addresses; https://technet.microsoft.com/en-us/library/jj657465).
+No Exchange runs here: the fixtures of this file are written from Microsoft's cmdlet
+reference (linter/mta/exchange/data/reference.json) and the default receive connectors
+Exchange 2016/2019/SE creates; real published outputs are tested in test_real_outputs.py,
+Microsoft's documented selection cases in test_selection_documented.py. The connector
+selection cases here follow the rule: a connector bound to the local address beats one
+bound to 0.0.0.0, and among those the RemoteIPRanges entry with the fewest addresses that
+holds the client wins (Microsoft, "Scenarios for custom Receive connectors": each
+connector is a unique combination of binding and remote addresses;
+https://technet.microsoft.com/en-us/library/jj657465; the precedence of a local-address
+binding is from the community write-up data/reference.json names).
 """
 
 from __future__ import annotations

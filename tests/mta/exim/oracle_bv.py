@@ -206,7 +206,7 @@ def mtalint_documents(cases: Sequence[Case]) -> dict[str, dict[str, Any]]:
         try:
             sets, _ = discover([Path(case.mtalint_path.name)])
             defines = dict(d.partition("=")[::2] for d in case.defines)
-            docs[case.name] = analyse_set(sets[0], Options(exim_defines=defines)).model
+            docs[case.name] = analyse_set(sets[0], Options(flags={"exim_defines": defines})).model
         finally:
             os.chdir(here)
     return docs

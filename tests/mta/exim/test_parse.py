@@ -35,7 +35,7 @@ def model(
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     sets, problems = discover([path])
     assert not problems
-    return analyse(sets[0], Options(exim_defines=defines or {})).model
+    return analyse(sets[0], Options(flags={"exim_defines": defines or {}})).model
 
 
 def options(doc: dict[str, Any]) -> dict[str, str]:

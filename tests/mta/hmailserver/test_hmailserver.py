@@ -23,10 +23,10 @@ from linter.discover import detect_format, discover
 from linter.engine.rules import builtin_rules
 from linter.engine.runner import Selection
 from linter.mta import Analysis, Options
-from linter.mta.hmailserver.export import Locations
 from linter.mta.hmailserver.ini import parse_ini
 from linter.mta.hmailserver.posture import banner, weak_ciphers
-from linter.mta.hmailserver.text import decode_export
+from linter.mta.jsontext import Locations
+from linter.mta.text import decode_export
 from tests.paths import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "hmailserver"

@@ -250,3 +250,34 @@ def test_the_routes_of_a_large_table_are_bounded(tmp_path: Path) -> None:
     limits = [d for d in facts.get("diagnostics") if d["kind"] == "limit-exceeded"]
     assert [(d["limit"], d["bound"]) for d in limits] == [("postfix_routes", 200)]
     assert len(facts.get("posture.outbound.routes")) == 200
+
+
+def test_a_suppression_in_the_table_file_hides_the_finding_below_it(tmp_path: Path) -> None:
+    # as in main.cf: a "# mtalint: ignore[...]" comment line silences the entry after it
+    (tmp_path / "main.cf").write_text(
+        "smtp_tls_security_level = encrypt\ntransport_maps = hash:/etc/postfix/transport\n"
+    )
+    (tmp_path / "transport").write_text(
+        "# mtalint: ignore[MTA026] the relay wraps TLS itself\n"
+        "example.com   smtp:[smtp.gmail.com]:465\n"
+        "example.org   smtp:[smtp.sendgrid.net]:2465\n"
+    )
+    result = check([tmp_path], builtin_rules(), Selection(select=["MTA025", "MTA026"]), Options())
+    assert [(f.rule, Path(f.span.path).name, f.span.line) for f in result.findings] == [
+        ("MTA025", "transport", 3)
+    ]
+    assert [(f.rule, f.span.line) for f in result.suppressed_findings] == [("MTA026", 2)]
+    assert result.suppressed_findings[0].suppression["line"] == 1
+
+
+def test_the_text_summary_counts_the_table_file_its_findings_sit_in(tmp_path: Path) -> None:
+    from linter.report import text_format
+
+    (tmp_path / "main.cf").write_text(
+        "smtp_tls_security_level = encrypt\ntransport_maps = hash:/etc/postfix/transport\n"
+    )
+    (tmp_path / "transport").write_text("example.com   smtp:[smtp.gmail.com]:465\n")
+    result = check([tmp_path], builtin_rules(), Selection(select=["MTA026"]), Options())
+    assert [Path(f.span.path).name for f in result.findings] == ["transport"]
+    summary = text_format.render(result, builtin_rules()).splitlines()[-1]
+    assert summary.endswith(" in 2 files"), summary

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from linter.check import check
 from linter.engine.rules import builtin_rules
 from linter.engine.runner import Selection
@@ -42,10 +40,10 @@ def test_example_weak_protocol_list_is_one_finding_whose_fix_removes_tls_1_0():
 
 def test_fix_uses_the_exclusion_syntax_before_postfix_3_6(tmp_path: Path):
     (tmp_path / "main.cf").write_text(SSL_ON)
-    by_rule = {f.rule: f for f in _findings(tmp_path, postfix_version=(3, 5, 25))}
+    by_rule = {f.rule: f for f in _findings(tmp_path, flags={"postfix_version": (3, 5, 25)})}
     assert "smtpd_tls_protocols = !SSLv2,!SSLv3,!TLSv1,!TLSv1.1" in by_rule["MTA012"].fix
     assert ">=" not in by_rule["MTA012"].fix
-    by_rule = {f.rule: f for f in _findings(tmp_path, postfix_version=(3, 6, 0))}
+    by_rule = {f.rule: f for f in _findings(tmp_path, flags={"postfix_version": (3, 6, 0)})}
     assert "smtpd_tls_protocols = >=TLSv1.2" in by_rule["MTA012"].fix
 
 
@@ -98,11 +96,6 @@ def test_ssl_let_in_by_the_mandatory_list_is_one_finding_at_that_line(tmp_path: 
     assert _weak(tmp_path) == [("MTA012", "main.cf", 5)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="supersedes is set-wide for a rule without for_each (linter/engine/runner.py "
-    "_drop_superseded); scoping it to the same line lets this pass: then drop this marker",
-)
 def test_mta012_about_the_client_leaves_the_server_list_finding(tmp_path: Path):
     # MTA012 is about smtp_tls_protocols (the client, line 5); PF048 about smtpd's
     # default list (a line to add to main.cf): two settings, two findings

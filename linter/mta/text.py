@@ -1,4 +1,5 @@
-"""Bytes of an hMailServer export → text, with the encodings Windows tools write.
+"""Bytes of an export written on Windows → text, with the encodings Windows tools write
+(hMailServer's, Exchange's and Domino's inputs share them).
 
 hMailServer writes its backup XML as UTF-16LE with a byte-order mark, Windows
 PowerShell 5.1 writes UTF-16LE too (``Out-File``), and editors may drop the mark; so
@@ -12,11 +13,14 @@ from __future__ import annotations
 
 import codecs
 import re
+from pathlib import Path
 
-from linter.source import InputError, decode
+from linter.source import InputError, decode, read_head
 
 _XML_ENCODING = re.compile(rb"^<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _UTF8_NAMES = {"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii", "unicode"}
+# how much of a file content sniffing reads
+HEAD_BYTES = 256 * 1024
 
 
 def utf16_kind(data: bytes) -> str | None:
@@ -85,6 +89,20 @@ def decode_export(display: str, data: bytes, xml: bool = False) -> str:
                     display, f"not valid {name} text (byte 0x{data[exc.start]:02x})", line, column
                 ) from None
     return decode(display, data)
+
+
+def head_text(path: Path, size: int = HEAD_BYTES) -> str | None:
+    """The first ``size`` bytes of ``path`` as text, for content sniffing: UTF-16 (by
+    its mark or its first character) or UTF-8, bad bytes replaced; None when unreadable."""
+    data = read_head(path, size)  # never blocks on a FIFO
+    if data is None:
+        return None
+    kind = utf16_kind(data)
+    if kind is not None:
+        codec = "utf-16-le" if kind.startswith("utf-16-le") else "utf-16-be"
+        body = data[2:] if kind.endswith("-bom") else data
+        return body[: len(body) - len(body) % 2].decode(codec, errors="replace")
+    return data.decode("utf-8", errors="replace")
 
 
 def decode_ini(display: str, data: bytes) -> str:
