@@ -135,8 +135,9 @@ def test_settings_named_by_the_fixes_exist():
 
     exim_names = set().union(*(set(o) for o in OPTIONS.values()))
     exim_names |= {kind.partition(":")[2] for kind in OPTIONS}  # drivers: cram_md5
-    # the named lists and the ACL of Exim's default configuration
+    # the named lists, the ACL and the smtp transport of Exim's default configuration
     exim_names |= {"local_domains", "relay_to_domains", "relay_from_hosts", "acl_check_rcpt"}
+    exim_names |= {"remote_smtp"}
     folder = Path(sendmail.__file__).resolve().parent / "data"
     sendmail = json.loads((folder / "options.json").read_text(encoding="utf-8"))
     cf_text = "\n".join(
@@ -150,6 +151,9 @@ def test_settings_named_by_the_fixes_exist():
         for name in re.findall(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", postfix):
             if name.startswith(("permit_", "reject_", "check_")):
                 continue  # a restriction, not a parameter
+            # a per-transport parameter (smtp_destination_concurrency_limit) is the
+            # default_ one of master.cf's transport of that name
+            name = re.sub(r"^smtp_(?=(initial_)?destination_)", "default_", name)
             assert params.default_for(name, "3.6", (3, 7, 11)) is not None, (cause.id, name)
             checked += 1
         exim = fixes.get("exim", "")
