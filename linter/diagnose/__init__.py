@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from linter.diagnose import sources
 from linter.diagnose.bounces import bounce_events, looks_like_bounce
@@ -58,6 +59,8 @@ class Diagnosis:
     notes: list[str] = field(default_factory=list)
     event_lines: int = 0  # lines that told of a delivery, a rejection or a fault
     config_problems: list[str] = field(default_factory=list)
+    # the configuration joined: {"path", "mta", "beside": found beside the log}
+    config_joined: dict[str, Any] | None = None
 
 
 class Diagnoser:
@@ -186,16 +189,38 @@ class Diagnoser:
 def diagnose(
     names: list[str], window: Window | None = None, now: datetime | None = None
 ) -> Diagnosis:
-    """The incidents in the logs and bounces NAMES."""
+    """The incidents in the logs and bounces NAMES, joined with the configuration found
+    beside the first log (linter.diagnose.beside) when there is one; :func:`attach_config`
+    (--config) joins another instead."""
+    from linter.diagnose.beside import config_beside
+
     diagnoser = Diagnoser(window, now)
     for name in names:
         diagnoser.read_input(name)
-    return diagnoser.finish()
+    result = diagnoser.finish()
+    beside = config_beside(names) if result.incidents else None
+    if beside is not None:
+        _join(result, beside, found_beside=True)
+    return result
 
 
 def attach_config(result: Diagnosis, path: Path) -> None:
+    """Join the incidents with the configuration at PATH (--config), in place of one
+    found beside the log."""
+    _join(result, path, found_beside=False)
+
+
+def _join(result: Diagnosis, path: Path, found_beside: bool) -> None:
     from linter.diagnose.configjoin import join, load_config
+    from linter.source import shown
 
     view = load_config(path)
-    result.config_problems.extend(view.problems)
+    result.config_problems = list(view.problems)
+    for incident in result.incidents:
+        incident.config = None  # a join of the configuration beside the log, replaced
     join(result.incidents, view)
+    result.config_joined = {
+        "path": shown(path),
+        "mta": view.mta or None,
+        "beside": found_beside,
+    }

@@ -2,8 +2,10 @@
 
 An entry names the cause, says what it means, lists the ``match`` patterns that recognise
 it in a log line's reason or a bounce's diagnostic (RE2: linear time whatever the text),
-the configuration ``settings`` behind it per MTA, the ``rules`` that already flag it, and
-carries ``tests:`` of real lines that must and must not be classified as it.
+the configuration ``settings`` behind it per MTA, the ``rules`` that already flag it, the
+``fix`` per MTA (:data:`FIX_KEYS`: one text per MTA whose fix differs, ``any`` for a fix
+that is the same everywhere), and carries ``tests:`` of real lines that must and must not
+be classified as it.
 
 Entries are tried in ``order`` (lower first, then by id): a specific cause (a DNSBL
 named in a 554 reply) must win over a general one (any 5.7.1 refusal).
@@ -30,6 +32,9 @@ CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
 KINDS = (OUTBOUND, INBOUND, LOCAL)
 REQUIRED = ("id", "title", "meaning", "match", "tests")
 MAX_DETAIL = 200  # characters of a captured value kept (a list name, a host)
+# the MTAs whose logs are read; a fix is written for one of them, or for "any"
+FIX_MTAS = ("postfix", "exim", "sendmail", "hmailserver")
+FIX_KEYS = ("any", *FIX_MTAS)
 
 
 class CatalogueError(Exception):
@@ -51,6 +56,21 @@ class Cause:
     group_by: list[str] = field(default_factory=list)  # named groups that split incidents
     tests: list[dict[str, Any]] = field(default_factory=list)
     path: str = ""
+
+    def fixes_for(self, mtas: set[str]) -> dict[str, str]:
+        """The fix texts to show for an incident seen in the logs of MTAS (or joined with
+        their configuration): each MTA's own text, else the text for any MTA. With no MTA
+        known (a bounce comes from some other server) every text is shown, each named."""
+        known = sorted(m for m in mtas if m in FIX_MTAS)
+        if not known:
+            return dict(self.fix)
+        shown: dict[str, str] = {}
+        for mta in known:
+            if mta in self.fix:
+                shown[mta] = self.fix[mta]
+            elif "any" in self.fix:
+                shown["any"] = self.fix["any"]
+        return shown
 
     def match(self, text: str) -> dict[str, str] | None:
         """The named groups of the first pattern that matches TEXT, or None."""
@@ -100,6 +120,13 @@ def load_entry(path: Path) -> Cause:
     fix = data.get("fix") or {}
     if isinstance(fix, str):
         fix = {"any": fix}
+    if not isinstance(fix, dict) or not all(isinstance(v, str) for v in fix.values()):
+        raise CatalogueError(f"{where}: fix must map an MTA to a text")
+    unknown = sorted(str(k) for k in fix if k not in FIX_KEYS)
+    if unknown:
+        raise CatalogueError(
+            f"{where}: fix for {', '.join(unknown)}: an MTA among {', '.join(FIX_KEYS)}"
+        )
     return Cause(
         id=str(data["id"]),
         title=str(data["title"]),

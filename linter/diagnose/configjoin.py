@@ -156,4 +156,4 @@ def join(incidents: list[Incident], view: ConfigView) -> None:
             if (f.span.path, f.span.line) not in away
             and (f.rule in cause.rules or (f.span.path, f.span.line) in named_at)
         ]
-        incident.config = {"settings": settings, "findings": findings}
+        incident.config = {"mta": view.mta, "settings": settings, "findings": findings}

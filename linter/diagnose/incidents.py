@@ -43,6 +43,7 @@ class Incident:
     # configuration join: which route the failing mail took
     routes: Counter[tuple[str, str]] = field(default_factory=Counter)
     example: Event | None = None
+    mtas: set[str] = field(default_factory=set)  # whose logs told of it: "postfix", "bounce"
     config: dict[str, Any] | None = None  # filled in by the join with the configuration
     online: dict[str, Any] | None = None  # filled in by --online (linter.diagnose.online)
 
@@ -63,6 +64,8 @@ class Incident:
         route = (event.router, event.transport)
         if any(route) and (route in self.routes or len(self.routes) < MAX_ROUTES):
             self.routes[route] += 1
+        if event.mta:
+            self.mtas.add(event.mta)  # a handful of names: bounded
         if self.example is None:
             self.example = event
 

@@ -32,6 +32,17 @@ def _where(source: str, line: int) -> str:
     return f"{source}:{line}" if line else source
 
 
+def fix_mtas(incident: Incident) -> set[str]:
+    """The MTAs whose fix an incident shows: the one of the joined configuration, else
+    those whose logs told of it."""
+    joined = (incident.config or {}).get("mta")
+    return {joined} if joined else set(incident.mtas)
+
+
+def shown_fixes(incident: Incident) -> dict[str, str]:
+    return incident.cause.fixes_for(fix_mtas(incident))
+
+
 def incident_dict(incident: Incident) -> dict[str, Any]:
     example = incident.example
     out: dict[str, Any] = {
@@ -51,7 +62,8 @@ def incident_dict(incident: Incident) -> dict[str, Any]:
         else {"path": example.source, "line": example.line, "text": example.raw},
         "rules": incident.cause.rules,
         "settings": incident.cause.settings,
-        "fix": incident.cause.fix,
+        "mtas": sorted(incident.mtas),
+        "fix": shown_fixes(incident),
     }
     if incident.config is not None:
         out["configuration"] = incident.config
@@ -88,10 +100,25 @@ def to_page(result: Diagnosis, fmt: str) -> str:
     )
 
 
+def joined_sentence(result: Diagnosis) -> str | None:
+    """Which configuration the incidents were joined with, and how it was chosen."""
+    joined = result.config_joined
+    if joined is None:
+        return None
+    mta = f" ({joined['mta']})" if joined.get("mta") else ""
+    how = (
+        "found beside the log (--config names another)"
+        if joined.get("beside")
+        else "named by --config"
+    )
+    return f"configuration joined: {joined['path']}{mta}, {how}"
+
+
 def to_document(result: Diagnosis) -> dict[str, Any]:
     """The diagnosis as plain data: ``--format json``, and the section of ``mtalint
     report --diagnose``."""
-    return {
+    joined = joined_sentence(result)
+    document: dict[str, Any] = {
         "incidents": [incident_dict(i) for i in result.incidents],
         "outcomes": dict(result.outcomes),
         "inputs": [
@@ -107,8 +134,11 @@ def to_document(result: Diagnosis) -> dict[str, Any]:
         ],
         "event_lines": result.event_lines,
         "problems": result.problems,
-        "notes": result.notes + result.config_problems,
+        "notes": ([joined] if joined else []) + result.notes + result.config_problems,
     }
+    if result.config_joined is not None:
+        document["configuration"] = result.config_joined
+    return document
 
 
 def incident_lines(n: int, incident: Incident) -> list[str]:
@@ -161,7 +191,7 @@ def incident_lines(n: int, incident: Incident) -> list[str]:
         online = incident.online
         text = online.get("verdict") or f"not re-checked: {online.get('reason', '')}"
         out.append(printable(f"  now (--online): {text}"))
-    for mta, fix in cause.fix.items():
+    for mta, fix in shown_fixes(incident).items():
         out.append(printable(f"  fix ({mta}): {fix}" if mta != "any" else f"  fix: {fix}"))
     return out
 
@@ -179,5 +209,8 @@ def to_text(result: Diagnosis) -> str:
             f"read from {len(result.inputs)} inputs"
         )
     )
+    joined = joined_sentence(result)
+    if joined:
+        out.append(printable(joined))
     out.extend(printable(f"note: {n}") for n in result.notes + result.config_problems)
     return "\n".join(out) + "\n"
