@@ -19,7 +19,8 @@ from linter.textsafe import printable
     "--config",
     "config_path",
     type=click.Path(path_type=Path, exists=True),
-    help="The configuration (a Postfix folder or main.cf): name the settings behind each incident.",
+    help="The configuration (a folder or file of any supported MTA): name the settings behind "
+    "each incident. Default: one found beside the log.",
 )
 @click.option(
     "--format",

@@ -22,10 +22,6 @@ LINTER = ROOT / "linter"
 # string literals; comments and docstrings are prose and may), and why.
 ALLOWED = {
     "linter/mta/registry.py": "PACKAGES, the one list of MTA packages",
-    "linter/cli/diagnose.py": (
-        "the help of diagnose --config, which joins incidents with a Postfix configuration "
-        "(as linter/diagnose/ does)"
-    ),
     "linter/explain.py": (
         "explain lists the Domino items no public source establishes (an MtaSpec hook "
         "for such notes would remove it)"
