@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from linter.dns import DnsOptions
 
 if TYPE_CHECKING:
+    from linter.facts import Facts
     from linter.posture import Posture
+    from linter.source import Span
 
 _NAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
@@ -34,6 +36,17 @@ def is_address(text: str) -> bool:
 
 
 @dataclass
+class Route:
+    """An outbound route whose next hop may be a relay provider's."""
+
+    host: str  # the next hop's host, without brackets or port
+    via: str  # the setting that names it ("relayhost", "transport_maps entry example.net")
+    # the sending domains whose mail takes it; None: mail from every sending domain
+    domains: list[str] | None
+    span: Span | None = None
+
+
+@dataclass
 class DnsInputs:
     hostname: str = ""
     sending_domains: list[str] = field(default_factory=list)
@@ -46,12 +59,47 @@ class DnsInputs:
     dkim_signing: str = "no"
     dkim_selectors: list[str] = field(default_factory=list)
     dane: bool = False
+    # every outbound route: the relayhost first, then the routes of the MTA's tables
+    routes: list[Route] = field(default_factory=list)
 
 
-def inputs_from(posture: Posture, options: DnsOptions) -> DnsInputs:
+def routes_in(facts: Facts) -> list[Route]:
+    """The outbound routes an MTA recorded beside the relayhost (``posture.outbound.routes``:
+    Postfix's sender-dependent relayhosts and transport tables), each at its line.
+
+    A sender-dependent route keyed by an address or ``@domain`` carries the mail of that
+    domain only; one keyed by a bare local part (any domain) is left out, as the domains
+    it carries are not known. A transport route carries mail from every sending domain.
+    """
+    found = facts.get("posture.outbound.routes")
+    routes: list[Route] = []
+    for i, route in enumerate(found if isinstance(found, list) else []):
+        if not isinstance(route, dict):
+            continue
+        via = str(route.get("via") or "")
+        key = str(route.get("key") or "").strip().lower()
+        domains: list[str] | None = None
+        if via == "sender_dependent_relayhost_maps" and key != "*":
+            domain = key.rpartition("@")[2].rstrip(".") if "@" in key else ""
+            if not is_domain(domain):
+                continue
+            domains = [domain]
+        where = f"{via} entry {key}" if key not in ("", "*") else via
+        span = facts.spans.get(f"posture.outbound.routes[{i}]")
+        routes.append(Route(str(route.get("host") or ""), where, domains, span))
+    return routes
+
+
+def inputs_from(
+    posture: Posture,
+    options: DnsOptions,
+    routes: list[Route] | None = None,
+    relayhost_span: Span | None = None,
+) -> DnsInputs:
     """What to ask DNS about for one config set: the names and addresses its posture
-    knows (a fact the MTA could not work out is not asked about), and those of the
-    command line (``--public-ip``, ``--dkim-selector``)."""
+    knows (a fact the MTA could not work out is not asked about), those of the command
+    line (``--public-ip``, ``--dkim-selector``), and the outbound ``routes`` beside the
+    relayhost (see :func:`routes_in`)."""
     known = posture.known
     identity = posture.identity
 
@@ -98,4 +146,8 @@ def inputs_from(posture: Posture, options: DnsOptions) -> DnsInputs:
         dkim_signing=name("dkim_signing", identity.dkim_signing) or "no",
         dkim_selectors=[s for s in selectors if s and "$" not in s],
         dane=known("outbound.tls") and posture.outbound.tls == "dane",
+        routes=[
+            *([Route(relay.host, "relayhost", None, relayhost_span)] if relay is not None else []),
+            *(routes or []),
+        ],
     )
