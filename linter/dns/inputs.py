@@ -11,7 +11,7 @@ from linter.dns import DnsOptions
 
 if TYPE_CHECKING:
     from linter.facts import Facts
-    from linter.posture import Posture
+    from linter.posture import Posture, Relayhost
     from linter.source import Span
 
 _NAME = re.compile(
@@ -44,6 +44,9 @@ class Route:
     # the sending domains whose mail takes it; None: mail from every sending domain
     domains: list[str] | None
     span: Span | None = None
+    # a sender-dependent route for every sender of its domains ("@domain", or "*"): it
+    # takes their mail instead of the relayhost
+    replaces_relayhost: bool = False
 
 
 @dataclass
@@ -86,7 +89,8 @@ def routes_in(facts: Facts) -> list[Route]:
             domains = [domain]
         where = f"{via} entry {key}" if key not in ("", "*") else via
         span = facts.spans.get(f"posture.outbound.routes[{i}]")
-        routes.append(Route(str(route.get("host") or ""), where, domains, span))
+        whole = via == "sender_dependent_relayhost_maps" and (key == "*" or key.startswith("@"))
+        routes.append(Route(str(route.get("host") or ""), where, domains, span, whole))
     return routes
 
 
@@ -134,9 +138,10 @@ def inputs_from(
     selectors = list(
         dict.fromkeys([*names("dkim_selectors", identity.dkim_selectors), *options.dkim_selectors])
     )
+    sending_domains = list(dict.fromkeys(sending))
     return DnsInputs(
         hostname=hostname if is_domain(hostname) else "",
-        sending_domains=list(dict.fromkeys(sending)),
+        sending_domains=sending_domains,
         receiving_domains=list(dict.fromkeys(receiving)),
         organisation_domain=domain if is_domain(domain) else "",
         relayhost=relay.host if relay is not None else "",
@@ -147,7 +152,23 @@ def inputs_from(
         dkim_selectors=[s for s in selectors if s and "$" not in s],
         dane=known("outbound.tls") and posture.outbound.tls == "dane",
         routes=[
-            *([Route(relay.host, "relayhost", None, relayhost_span)] if relay is not None else []),
+            *_relayhost_route(relay, relayhost_span, routes or [], sending_domains),
             *(routes or []),
         ],
     )
+
+
+def _relayhost_route(
+    relay: Relayhost | None, span: Span | None, routes: list[Route], sending: list[str]
+) -> list[Route]:
+    """The relayhost as a route, for the sending domains no sender-dependent route takes
+    whole (Postfix asks sender_dependent_relayhost_maps before it falls back on it)."""
+    if relay is None:
+        return []
+    taken = [r.domains for r in routes if r.replaces_relayhost]
+    if not taken:
+        return [Route(relay.host, "relayhost", None, span)]
+    if any(domains is None for domains in taken):
+        return []  # a "*" entry: every sender's mail goes the sender-dependent way
+    gone = {d for domains in taken for d in domains or []}
+    return [Route(relay.host, "relayhost", [d for d in sending if d not in gone], span)]
