@@ -87,7 +87,9 @@ def routes_in(facts: Facts) -> list[Route]:
             if not is_domain(domain):
                 continue
             domains = [domain]
-        where = f"{via} entry {key}" if key not in ("", "*") else via
+        # the key as a message shows it: a table entry's key can be as long as its line
+        shown = key if len(key) <= 80 else key[:77] + "..."
+        where = f"{via} entry {shown}" if key not in ("", "*") else via
         span = facts.spans.get(f"posture.outbound.routes[{i}]")
         whole = via == "sender_dependent_relayhost_maps" and (key == "*" or key.startswith("@"))
         routes.append(Route(str(route.get("host") or ""), where, domains, span, whole))
@@ -152,23 +154,36 @@ def inputs_from(
         dkim_selectors=[s for s in selectors if s and "$" not in s],
         dane=known("outbound.tls") and posture.outbound.tls == "dane",
         routes=[
-            *_relayhost_route(relay, relayhost_span, routes or [], sending_domains),
+            *_relayhost_route(posture.mta, relay, relayhost_span, routes or [], sending_domains),
             *(routes or []),
         ],
     )
 
 
+# what each MTA calls the host all outbound mail goes through (its own word in a message)
+_RELAYHOST_NAMES = {
+    "exim": "manualroute route_list",
+    "sendmail": "SMART_HOST",
+    "hmailserver": "SMTP relayer",
+}
+
+
 def _relayhost_route(
-    relay: Relayhost | None, span: Span | None, routes: list[Route], sending: list[str]
+    mta: str,
+    relay: Relayhost | None,
+    span: Span | None,
+    routes: list[Route],
+    sending: list[str],
 ) -> list[Route]:
     """The relayhost as a route, for the sending domains no sender-dependent route takes
     whole (Postfix asks sender_dependent_relayhost_maps before it falls back on it)."""
     if relay is None:
         return []
+    via = _RELAYHOST_NAMES.get(mta, "relayhost")
     taken = [r.domains for r in routes if r.replaces_relayhost]
     if not taken:
-        return [Route(relay.host, "relayhost", None, span)]
+        return [Route(relay.host, via, None, span)]
     if any(domains is None for domains in taken):
         return []  # a "*" entry: every sender's mail goes the sender-dependent way
     gone = {d for domains in taken for d in domains or []}
-    return [Route(relay.host, "relayhost", [d for d in sending if d not in gone], span)]
+    return [Route(relay.host, via, [d for d in sending if d not in gone], span)]

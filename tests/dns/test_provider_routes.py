@@ -141,3 +141,56 @@ def test_an_address_route_elsewhere_leaves_the_domain_to_the_relayhost(tmp_path:
     found = dns045(check(tmp_path, route))
     assert len(found) == 1, found
     assert "(relayhost)" in found[0]["message"]
+
+
+# ---------------------------------------------------------------- the other MTAs' smarthosts
+# Exim's manualroute route_list and sendmail's SMART_HOST reach the posture as its relayhost.
+
+EXIM_CONF = """primary_hostname = mx.example.com
+qualify_domain = example.com
+domainlist local_domains = @ : example.com
+begin routers
+smarthost:
+  driver = manualroute
+  domains = ! +local_domains
+  transport = remote_smtp
+  route_list = * smtp-relay.gmail.com::587
+begin transports
+remote_smtp:
+  driver = smtp
+  hosts_require_tls = *
+"""
+SENDMAIL_MC = """divert(-1)
+divert(0)dnl
+OSTYPE(`linux')dnl
+define(`confDOMAIN_NAME', `mx.example.com')dnl
+MASQUERADE_AS(`example.com')dnl
+define(`SMART_HOST', `[smtp-relay.gmail.com]')dnl
+MAILER(`local')dnl
+MAILER(`smtp')dnl
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "via"),
+    [
+        ("exim.conf", EXIM_CONF, 9, "(manualroute route_list)"),
+        ("sendmail.mc", SENDMAIL_MC, 6, "(SMART_HOST)"),
+    ],
+)
+def test_other_mtas_smarthost_to_google(
+    tmp_path: Path, name: str, text: str, line: int, via: str
+) -> None:
+    (tmp_path / name).write_text(text)
+    with nsd({"example.com": ZONE}) as resolver:
+        result = CliRunner().invoke(
+            main,
+            ["check", str(tmp_path), "--online", "--resolver", resolver]
+            + ["--select", "DNS", "--format", "json"],
+        )
+    assert result.exit_code in (0, 1), result.output
+    found = dns045(json.loads(result.output)["findings"])
+    assert len(found) == 1, found
+    assert "google._domainkey.example.com" in found[0]["message"]
+    assert via in found[0]["message"]
+    assert found[0]["line"] == line
