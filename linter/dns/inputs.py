@@ -154,22 +154,13 @@ def inputs_from(
         dkim_selectors=[s for s in selectors if s and "$" not in s],
         dane=known("outbound.tls") and posture.outbound.tls == "dane",
         routes=[
-            *_relayhost_route(posture.mta, relay, relayhost_span, routes or [], sending_domains),
+            *_relayhost_route(relay, relayhost_span, routes or [], sending_domains),
             *(routes or []),
         ],
     )
 
 
-# what each MTA calls the host all outbound mail goes through (its own word in a message)
-_RELAYHOST_NAMES = {
-    "exim": "manualroute route_list",
-    "sendmail": "SMART_HOST",
-    "hmailserver": "SMTP relayer",
-}
-
-
 def _relayhost_route(
-    mta: str,
     relay: Relayhost | None,
     span: Span | None,
     routes: list[Route],
@@ -179,7 +170,7 @@ def _relayhost_route(
     whole (Postfix asks sender_dependent_relayhost_maps before it falls back on it)."""
     if relay is None:
         return []
-    via = _RELAYHOST_NAMES.get(mta, "relayhost")
+    via = "relayhost"  # the posture's word for every MTA's smarthost, as in its facts
     taken = [r.domains for r in routes if r.replaces_relayhost]
     if not taken:
         return [Route(relay.host, via, None, span)]

@@ -174,8 +174,8 @@ MAILER(`smtp')dnl
 @pytest.mark.parametrize(
     ("name", "text", "line", "via"),
     [
-        ("exim.conf", EXIM_CONF, 9, "(manualroute route_list)"),
-        ("sendmail.mc", SENDMAIL_MC, 6, "(SMART_HOST)"),
+        ("exim.conf", EXIM_CONF, 9, "(relayhost)"),
+        ("sendmail.mc", SENDMAIL_MC, 6, "(relayhost)"),
     ],
 )
 def test_other_mtas_smarthost_to_google(
