@@ -5,9 +5,12 @@ Layout (what rules in ``rules/dns/`` read):
 * ``dns.domains[]``: ``name``, ``sending``, ``receiving``, and per check a dict with a
   ``status`` (``ok``, ``missing``, ``invalid``, ... or ``unverified``) and ``evidence``:
   ``spf`` (record, all qualifier, per-address results, lookup counts), ``dmarc``,
-  ``mx`` (hosts, whether one is this host), ``mta_sts``, ``tlsrpt``; behind a relay
-  provider of the catalogue, ``provider``: its SPF include and DKIM selectors and whether
-  the sending domain publishes them (the paths by which DMARC can pass through it);
+  ``mx`` (hosts, whether one is this host), ``mta_sts``, ``tlsrpt``;
+- ``providers``: one entry per sending domain and relay provider of the catalogue its
+  mail may leave through (the relayhost, a sender-dependent or a transport route), with
+  ``via`` (the setting) and ``provider``: the provider's SPF include and DKIM selectors
+  and whether the domain publishes them (the paths by which DMARC can pass through it);
+  located at the route's line;
 * ``dns.addresses[]``: the addresses mail leaves from, with ``ptr``, ``fcrdns``,
   ``listed`` (DNSBL zones), ``source``;
 * ``dns.dkim[]``: per selector and sending domain, the key's ``status``, type and size;
@@ -23,12 +26,13 @@ import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from linter.dns import DnsOptions, mtasts, records
-from linter.dns.inputs import DnsInputs, inputs_from
+from linter.dns.inputs import DnsInputs, Route, inputs_from, routes_in
 from linter.dns.resolver import Answer, Resolver
 from linter.dns.spf import all_qualifier, analyse, evaluate, spf_records
 from linter.posture import is_ip_address
 
 if TYPE_CHECKING:
+    from linter.facts import Facts
     from linter.posture import Posture
 
 
@@ -345,7 +349,9 @@ def _reverse_octets(address: str) -> str:
     return ".".join(reversed(ip.exploded.replace(":", "")))
 
 
-def dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
+def dns_facts(
+    posture: Posture, options: DnsOptions, resolver: Resolver, facts: Facts | None = None
+) -> dict[str, Any]:
     """The ``dns`` facts for one config set's posture.
 
     What DNS answers is input like a configuration file: should reading it still fail
@@ -353,7 +359,7 @@ def dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dict
     finding) and the other checks and config sets go on, instead of ending the run.
     """
     try:
-        return _dns_facts(posture, options, resolver)
+        return _dns_facts(posture, options, resolver, facts)
     except (Exception, RecursionError) as exc:  # noqa: BLE001 - reported, see above
         detail = f"internal error in the DNS checks: {type(exc).__name__}: {exc}"
         return {
@@ -361,6 +367,7 @@ def dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dict
             "resolver": resolver.settings.address or "system",
             "hostname": {"name": "", "addresses": [], "status": "none"},
             "domains": [],
+            "providers": [],
             "addresses": [],
             "dkim": [],
             "tlsa": [],
@@ -371,16 +378,24 @@ def dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dict
         }
 
 
-def _dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dict[str, Any]:
-    inputs = inputs_from(posture, options)
+def _dns_facts(
+    posture: Posture, options: DnsOptions, resolver: Resolver, facts: Facts | None
+) -> dict[str, Any]:
+    # the routes beside the relayhost are in the facts the MTA's analysis recorded
+    routes = routes_in(facts) if facts is not None else []
+    relayhost_span = facts.spans.get("posture.outbound.relayhost") if facts is not None else None
+    inputs = inputs_from(posture, options, routes, relayhost_span)
     run = _Run(resolver, inputs, options)
 
     # warm the cache: the first round of questions, asked concurrently
     first: list[tuple[str, str]] = []
     provider = _provider_of(inputs.relayhost)
+    paths = _provider_paths(inputs)
     for d in inputs.sending_domains:
         first += [(d, "TXT"), (f"_dmarc.{d}", "TXT")]
-        for selector in provider.dkim_selectors if provider is not None else ():
+    for d, path_provider, _ in paths:
+        first.append((d, "TXT"))
+        for selector in path_provider.dkim_selectors:
             first.append((f"{selector}._domainkey.{d}", "TXT"))
     for d in inputs.receiving_domains:
         first += [(d, "MX"), (f"_mta-sts.{d}", "TXT"), (f"_smtp._tls.{d}", "TXT")]
@@ -438,8 +453,6 @@ def _dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dic
             entry["spf"] = run.spf(name, senders)
             entry["dmarc"] = run.dmarc(name)
             entry["bimi"] = run.bimi(name, entry["dmarc"])
-            if provider is not None:
-                entry["provider"] = _provider_alignment(provider, entry["spf"], run, name)
         if entry["receiving"]:
             entry["mx"] = run.mx(name, here)
             entry["mta_sts"] = run.simple(f"_mta-sts.{name}", f"MTA-STS of {name}", records.mta_sts)
@@ -460,13 +473,24 @@ def _dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dic
             for domain in inputs.sending_domains:
                 dkim.append(run.dkim(selector, domain))
 
-    # a key for a selector this host signs with is an aligned DKIM path of its own, which
-    # survives the relay: the provider's selectors are then not needed
-    for entry in domains:
-        if "provider" in entry:
-            entry["provider"]["signed_here"] = any(
-                d["domain"] == entry["name"] and d.get("status") == "ok" for d in dkim
-            )
+    # each sending domain against each provider its mail leaves through: what the
+    # provider's documentation asks of the domain's DNS for DMARC to pass
+    spf_of = {e["name"]: e["spf"] for e in domains if "spf" in e}
+    providers: list[dict[str, Any]] = []
+    for name, path_provider, route in paths:
+        if name not in spf_of:  # a domain only a sender-dependent route names
+            spf_of[name] = run.spf(name, [])
+        alignment = _provider_alignment(path_provider, spf_of[name], run, name)
+        # a key for a selector this host signs with is an aligned DKIM path of its own,
+        # which survives the relay: the provider's selectors are then not needed
+        alignment["signed_here"] = any(
+            d["domain"] == name and d.get("status") == "ok" for d in dkim
+        )
+        if facts is not None and route.span is not None:
+            facts.locate(f"dns.providers[{len(providers)}]", route.span)
+        providers.append(
+            {"name": name, "via": route.via, "host": route.host, "provider": alignment}
+        )
 
     tlsa: list[dict[str, Any]] = []
     if inputs.dane:
@@ -497,12 +521,27 @@ def _dns_facts(posture: Posture, options: DnsOptions, resolver: Resolver) -> dic
         "resolver": resolver.settings.address or "system",
         "hostname": hostname,
         "domains": domains,
+        "providers": providers,
         "addresses": addresses,
         "dkim": dkim,
         "tlsa": tlsa,
         "unverified": run.unverified,
         "queries": resolver.queries,
     }
+
+
+def _provider_paths(inputs: DnsInputs) -> list[tuple[str, Any, Route]]:
+    """(sending domain, provider, route) for each provider mail may leave through, once
+    per domain and provider, at the first route that sends it there."""
+    paths: dict[tuple[str, str], tuple[str, Any, Route]] = {}
+    for route in inputs.routes:
+        provider = _provider_of(route.host)
+        if provider is None:
+            continue
+        domains = inputs.sending_domains if route.domains is None else route.domains
+        for domain in domains:
+            paths.setdefault((domain, provider.id), (domain, provider, route))
+    return list(paths.values())
 
 
 def _provider_of(relayhost: str) -> Any:

@@ -29,4 +29,4 @@ def add_dns_facts(facts: Facts, posture: Posture, options: DnsOptions, resolver:
     posture its MTA built (the typed posture ``posture`` in ``facts`` was flattened from)."""
     from linter.dns.checks import dns_facts
 
-    facts.set("dns", dns_facts(posture, options, resolver))
+    facts.set("dns", dns_facts(posture, options, resolver, facts))
