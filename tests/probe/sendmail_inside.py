@@ -26,6 +26,7 @@ from tests.mta.sendmail.daemon import (
     _network,
     _private_etc,
     _wait_listening,
+    stop_daemon,
 )
 
 
@@ -51,13 +52,7 @@ def main(folder: Path) -> None:
                 )
                 out[name] = {"stdout": done.stdout, "stderr": done.stderr, "rc": done.returncode}
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
-        log.close()
+        stop_daemon(daemon, log)
     out["daemon_log"] = (folder / "daemon.log").read_text(errors="replace")[-3000:]
     print(json.dumps(out))
 

@@ -38,6 +38,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO
 
 SENDMAIL = Path(os.environ.get("SENDMAIL_ROOT", "/opt/sendmail")) / "usr/libexec/sendmail/sendmail"
 MAKEMAP = SENDMAIL.with_name("makemap")
@@ -337,13 +338,7 @@ def listening_inside(folder: Path) -> None:
         time.sleep(0.5)  # the daemon opens all its sockets together: let the last one come
         sockets = _sockets()
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
-        log.close()
+        stop_daemon(daemon, log)
     print(json.dumps(sorted(sockets)))
 
 
@@ -479,6 +474,17 @@ def _session(
     return session
 
 
+def stop_daemon(daemon: subprocess.Popen[bytes], log: IO[str]) -> None:
+    """Stop a daemon started here (TERM, then KILL after 5 s) and close its log."""
+    daemon.terminate()
+    try:
+        daemon.wait(5)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        daemon.wait()
+    log.close()
+
+
 def _wait_listening(address: str, port: int, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
@@ -515,13 +521,7 @@ def inside(folder: Path) -> None:
                 }
             )
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
-        log.close()
+        stop_daemon(daemon, log)
     stderr = (folder / "daemon.log").read_text(errors="replace")
     print(json.dumps({"ports": ports, "stderr": stderr}))
 
