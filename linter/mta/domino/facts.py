@@ -19,6 +19,7 @@ from linter.mta.assemble import (
     input_error,
     parse_document,
     put_diagnostics,
+    put_posture,
     start_facts,
 )
 from linter.source import InputError, Span, read_limited
@@ -79,9 +80,7 @@ def analyse(config_set: ConfigSet, options: Options) -> Analysis:
     apply_roles(posture, options)
     diagnostics = sorted(model.diagnostics, key=lambda d: (d.span.path, d.span.line, d.span.column))
     facts = start_facts("domino", posture, Span(model.path or config_set.files[0].display, 1, 1))
-    posture_dict = posture.to_dict()
-    facts.set("posture", posture_dict)
-    spans.record(facts)
+    posture_dict = put_posture(facts, posture, spans)
     put_diagnostics(facts, diagnostics)
     document = domino_facts(model, facts)
     facts.set("domino", document)
