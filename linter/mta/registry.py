@@ -29,6 +29,17 @@ if TYPE_CHECKING:
 PACKAGES = ("postfix", "exim", "sendmail", "hmailserver", "exchange", "domino")
 
 
+def lazy(module: str, name: str) -> Callable[..., Any]:
+    """``module.name``, imported on its first call: a package's entry can name a detector
+    without importing its module on every run."""
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args)
+
+    call.__qualname__ = f"lazy({module}.{name})"
+    return call
+
+
 @dataclass(frozen=True)
 class CliFlag:
     """A command-line option of one MTA (``--postfix-version``, ``--define``).

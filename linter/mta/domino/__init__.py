@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.mta.registry import MtaSpec
+from linter.mta.registry import MtaSpec, lazy
 
 # name endings that may be Domino's: notes.ini and One-Touch Setup JSON (.detect decides)
 _SUFFIXES = (".ini", ".json")
-
-
-def _detect(path: Any) -> str | None:
-    from linter.mta.domino.detect import detect
-
-    return detect(path)
-
-
-def _recognise(path: Any) -> str | None:
-    from linter.mta.domino.detect import detect_content
-
-    return detect_content(path)
 
 
 MTA = MtaSpec(
@@ -32,8 +20,8 @@ MTA = MtaSpec(
     },
     module="linter.mta.domino.facts",
     candidate=lambda name: name.lower().endswith(_SUFFIXES),
-    detect=_detect,
-    recognise=_recognise,
+    detect=lazy("linter.mta.domino.detect", "detect"),
+    recognise=lazy("linter.mta.domino.detect", "detect_content"),
     # a folder's notes.ini and setup JSON describe one server
     folder_set=True,
 )

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.mta.registry import MtaSpec
+from linter.mta.registry import MtaSpec, lazy
 
 # name endings that may be Exchange exports or Format-List text (.detect decides)
 _SUFFIXES = (".json", ".txt", ".log")
-
-
-def _detect(path: Any) -> str | None:
-    from linter.mta.exchange.detect import detect
-
-    return detect(path)
-
-
-def _recognise(path: Any) -> str | None:
-    from linter.mta.exchange.detect import detect_content
-
-    return detect_content(path)
 
 
 MTA = MtaSpec(
@@ -32,8 +20,8 @@ MTA = MtaSpec(
     },
     module="linter.mta.exchange.facts",
     candidate=lambda name: name.lower().endswith(_SUFFIXES),
-    detect=_detect,
-    recognise=_recognise,
+    detect=lazy("linter.mta.exchange.detect", "detect"),
+    recognise=lazy("linter.mta.exchange.detect", "detect_content"),
     # the files of one folder describe one organisation's connectors
     folder_set=True,
 )

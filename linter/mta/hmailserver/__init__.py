@@ -5,22 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from linter.mta.registry import MtaSpec
+from linter.mta.registry import MtaSpec, lazy
 
 # name endings that may be hMailServer's (.detect decides by name, then content)
 _SUFFIXES = (".ini", ".xml", ".json", ".7z")
-
-
-def _detect(path: Any) -> str | None:
-    from linter.mta.hmailserver.detect import detect
-
-    return detect(path)
-
-
-def _recognise(path: Any) -> str | None:
-    from linter.mta.hmailserver.detect import detect_content
-
-    return detect_content(path)
 
 
 MTA = MtaSpec(
@@ -35,8 +23,8 @@ MTA = MtaSpec(
     },
     module="linter.mta.hmailserver.facts",
     candidate=lambda name: name.lower().endswith(_SUFFIXES),
-    detect=_detect,
-    recognise=_recognise,
+    detect=lazy("linter.mta.hmailserver.detect", "detect"),
+    recognise=lazy("linter.mta.hmailserver.detect", "detect_content"),
     # hMailServer.INI says nothing about ports or relaying without the database export
     folder_set=True,
     code_languages={"hmailserver.ini": "ini"},
